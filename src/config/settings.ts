@@ -1,0 +1,228 @@
+import {
+  bool,
+  cidrList,
+  httpUrl,
+  int,
+  keyPrefix,
+  oneOf,
+  optionalHttpUrl,
+  type Parser,
+  plans,
+  regexList,
+  secretString,
+  str,
+  urlWithScheme,
+} from './parsers.ts';
+
+interface Setting<T> {
+  env: string;
+  /** The default as written in the README; `null` means "unset". */
+  default: string | null;
+  parse: Parser<T>;
+  doc: string;
+}
+
+const setting = <T>(env: string, def: string | null, parse: Parser<T>, doc: string): Setting<T> => ({
+  env,
+  default: def,
+  parse,
+  doc,
+});
+
+const MB = 'MB';
+
+/**
+ * Every setting the server reads, with its default. The README table is checked against this list by a test,
+ * so a setting cannot be added without being documented.
+ */
+export const settings = {
+  port: setting('PORT', '8080', int(0, 65535), 'HTTP port.'),
+  host: setting('LIGHTBOX_HOST', '0.0.0.0', str, 'Interface to listen on.'),
+  publicUrl: setting(
+    'LIGHTBOX_PUBLIC_URL',
+    null,
+    optionalHttpUrl,
+    'Public base URL used in links and `url` fields. Default `http://localhost:<PORT>`.',
+  ),
+  srcBase: setting(
+    'LIGHTBOX_SRC_BASE',
+    null,
+    optionalHttpUrl,
+    'Base of image `src` URLs. Default `<LIGHTBOX_PUBLIC_URL>/src`.',
+  ),
+  dataDir: setting(
+    'LIGHTBOX_DATA_DIR',
+    './data',
+    str,
+    'Data directory (SQLite file, blobs, generated secrets).',
+  ),
+  adminToken: setting(
+    'LIGHTBOX_ADMIN_TOKEN',
+    null,
+    secretString(24),
+    'Operator API token (≥ 24 chars). Generated into `<data>/admin-token` and printed on first start when unset.',
+  ),
+  secret: setting(
+    'LIGHTBOX_SECRET',
+    null,
+    secretString(32),
+    'HMAC secret for signed links (≥ 32 chars). Generated into `<data>/secret` when unset.',
+  ),
+  databaseUrl: setting(
+    'LIGHTBOX_DATABASE_URL',
+    null,
+    urlWithScheme('postgres', 'postgresql', 'sqlite'),
+    'Unset: SQLite at `<data>/lightbox.db`. `postgres://…` switches to PostgreSQL; `sqlite:///path` picks a file.',
+  ),
+  mailFrom: setting('LIGHTBOX_MAIL_FROM', 'Lightbox <no-reply@localhost>', str, 'Sender of outgoing mail.'),
+  trustedProxies: setting(
+    'LIGHTBOX_TRUSTED_PROXIES',
+    '',
+    cidrList,
+    'Comma-separated addresses/CIDRs whose `X-Forwarded-For` is honoured for the client IP.',
+  ),
+  fetchAllowCidrs: setting(
+    'LIGHTBOX_FETCH_ALLOW_CIDRS',
+    '',
+    cidrList,
+    'Extra networks the safe fetcher may reach (e.g. `127.0.0.1/32` for tests). Leave empty in production.',
+  ),
+  logLevel: setting(
+    'LIGHTBOX_LOG_LEVEL',
+    'info',
+    oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+    'Log level.',
+  ),
+  logPretty: setting('LIGHTBOX_LOG_PRETTY', '0', bool, 'Human-readable logs instead of JSON lines.'),
+  keyPrefix: setting('LIGHTBOX_KEY_PREFIX', 'img', keyPrefix, 'Prefix of API keys (`img_live_…`).'),
+  plans: setting(
+    'LIGHTBOX_PLANS',
+    'free:100:5120:Free,pro:1000:51200:Pro ($10/mo)',
+    plans,
+    'Plans, cheapest first: `name:uploads_per_month:storage_mb[:label]`.',
+  ),
+  defaultPlan: setting('LIGHTBOX_DEFAULT_PLAN', 'free', str, 'Plan of self-serve accounts.'),
+  billingUrl: setting(
+    'LIGHTBOX_BILLING_URL',
+    null,
+    optionalHttpUrl,
+    '`/upgrade/<plan>` forwards here with `account` and `plan`; unset shows an instructions page.',
+  ),
+  dashboardUrl: setting(
+    'LIGHTBOX_DASHBOARD_URL',
+    null,
+    optionalHttpUrl,
+    'Where `registration_closed` points. Default `<LIGHTBOX_PUBLIC_URL>/keys`.',
+  ),
+  docsUrl: setting(
+    'LIGHTBOX_DOCS_URL',
+    null,
+    optionalHttpUrl,
+    'Quick-start docs (anonymous `upgrade`/`redirect` actions). Default `<LIGHTBOX_PUBLIC_URL>/docs/quick-start`.',
+  ),
+  linkTtlSeconds: setting(
+    'LIGHTBOX_LINK_TTL_SECONDS',
+    '604800',
+    int(60, 90 * 86400),
+    'Lifetime of signed links.',
+  ),
+  bodyLimitBytes: setting(
+    'LIGHTBOX_JSON_BODY_LIMIT',
+    '1048576',
+    int(1024, 64 * 1024 * 1024),
+    'Max JSON body bytes.',
+  ),
+  keysPerEmailPerHour: setting(
+    'LIGHTBOX_KEYS_PER_EMAIL_PER_HOUR',
+    '5',
+    int(1, 100000),
+    '`POST /v1/keys` per email.',
+  ),
+  keysPerIpPerHour: setting(
+    'LIGHTBOX_KEYS_PER_IP_PER_HOUR',
+    '20',
+    int(1, 100000),
+    '`POST /v1/keys` per client IP.',
+  ),
+  unverifiedMaxKeys: setting(
+    'LIGHTBOX_UNVERIFIED_MAX_KEYS',
+    '3',
+    int(1, 1000),
+    'Active keys an unverified account may hold.',
+  ),
+  maxUploadMb: setting('LIGHTBOX_MAX_UPLOAD_MB', '70', int(1, 10240), `Max upload with a key (${MB}).`),
+  maxSvgMb: setting('LIGHTBOX_MAX_SVG_MB', '10', int(1, 1024), `Max SVG upload (${MB}).`),
+  maxAnonUploadMb: setting(
+    'LIGHTBOX_MAX_ANON_UPLOAD_MB',
+    '20',
+    int(1, 10240),
+    `Max anonymous upload (${MB}).`,
+  ),
+  maxPixels: setting(
+    'LIGHTBOX_MAX_PIXELS',
+    '100000000',
+    int(1, 1_000_000_000),
+    'Pixel limit per image (frame).',
+  ),
+  maxFrames: setting('LIGHTBOX_MAX_FRAMES', '1000', int(1, 100000), 'Animation frame limit.'),
+  anonPerHour: setting(
+    'LIGHTBOX_ANON_UPLOADS_PER_HOUR',
+    '20',
+    int(1, 1_000_000),
+    'Anonymous uploads per IP/hour.',
+  ),
+  anonPerDay: setting(
+    'LIGHTBOX_ANON_UPLOADS_PER_DAY',
+    '100',
+    int(1, 1_000_000),
+    'Anonymous uploads per IP/day.',
+  ),
+  anonRetentionDays: setting(
+    'LIGHTBOX_ANON_RETENTION_DAYS',
+    '30',
+    int(1, 3650),
+    'Anonymous uploads expire after.',
+  ),
+  unverifiedRetentionDays: setting(
+    'LIGHTBOX_UNVERIFIED_RETENTION_DAYS',
+    '30',
+    int(1, 3650),
+    'Uploads of unverified accounts expire after (until verified).',
+  ),
+  apiMinLifetimePurchased: setting(
+    'LIGHTBOX_API_MIN_LIFETIME_PURCHASED',
+    '200',
+    int(0, 1_000_000_000),
+    'Live enhancement API needs this many credits bought in the account lifetime.',
+  ),
+  creditsPerImage: setting(
+    'LIGHTBOX_CREDITS_PER_IMAGE',
+    '5',
+    int(0, 1_000_000),
+    'Credits per enhanced image.',
+  ),
+  activePerKey: setting(
+    'LIGHTBOX_ACTIVE_ENHANCEMENTS_PER_KEY',
+    '1',
+    int(1, 1000),
+    'Non-terminal batches per key.',
+  ),
+  activePerAccount: setting(
+    'LIGHTBOX_ACTIVE_ENHANCEMENTS_PER_ACCOUNT',
+    '2',
+    int(1, 1000),
+    'Non-terminal batches per account.',
+  ),
+  createsPerMinute: setting('LIGHTBOX_ENHANCEMENT_CREATES_PER_MINUTE', '60', int(1, 1_000_000), 'Per key.'),
+  readsPerMinute: setting('LIGHTBOX_ENHANCEMENT_READS_PER_MINUTE', '600', int(1, 1_000_000), 'Per key.'),
+  contentPolicy: setting(
+    'LIGHTBOX_CONTENT_POLICY',
+    '',
+    regexList,
+    'Case-insensitive patterns (separated by `;;` or newlines) refused in `instructions`.',
+  ),
+} as const;
+
+export type Settings = typeof settings;
+export type SettingName = keyof Settings;
+export type SettingValues = { [K in SettingName]: ReturnType<Settings[K]['parse']> };

@@ -1,0 +1,46 @@
+import { srcUrl } from '../media/media-urls.ts';
+import { toIso } from '../lib/time.ts';
+import type { EnhancementItemsTable, EnhancementsTable } from '../store/database.ts';
+
+export interface ItemWithMedia extends EnhancementItemsTable {
+  result_token: string | null;
+  thumbnail_token: string | null;
+}
+
+export function enhancementSummary(e: EnhancementsTable) {
+  return {
+    id: e.id,
+    status: e.status,
+    preset: e.preset,
+    preservation_level: e.preservation_level,
+    total_items: e.total_items,
+    completed_items: e.completed_items,
+    failed_items: e.failed_items,
+    credits_reserved: e.credits_reserved,
+    credits_used: e.credits_used,
+    sandbox: e.sandbox === 1,
+    created_at: toIso(e.created_at),
+    completed_at: toIso(e.completed_at),
+  };
+}
+
+export function itemView(srcBase: string, item: ItemWithMedia) {
+  return {
+    id: item.id,
+    external_id: item.external_id,
+    source_url: item.source_url,
+    status: item.status,
+    result_url:
+      item.result_media_id && item.result_token
+        ? srcUrl(srcBase, { id: item.result_media_id, token: item.result_token }, 'jpg')
+        : null,
+    thumbnail_url:
+      item.thumbnail_media_id && item.thumbnail_token
+        ? srcUrl(srcBase, { id: item.thumbnail_media_id, token: item.thumbnail_token }, 'jpg')
+        : null,
+    error_code: item.error_code,
+    error_message: item.error_message,
+    credits_reserved: item.credits_reserved,
+    credits_used: item.credits_used,
+  };
+}

@@ -1,0 +1,74 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, isAppError } from '../errors/app-error.ts';
+import { familyOf, renderError } from '../errors/render.ts';
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  const rendered = renderError(error, familyOf(request.url), request.id);
+  return reply.status(rendered.status).headers(rendered.headers).send(rendered.body);
+}
+
+/** Every failure leaves through here, in the envelope of the route's family. */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = isAppError(error) ? error : fromFrameworkError(error);
+    if (!appError) {
+      // Internal detail goes to the log only; the body carries the generic message and the request id.
+      request.log.error({ err: error }, 'unhandled error');
+      return sendError(request, reply, new AppError('unexpected'));
+    }
+    if (appError.code === 'unexpected') request.log.error({ err: error }, 'unexpected error');
+    return sendError(request, reply, appError);
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      request,
+      reply,
+      new AppError('not_found', { message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
+    ),
+  );
+}
+
+/** Fastify's own 4xx errors (parsing, schema validation, size) become the family's validation error. */
+function fromFrameworkError(error: FastifyError): AppError | null {
+  if (error.validation) {
+    const errors: Record<string, string[]> = {};
+    for (const v of error.validation) {
+      const missing = (v.params as { missingProperty?: string; additionalProperty?: string }) ?? {};
+      const field =
+        missing.missingProperty ??
+        missing.additionalProperty ??
+        (v.instancePath.replace(/^\//, '').replace(/\//g, '.') || error.validationContext || 'body');
+      const message = missing.additionalProperty ? 'Unknown field' : (v.message ?? 'Invalid value');
+      const list = errors[field] ?? [];
+      list.push(message[0]?.toUpperCase() + message.slice(1));
+      errors[field] = list;
+    }
+    const summary = Object.entries(errors)
+      .map(([field, list]) => `${field}: ${list.join(', ')}`)
+      .join('; ');
+    return new AppError('invalid_payload', {
+      errors,
+      message: `The request payload is invalid (${summary}).`,
+    });
+  }
+  const bodyProblem: Record<string, string> = {
+    FST_ERR_CTP_INVALID_JSON_BODY: 'Malformed JSON body',
+    FST_ERR_CTP_EMPTY_JSON_BODY: 'Empty JSON body',
+    FST_ERR_CTP_BODY_TOO_LARGE: 'Body too large',
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported Content-Type',
+    FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Invalid Content-Length',
+  };
+  const problem = error.code ? bodyProblem[error.code] : undefined;
+  if (problem || error instanceof SyntaxError) {
+    const text = problem ?? 'Malformed JSON body';
+    return new AppError('invalid_payload', {
+      errors: { body: [text] },
+      message: `The request payload is invalid (${text}).`,
+    });
+  }
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    return new AppError('invalid_payload', { errors: { body: [error.message] } });
+  }
+  return null;
+}

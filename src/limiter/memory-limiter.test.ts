@@ -1,0 +1,4 @@
+import { limiterContract } from './limiter.contract.ts';
+import { createMemoryLimiter } from './memory-limiter.ts';
+
+limiterContract('memory', async () => createMemoryLimiter());

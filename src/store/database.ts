@@ -1,0 +1,167 @@
+/**
+ * Table types shared by both dialects. Portable choices: ids are text, instants are integer Unix milliseconds,
+ * flags are integers 0/1 and JSON is text — so the same migrations and queries run on SQLite and PostgreSQL.
+ */
+export interface AccountsTable {
+  id: string;
+  email: string;
+  email_verified: number;
+  plan: string;
+  registration_policy: 'open' | 'approval' | 'closed';
+  suspended: number;
+  payment_risk: number;
+  paid_available: number;
+  paid_reserved: number;
+  lifetime_purchased: number;
+  promotional: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  account_id: string;
+  name: string;
+  environment: 'live' | 'test';
+  status: 'active' | 'inactive' | 'pending_approval' | 'revoked';
+  key_hash: string;
+  /** First characters of the key, for humans telling keys apart; never enough to use it. */
+  hint: string;
+  expires_at: number | null;
+  last_used_at: number | null;
+  created_at: number;
+}
+
+export interface LedgerEntriesTable {
+  id: string;
+  account_id: string;
+  type: 'grant' | 'reserve' | 'consume' | 'release';
+  kind: 'purchased' | 'promotional';
+  amount: number;
+  balance_after: number;
+  enhancement_id: string | null;
+  note: string | null;
+  created_at: number;
+}
+
+export interface OutboxTable {
+  id: string;
+  to_email: string;
+  subject: string;
+  body: string;
+  links: string;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface MediaTable {
+  id: string;
+  account_id: string | null;
+  environment: 'live' | 'test';
+  token: string;
+  name: string;
+  format: string;
+  width: number;
+  height: number;
+  frames: number;
+  filesize: number;
+  blob_key: string;
+  namespace: string | null;
+  /** JSON array, kept beside `media_tags` so a row renders without a join. */
+  tags: string;
+  public: number;
+  date: string | null;
+  metadata: string;
+  expiry_reason: 'ttl' | 'unverified' | 'anonymous' | null;
+  expires_at: number | null;
+  client_ip: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MediaTagsTable {
+  media_id: string;
+  tag: string;
+}
+
+export interface UploadCountsTable {
+  account_id: string;
+  month: string;
+  count: number;
+}
+
+export interface BlobGarbageTable {
+  blob_key: string;
+  created_at: number;
+}
+
+export type EnhancementStatus = 'queued' | 'processing' | 'completed' | 'partially_completed' | 'failed';
+export type ItemStatus = 'queued' | 'processing' | 'completed' | 'failed';
+
+export interface EnhancementsTable {
+  id: string;
+  account_id: string;
+  key_id: string;
+  environment: 'live' | 'test';
+  status: EnhancementStatus;
+  preset: string;
+  preservation_level: 'strict' | 'balanced' | 'creative';
+  instructions: string | null;
+  webhook_url: string | null;
+  signing_key_hash: string;
+  total_items: number;
+  completed_items: number;
+  failed_items: number;
+  credits_reserved: number;
+  credits_used: number;
+  sandbox: number;
+  request_id: string;
+  seq: string;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+}
+
+export interface EnhancementItemsTable {
+  id: string;
+  enhancement_id: string;
+  position: number;
+  external_id: string | null;
+  source_url: string;
+  status: ItemStatus;
+  result_media_id: string | null;
+  thumbnail_media_id: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  provider: string | null;
+  credits_reserved: number;
+  credits_used: number;
+  attempts: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface IdempotencyRecordsTable {
+  account_id: string;
+  environment: 'live' | 'test';
+  idempotency_key: string;
+  body_hash: string;
+  response_status: number;
+  response_body: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface Database {
+  enhancements: EnhancementsTable;
+  enhancement_items: EnhancementItemsTable;
+  idempotency_records: IdempotencyRecordsTable;
+  media: MediaTable;
+  media_tags: MediaTagsTable;
+  upload_counts: UploadCountsTable;
+  blob_garbage: BlobGarbageTable;
+  accounts: AccountsTable;
+  api_keys: ApiKeysTable;
+  ledger_entries: LedgerEntriesTable;
+  outbox: OutboxTable;
+}

@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import { accountsKeysLedger } from './0001-accounts-keys-ledger.ts';
+import { media } from './0002-media.ts';
+import { enhancements } from './0003-enhancements.ts';
+
+/** Ordered by name; never edit a migration that has shipped, add the next one. */
+export const migrations: Record<string, Migration> = {
+  '0001-accounts-keys-ledger': accountsKeysLedger,
+  '0002-media': media,
+  '0003-enhancements': enhancements,
+};

@@ -1,0 +1,44 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.ts';
+import { migrateToLatest } from './migrate.ts';
+import type { Store } from './store.ts';
+
+const INT8_OID = 20;
+
+export async function openPostgresStore(url: string): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // Counters and instants are bigint columns holding values far below 2^53: read them as numbers.
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as never,
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  await migrateWithLock(db);
+  return {
+    db,
+    transaction: (fn) => db.transaction().execute(fn),
+    forUpdate: (query) => query.forUpdate(),
+    isUniqueViolation: (error) =>
+      typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505',
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+/** Several processes may start at once against one database: one migrates, the others wait for it. */
+async function migrateWithLock(db: Kysely<Database>): Promise<void> {
+  await db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(726354)`.execute(conn);
+    try {
+      await migrateToLatest(conn as Kysely<unknown>);
+    } finally {
+      await sql`select pg_advisory_unlock(726354)`.execute(conn);
+    }
+  });
+}

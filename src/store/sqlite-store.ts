@@ -1,0 +1,33 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import type { Database } from './database.ts';
+import { migrateToLatest } from './migrate.ts';
+import type { Store } from './store.ts';
+
+export async function openSqliteStore(file: string): Promise<Store> {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new SqliteDatabase(file);
+  sqlite.pragma('journal_mode = WAL');
+  // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrateToLatest(db as Kysely<unknown>);
+  return {
+    db,
+    // Kysely serialises transactions on the single better-sqlite3 connection, so each runs alone.
+    transaction: (fn) => db.transaction().execute(fn),
+    forUpdate: (query) => query,
+    isUniqueViolation: (error) =>
+      typeof error === 'object' &&
+      error !== null &&
+      (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE',
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,41 @@
+import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
+import type { DatabaseConfig } from '../config/config.ts';
+import type { Database } from './database.ts';
+
+export type Tx = Transaction<Database>;
+export type Db = Kysely<Database>;
+
+/**
+ * The SQL store port. Domain code writes its queries once with Kysely against `db`/`tx`; the backend (SQLite or
+ * PostgreSQL) is chosen by the composition root and is invisible here.
+ */
+export interface Store {
+  readonly db: Db;
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Takes a row lock for the rest of the transaction (PostgreSQL `FOR UPDATE`). SQLite has a single writer, so
+   * there the query is left as it is; callers write the same code for both.
+   */
+  forUpdate<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
+  /** True when a unique-constraint violation is the cause of `error`. */
+  isUniqueViolation(error: unknown): boolean;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openStore(config: DatabaseConfig): Promise<Store> {
+  switch (config.kind) {
+    case 'sqlite': {
+      const { openSqliteStore } = await import('./sqlite-store.ts');
+      return openSqliteStore(config.file);
+    }
+    case 'postgres': {
+      const { openPostgresStore } = await import('./postgres-store.ts');
+      return openPostgresStore(config.url);
+    }
+    default: {
+      const never: never = config;
+      throw new Error(`unknown database kind ${JSON.stringify(never)}`);
+    }
+  }
+}

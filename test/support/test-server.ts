@@ -1,0 +1,105 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { composeServices, type Services } from '../../src/app/compose.ts';
+import { createLogger } from '../../src/app/logger.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { type App, buildServer } from '../../src/http/server.ts';
+import { HTTP_SUITE_DIALECT } from './databases.ts';
+import { createPostgresDatabase } from './postgres.ts';
+
+export interface TestServer {
+  url: string;
+  app: App;
+  services: Services;
+  adminToken: string;
+  /** fetch against the server with JSON helpers. */
+  request(method: string, pathname: string, init?: RequestOptions): Promise<TestResponse>;
+  admin(method: string, pathname: string, body?: unknown): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  json?: unknown;
+  body?: BodyInit;
+  headers?: Record<string, string>;
+  key?: string;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies.
+  body: any;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A real server on a loopback port with a scratch data directory, on the embedded profile (or PostgreSQL when
+ * LIGHTBOX_TEST_DATABASE=postgres). `env` overrides settings exactly as an operator would.
+ */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'lightbox-test-'));
+  const port = await freePort();
+  const pg = HTTP_SUITE_DIALECT === 'postgres' ? await createPostgresDatabase() : undefined;
+  const config = loadConfig({
+    PORT: String(port),
+    LIGHTBOX_HOST: '127.0.0.1',
+    LIGHTBOX_DATA_DIR: dataDir,
+    LIGHTBOX_LOG_LEVEL: process.env.LIGHTBOX_TEST_LOG_LEVEL ?? 'silent',
+    LIGHTBOX_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    ...(pg ? { LIGHTBOX_DATABASE_URL: pg.url } : {}),
+    ...env,
+  });
+  const services = await composeServices(config, createLogger(config));
+  const app = await buildServer(services);
+  await app.listen({ port, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${port}`;
+
+  const request = async (method: string, pathname: string, init: RequestOptions = {}): Promise<TestResponse> => {
+    const headers: Record<string, string> = { ...init.headers };
+    if (init.key) headers.authorization = `Bearer ${init.key}`;
+    let body = init.body;
+    if (init.json !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = typeof init.json === 'string' ? init.json : JSON.stringify(init.json);
+    }
+    const response = await fetch(`${url}${pathname}`, { method, headers, body, redirect: 'manual' });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, headers: response.headers, text, body: parsed };
+  };
+
+  return {
+    url,
+    app,
+    services,
+    adminToken: services.secrets.adminToken,
+    request,
+    admin: (method, pathname, body) =>
+      request(method, pathname, { key: services.secrets.adminToken, ...(body !== undefined ? { json: body } : {}) }),
+    async close() {
+      await app.close();
+      await services.close();
+      await pg?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
