@@ -19,7 +19,6 @@ export async function buildServer(services: Services): Promise<App> {
   const app = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
     genReqId: requestIdFor,
-    logController: { requestIdLogLabel: 'request_id' },
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     return503OnClosing: true,
