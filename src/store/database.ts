@@ -92,7 +92,7 @@ export interface UploadCountsTable {
 
 export interface BlobGarbageTable {
   blob_key: string;
-  created_at: number;
+  due_at: number;
 }
 
 export type EnhancementStatus = 'queued' | 'processing' | 'completed' | 'partially_completed' | 'failed';

@@ -52,12 +52,16 @@ export const media: Migration = {
       .addPrimaryKeyConstraint('upload_counts_pk', ['account_id', 'month'])
       .execute();
 
-    // Blobs whose deletion is owed: written in the same transaction that removes the row, worked off until
-    // the blob store confirms, so nothing stays half-deleted after a crash.
+    // Blobs that may need deleting, worked off by the sweeper once `due_at` passes:
+    // - written with the row delete, in the same transaction, so a media delete is never left half-done;
+    // - written *before* an upload's blob (due an hour later) and removed with the row insert, so a crash
+    //   between blob write and row insert leaves a marker that gets the orphan blob deleted.
+    // A key ending in `/` stands for every blob under that prefix (a media's renditions).
     await db.schema
       .createTable('blob_garbage')
       .addColumn('blob_key', 'text', (c) => c.primaryKey())
-      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('due_at', 'bigint', (c) => c.notNull())
       .execute();
+    await db.schema.createIndex('blob_garbage_due').on('blob_garbage').columns(['due_at']).execute();
   },
 };

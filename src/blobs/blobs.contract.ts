@@ -1,0 +1,89 @@
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BlobStore } from './blob-store.ts';
+
+/** What every blob backend must guarantee. */
+export function blobsContract(name: string, open: () => Promise<{ blobs: BlobStore; close: () => Promise<void> }>) {
+  describe(`blob store contract: ${name}`, () => {
+    let blobs: BlobStore;
+    let close: () => Promise<void>;
+    beforeAll(async () => {
+      ({ blobs, close } = await open());
+    });
+    afterAll(() => close());
+    const key = (suffix: string) => `contract/${crypto.randomUUID()}/${suffix}`;
+
+    it('round-trips buffers, streams and files', async () => {
+      const a = key('a');
+      expect(await blobs.put(a, Buffer.from('hello'))).toEqual({ size: 5 });
+      expect((await blobs.getBuffer(a))?.toString()).toBe('hello');
+      const b = key('b');
+      await blobs.put(b, Readable.from([Buffer.from('str'), Buffer.from('eam')]));
+      const stream = await blobs.get(b);
+      expect(stream && (await buffer(stream)).toString()).toBe('stream');
+      const file = path.join(tmpdir(), `${crypto.randomUUID()}.bin`);
+      await writeFile(file, Buffer.alloc(3 * 1024 * 1024, 7));
+      const c = key('c');
+      expect(await blobs.put(c, { file })).toEqual({ size: 3 * 1024 * 1024 });
+      expect(await blobs.stat(c)).toEqual({ size: 3 * 1024 * 1024 });
+      const local = await blobs.withLocalFile(c, async (f) => (await import('node:fs/promises')).stat(f));
+      expect(local?.size).toBe(3 * 1024 * 1024);
+    });
+
+    it('answers null for missing blobs and deletes idempotently', async () => {
+      const k = key('missing');
+      expect(await blobs.get(k)).toBeNull();
+      expect(await blobs.getBuffer(k)).toBeNull();
+      expect(await blobs.stat(k)).toBeNull();
+      expect(await blobs.withLocalFile(k, async () => 1)).toBeNull();
+      await blobs.delete(k);
+      await blobs.put(k, Buffer.from('x'));
+      await blobs.delete(k);
+      await blobs.delete(k);
+      expect(await blobs.stat(k)).toBeNull();
+    });
+
+    it('deletes by prefix', async () => {
+      const base = `contract/${crypto.randomUUID()}`;
+      await blobs.put(`${base}/r/1`, Buffer.from('1'));
+      await blobs.put(`${base}/r/2`, Buffer.from('2'));
+      await blobs.put(`${base}/keep`, Buffer.from('k'));
+      await blobs.deletePrefix(`${base}/r/`);
+      expect(await blobs.stat(`${base}/r/1`)).toBeNull();
+      expect(await blobs.stat(`${base}/r/2`)).toBeNull();
+      expect(await blobs.stat(`${base}/keep`)).toEqual({ size: 1 });
+    });
+
+    it('leaves nothing behind when a stream fails mid-write', async () => {
+      const k = key('broken');
+      await blobs.put(k, Buffer.from('old'));
+      const failing = new Readable({
+        read() {
+          this.push(Buffer.alloc(1024, 1));
+          this.destroy(new Error('client went away'));
+        },
+      });
+      await expect(blobs.put(k, failing)).rejects.toThrow();
+      expect((await blobs.getBuffer(k))?.toString()).toBe('old');
+    });
+
+    it('keeps concurrent writers of one key whole', async () => {
+      const k = key('race');
+      const bodies = Array.from({ length: 6 }, (_, i) => Buffer.alloc(256 * 1024, i));
+      await Promise.all(bodies.map((b) => blobs.put(k, b)));
+      const result = await blobs.getBuffer(k);
+      expect(result?.length).toBe(256 * 1024);
+      expect(new Set(result)).toHaveProperty('size', 1);
+    });
+
+    it('refuses keys that could escape the store', async () => {
+      for (const bad of ['../x', 'a/../../b', '/abs', 'a//b', 'a\\b', '']) {
+        await expect(blobs.put(bad, Buffer.from('x'))).rejects.toThrow(/invalid blob key/);
+      }
+    });
+  });
+}
