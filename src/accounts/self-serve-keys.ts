@@ -2,6 +2,7 @@ import type { Config } from '../config/config.ts';
 import { AppError } from '../errors/app-error.ts';
 import { HOUR_MS } from '../lib/time.ts';
 import type { RateDecision, RateLimiter } from '../limiter/limiter.ts';
+import { rateHeaders } from '../limiter/rate-headers.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { Store } from '../store/store.ts';
 import { countActiveKeys, ensureAccount, insertKey, normaliseEmail } from './accounts-store.ts';
@@ -150,12 +151,4 @@ async function checkKeyRate(deps: SelfServeDeps, email: string, ip: string): Pro
   });
   if (!byEmail.allowed) throw denied(byEmail);
   return byEmail.remaining < byIp.remaining ? byEmail : byIp;
-}
-
-export function rateHeaders(d: RateDecision): Record<string, string> {
-  return {
-    'x-ratelimit-limit': String(d.limit),
-    'x-ratelimit-remaining': String(d.remaining),
-    'x-ratelimit-reset': String(d.resetAt),
-  };
 }

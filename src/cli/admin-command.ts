@@ -47,7 +47,7 @@ export async function runAdmin(args: string[]): Promise<number> {
     typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>
   >;
   try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true });
+    parsed = parseArgs({ args: withFlagDefaults(args), options: OPTIONS, allowPositionals: true });
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${HELP}\n`);
     return 2;
@@ -70,14 +70,21 @@ export async function runAdmin(args: string[]): Promise<number> {
   const base = (v.url ?? config.publicUrl).replace(/\/$/, '');
   const token =
     v.token ?? config.adminToken ?? (await readFile(path.join(config.dataDir, 'admin-token'), 'utf8')).trim();
-  const response = await fetch(`${base}${request.path}`, {
-    method: request.method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(request.body ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(request.body ? { body: JSON.stringify(request.body) } : {}),
-  });
+  let response: Response;
+  try {
+    response = await fetch(`${base}${request.path}`, {
+      method: request.method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(request.body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(request.body ? { body: JSON.stringify(request.body) } : {}),
+    });
+  } catch (error) {
+    const cause = (error as Error & { cause?: Error }).cause;
+    process.stderr.write(`cannot reach ${base}: ${cause?.message ?? (error as Error).message}\n`);
+    return 1;
+  }
   const text = await response.text();
   let output = text;
   try {
@@ -87,6 +94,14 @@ export async function runAdmin(args: string[]): Promise<number> {
   }
   (response.ok ? process.stdout : process.stderr).write(`${output}\n`);
   return response.ok ? 0 : 1;
+}
+
+/** `--verified` is documented as a bare flag on `accounts create`: read it as `--verified=true` there. */
+function withFlagDefaults(args: string[]): string[] {
+  return args.map((arg, i) => {
+    const next = args[i + 1];
+    return arg === '--verified' && (next === undefined || next.startsWith('--')) ? '--verified=true' : arg;
+  });
 }
 
 function toRequest(
@@ -119,7 +134,7 @@ function toRequest(
         body: compact({
           email: need(v.email, '--email'),
           plan: v.plan,
-          email_verified: v.verified !== undefined ? true : undefined,
+          email_verified: bool(v.verified),
         }),
       };
     case 'accounts list':

@@ -1,3 +1,4 @@
+import { startBackgroundWork } from '../app/background.ts';
 import { composeServices } from '../app/compose.ts';
 import { createLogger } from '../app/logger.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
@@ -19,6 +20,7 @@ export async function serve(role: Role): Promise<void> {
   }
   const services = await composeServices(config, createLogger(config));
   const app = await buildServer(services);
+  const stopBackground = role === 'api' ? async () => {} : startBackgroundWork(services);
   const address = await app.listen({ port: config.port, host: config.host });
   app.log.info({ address, role, database: config.database.kind }, 'lightbox listening');
   process.stdout.write(
@@ -40,6 +42,7 @@ export async function serve(role: Role): Promise<void> {
     stopping = true;
     app.log.info({ signal }, 'shutting down');
     await app.close();
+    await stopBackground();
     await services.close();
     process.exit(0);
   };

@@ -36,10 +36,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
   const v = values as SettingValues;
-  if (problems.length === 0 && !v.plans.some((p) => p.name === v.defaultPlan)) {
+  // Checked whenever both parsed, so a bad default plan is reported alongside any other bad setting.
+  if (
+    values.plans !== undefined &&
+    values.defaultPlan !== undefined &&
+    !v.plans.some((p) => p.name === v.defaultPlan)
+  ) {
     problems.push(
       `LIGHTBOX_DEFAULT_PLAN=${JSON.stringify(v.defaultPlan)}: must name a plan of LIGHTBOX_PLANS`,
     );
+  }
+  if (problems.length === 0 && v.enhanceProviders.includes('onnx') && !v.segmentationModel) {
+    problems.push('LIGHTBOX_SEGMENTATION_MODEL: required when LIGHTBOX_ENHANCE_PROVIDERS includes onnx');
+  }
+  if (problems.length === 0 && v.enhanceProviders.includes('http') && !v.enhanceHttpUrl) {
+    problems.push('LIGHTBOX_ENHANCE_HTTP_URL: required when LIGHTBOX_ENHANCE_PROVIDERS includes http');
   }
   if (problems.length > 0) throw new ConfigError(problems);
 

@@ -137,3 +137,20 @@ export const regexList: Parser<RegExp[]> = (raw) =>
         throw new SettingError(`"${pattern}" is not a valid regular expression`);
       }
     });
+
+export const optionalString: Parser<string | undefined> = (raw) => (raw.trim() ? raw.trim() : undefined);
+
+export type ProviderName = 'onnx' | 'http' | 'classical';
+
+export const providerChain: Parser<ProviderName[]> = (raw) => {
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0) throw new SettingError('needs at least one provider');
+  for (const name of names) {
+    if (!['onnx', 'http', 'classical'].includes(name)) throw new SettingError(`unknown provider "${name}"`);
+  }
+  if (new Set(names).size !== names.length) throw new SettingError('lists a provider twice');
+  return names as ProviderName[];
+};

@@ -1,3 +1,4 @@
+import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -8,6 +9,7 @@ import { adminRoutes } from './routes/admin-routes.ts';
 import { enhancementReadRoutes } from './routes/enhancement-read-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { hostingKeyRoutes } from './routes/hosting-key-routes.ts';
+import { mediaRoutes } from './routes/media-routes.ts';
 import { signedLinkRoutes } from './routes/signed-link-routes.ts';
 import { usageRoutes } from './routes/usage-routes.ts';
 import { validatorCompiler } from './validators.ts';
@@ -29,6 +31,8 @@ export async function buildServer(services: Services): Promise<App> {
     reply.header('x-request-id', request.id);
   });
   installErrorHandling(app);
+  // Limits are set per request in receive-upload (they depend on the caller).
+  await app.register(multipart);
 
   await app.register(swagger, {
     openapi: {
@@ -45,6 +49,7 @@ export async function buildServer(services: Services): Promise<App> {
   await app.register(healthRoutes(services));
   await app.register(hostingKeyRoutes(services));
   await app.register(usageRoutes(services));
+  await app.register(mediaRoutes(services));
   await app.register(signedLinkRoutes(services));
   await app.register(adminRoutes(services));
   await app.register(enhancementReadRoutes(services));

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { rateHeaders, requestKey } from '../../accounts/self-serve-keys.ts';
+import { requestKey } from '../../accounts/self-serve-keys.ts';
 import type { Services } from '../../app/compose.ts';
 import { AppError } from '../../errors/app-error.ts';
+import { rateHeaders } from '../../limiter/rate-headers.ts';
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,63}$/;
 

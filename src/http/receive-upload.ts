@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type {} from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../errors/app-error.ts';
+import { randomBase36 } from '../lib/ids.ts';
+
+export interface ReceivedFile {
+  path: string;
+  size: number;
+  sha256: string;
+  filename: string;
+}
+
+export interface ReceivedUpload {
+  fields: Record<string, string>;
+  file: ReceivedFile | null;
+  /** Removes the temp file; safe to call twice. */
+  discard(): Promise<void>;
+}
+
+const MB = 1024 * 1024;
+
+export function fileTooLarge(actualBytes: number | undefined, maxBytes: number): AppError {
+  const max = `${Math.round(maxBytes / MB)} MB`;
+  return new AppError('upload_failed', {
+    message:
+      actualBytes !== undefined
+        ? `File too large: ${(actualBytes / MB).toFixed(2)} MB. Maximum file size is ${max}.`
+        : `File too large. Maximum file size is ${max}.`,
+  });
+}
+
+/**
+ * Streams a multipart upload to a temp file while hashing it, and stops reading the moment the file crosses
+ * `maxBytes` (the connection is then closed, so the rest is never read). Memory stays flat whatever the size.
+ */
+export async function receiveUpload(
+  request: FastifyRequest,
+  options: { tmpDir: string; maxBytes: number },
+): Promise<ReceivedUpload> {
+  const fields: Record<string, string> = {};
+  let file: ReceivedFile | null = null;
+  const temps: string[] = [];
+  const discard = async () => {
+    await Promise.all(temps.map((t) => rm(t, { force: true })));
+  };
+
+  try {
+    const parts = request.parts({
+      limits: { fileSize: options.maxBytes, files: 1, fields: 40, fieldSize: 16 * 1024, parts: 50 },
+    });
+    for await (const part of parts) {
+      if (part.type === 'field') {
+        if (typeof part.value === 'string') fields[part.fieldname] = part.value;
+        continue;
+      }
+      if (part.fieldname !== 'file') {
+        part.file.resume();
+        continue;
+      }
+      const temp = path.join(options.tmpDir, `upload-${randomBase36(16)}`);
+      temps.push(temp);
+      const hash = createHash('sha256');
+      let size = 0;
+      const tap = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          size += chunk.length;
+          hash.update(chunk);
+          done(null, chunk);
+        },
+      });
+      // busboy only truncates the file at the limit and goes on reading (and discarding) the rest of the body;
+      // fail the part right away instead, so the answer goes out and the connection closes now.
+      part.file.once('limit', () => {
+        tap.destroy(Object.assign(new Error('file too large'), { code: 'FST_REQ_FILE_TOO_LARGE' }));
+      });
+      await pipeline(part.file, tap, createWriteStream(temp));
+      file = { path: temp, size, sha256: hash.digest('hex'), filename: part.filename };
+    }
+  } catch (error) {
+    await discard();
+    throw translate(request, error, options.maxBytes);
+  }
+  return { fields, file, discard };
+}
+
+function translate(request: FastifyRequest, error: unknown, maxBytes: number): unknown {
+  const code = (error as { code?: string }).code;
+  if (code === 'FST_REQ_FILE_TOO_LARGE') {
+    const declared = Number(request.headers['content-length']);
+    const tooLarge = fileTooLarge(
+      Number.isFinite(declared) && declared > maxBytes ? declared : undefined,
+      maxBytes,
+    );
+    // Stop the client from sending the rest: answer now and drop the connection.
+    return new AppError(tooLarge.code, { ...tooLarge.details, headers: { connection: 'close' } });
+  }
+  if (code === 'FST_FILES_LIMIT')
+    return new AppError('invalid_payload', { errors: { file: ['Send exactly one file'] } });
+  if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') {
+    return new AppError('invalid_payload', { errors: { body: ['Too many fields'] } });
+  }
+  if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') {
+    return new AppError('invalid_payload', { errors: { file: ['File is required (multipart/form-data)'] } });
+  }
+  if (code === 'FST_PROTO_VIOLATION' || (error as Error).message?.includes('Unexpected end of form')) {
+    return new AppError('invalid_payload', { errors: { body: ['Malformed multipart body'] } });
+  }
+  return error;
+}

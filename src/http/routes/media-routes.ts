@@ -1,0 +1,143 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Services } from '../../app/compose.ts';
+import { AppError } from '../../errors/app-error.ts';
+import { rateHeaders } from '../../limiter/rate-headers.ts';
+import { importFromUrl } from '../../media/import-from-url.ts';
+import { ingest, precheckQuota, splitUploadFields } from '../../media/ingest.ts';
+import { media } from '../../media/media-service.ts';
+import { checkAnonymousRate } from '../../media/quotas.ts';
+import { optionalKey, principalOf, requireKey } from '../auth.ts';
+import { receiveUpload } from '../receive-upload.ts';
+
+const tags = ['hosting'];
+const security = [{ bearer: [] }];
+const MB = 1024 * 1024;
+const IdParam = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const IdsQuery = Type.Object({ ids: Type.Optional(Type.String({ maxLength: 4096 })) });
+const AnyJson = Type.Unknown();
+
+/** Hosting family media endpoints (API.md §2.2–§2.4). */
+export const mediaRoutes =
+  (services: Services): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const { config } = services;
+
+    /** Anonymous callers spend their IP's rate; keyed callers are checked against the month's quota first. */
+    const admit = async (
+      request: Parameters<typeof principalOf>[0],
+      reply: { headers(h: Record<string, string>): unknown },
+    ) => {
+      if (!request.principal) reply.headers(rateHeaders(await checkAnonymousRate(services, request.ip)));
+      else await precheckQuota(services, request.principal);
+      return (request.principal ? config.maxUploadMb : config.maxAnonUploadMb) * MB;
+    };
+
+    app.post(
+      '/v1/upload',
+      {
+        onRequest: optionalKey(services),
+        schema: { tags, summary: 'Upload an image (multipart)', consumes: ['multipart/form-data'] },
+      },
+      async (request, reply) => {
+        const maxBytes = await admit(request, reply);
+        const upload = await receiveUpload(request, { tmpDir: services.tmpDir, maxBytes });
+        try {
+          if (!upload.file) throw new AppError('invalid_payload', { errors: { file: ['File is required'] } });
+          if (upload.file.size === 0)
+            throw new AppError('invalid_payload', { errors: { file: ['File is empty'] } });
+          const { known, extra } = splitUploadFields(upload.fields);
+          const result = await ingest(services, {
+            principal: request.principal,
+            clientIp: request.ip,
+            file: upload.file,
+            fields: known,
+            extraMetadata: extra,
+            defaultName: upload.file.filename || 'image',
+            failure: 'upload_failed',
+          });
+          return reply.status(201).send(result);
+        } finally {
+          await upload.discard();
+        }
+      },
+    );
+
+    app.post(
+      '/v1/import',
+      {
+        onRequest: optionalKey(services),
+        schema: {
+          tags,
+          summary: 'Import an image from a URL',
+          body: Type.Record(Type.String(), Type.Unknown()),
+        },
+      },
+      async (request, reply) => {
+        const maxBytes = await admit(request, reply);
+        const result = await importFromUrl(services, {
+          principal: request.principal,
+          clientIp: request.ip,
+          body: request.body,
+          maxBytes,
+        });
+        return reply.status(201).send(result);
+      },
+    );
+
+    app.get(
+      '/v1/media',
+      {
+        onRequest: requireKey(services, 'hosting'),
+        schema: {
+          tags,
+          security,
+          querystring: Type.Object({
+            limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+            cursor: Type.Optional(Type.String({ maxLength: 200 })),
+            namespace: Type.Optional(Type.String({ maxLength: 64 })),
+            tags: Type.Optional(Type.String({ maxLength: 1000 })),
+            tag_mode: Type.Optional(Type.Union([Type.Literal('any'), Type.Literal('all')])),
+            ids: Type.Optional(Type.String({ maxLength: 4096 })),
+          }),
+        },
+      },
+      async (request) => media.list(services, principalOf(request), request.query),
+    );
+
+    app.get(
+      '/v1/media/:id',
+      { onRequest: optionalKey(services), schema: { tags, params: IdParam } },
+      async (request) => media.get(services, request.principal, request.params.id),
+    );
+
+    app.patch(
+      '/v1/media/:id',
+      {
+        onRequest: requireKey(services, 'hosting'),
+        schema: { tags, security, params: IdParam, body: AnyJson },
+      },
+      async (request) => media.update(services, principalOf(request), request.params.id, request.body),
+    );
+
+    app.delete(
+      '/v1/media/:id',
+      { onRequest: requireKey(services, 'hosting'), schema: { tags, security, params: IdParam } },
+      async (request) => media.remove(services, principalOf(request), request.params.id),
+    );
+
+    app.patch(
+      '/v1/media',
+      {
+        onRequest: requireKey(services, 'hosting'),
+        schema: { tags, security, querystring: IdsQuery, body: AnyJson },
+      },
+      async (request) => media.updateMany(services, principalOf(request), request.query.ids, request.body),
+    );
+
+    app.delete(
+      '/v1/media',
+      { onRequest: requireKey(services, 'hosting'), schema: { tags, security, querystring: IdsQuery } },
+      async (request) => media.removeMany(services, principalOf(request), request.query.ids),
+    );
+  };

@@ -1,0 +1,153 @@
+import { sharp } from '../sharp-lib.ts';
+import { type AlphaMask, histogramPercentile, medianColour, type Rgb, type RgbImage } from './pixel-buffers.ts';
+import { ProviderError } from './provider-error.ts';
+import type { ImageWorkRunner, Segmentation, SegmentationProvider } from './segmentation-provider.ts';
+
+// Thresholds from PIPELINE-NOTES.md (measured on catalog-style photos); distances are Euclidean in RGB.
+const BORDER_FRACTION = 0.02;
+const UNIFORM_DISTANCE = 30;
+/** Below this share of border pixels near the background colour, the flood fill produces garbage. */
+const MIN_UNIFORMITY = 0.9;
+const FILL_DISTANCE = 40;
+const MIN_FOREGROUND = 0.005;
+const MAX_FOREGROUND = 0.95;
+/** A product whose typical pixel is this close to the background loses edge pixels to the fill. */
+const LOW_CONTRAST_DISTANCE = 60;
+/** Evens out sensor noise and JPEG blocks so single pixels neither stop nor leak the fill. */
+const DENOISE_SIGMA = 1;
+/** About one pixel of soft edge, so the cut-out is not stair-stepped once scaled. */
+const FEATHER_SIGMA = 0.8;
+
+export const NOT_UNIFORM_MESSAGE =
+  "classical segmentation needs a plain, uniform background; this photo's border is not uniform";
+
+/** Segmentation without a model, for product photos on a plain (seamless) background. */
+export function classicalProvider(runImageWork: ImageWorkRunner): SegmentationProvider {
+  return { name: 'classical', segment: (image) => runImageWork(() => segmentClassically(image)) };
+}
+
+/**
+ * Background = median colour of a 2 % border frame; refuses when that frame is not uniform. The
+ * background is flood-filled from the image edge, so what the fill cannot reach is the product, light
+ * areas enclosed by it (labels) included.
+ */
+export async function segmentClassically(image: RgbImage): Promise<Segmentation> {
+  const { width, height } = image;
+  const pixels = width * height;
+  const smooth = await blurRgb(image, DENOISE_SIGMA);
+  const frame = Math.max(1, Math.round(Math.min(width, height) * BORDER_FRACTION));
+  const inFrame = (p: number): boolean => {
+    const x = p % width;
+    const y = (p - x) / width;
+    return x < frame || y < frame || x >= width - frame || y >= height - frame;
+  };
+  const background = medianColour(smooth, inFrame);
+  if (!background) throw new ProviderError('classical segmentation: the image is empty');
+
+  const withinFill = new Uint8Array(pixels);
+  let frameCount = 0;
+  let frameUniform = 0;
+  for (let p = 0; p < pixels; p++) {
+    const distance2 = distanceSquared(smooth.data, p, background);
+    if (distance2 <= FILL_DISTANCE * FILL_DISTANCE) withinFill[p] = 1;
+    if (inFrame(p)) {
+      frameCount++;
+      if (distance2 <= UNIFORM_DISTANCE * UNIFORM_DISTANCE) frameUniform++;
+    }
+  }
+  const uniformity = frameUniform / frameCount;
+  if (uniformity < MIN_UNIFORMITY) {
+    throw new ProviderError(
+      `${NOT_UNIFORM_MESSAGE} (${Math.floor(uniformity * 100)} % of it matches the background colour, ` +
+        `${MIN_UNIFORMITY * 100} % needed)`,
+    );
+  }
+
+  const reached = floodFromEdges(withinFill, width, height);
+  const mask = new Uint8Array(pixels);
+  let foreground = 0;
+  const distances = new Uint32Array(443); // ⌈√(3 × 255²)⌉
+  for (let p = 0; p < pixels; p++) {
+    if (reached[p]) continue;
+    mask[p] = 255;
+    foreground++;
+    distances[Math.round(Math.sqrt(distanceSquared(smooth.data, p, background)))]!++;
+  }
+  const share = foreground / pixels;
+  if (share < MIN_FOREGROUND) {
+    throw new ProviderError(
+      'classical segmentation found no product that stands out from the background ' +
+        '(the product may be too close to the background colour)',
+    );
+  }
+  if (share > MAX_FOREGROUND) {
+    throw new ProviderError(
+      'classical segmentation could not separate the product: it covers almost the whole photo',
+    );
+  }
+  const warnings: string[] = [];
+  if (histogramPercentile(distances, foreground, 0.5) < LOW_CONTRAST_DISTANCE) {
+    warnings.push(
+      'the product is close to the background colour; its edges may be incomplete (an ONNX model handles this better)',
+    );
+  }
+  return { mask: await feather({ width, height, data: mask }, FEATHER_SIGMA), warnings };
+}
+
+function distanceSquared(data: Buffer, pixel: number, colour: Rgb): number {
+  const at = pixel * 3;
+  const r = data[at]! - colour[0];
+  const g = data[at + 1]! - colour[1];
+  const b = data[at + 2]! - colour[2];
+  return r * r + g * g + b * b;
+}
+
+/** 4-connected fill over `passable` pixels, seeded by every passable pixel on the image edge. */
+function floodFromEdges(passable: Uint8Array, width: number, height: number): Uint8Array {
+  const reached = new Uint8Array(width * height);
+  const stack = new Int32Array(width * height);
+  let top = 0;
+  const push = (p: number): void => {
+    if (passable[p] && !reached[p]) {
+      reached[p] = 1;
+      stack[top++] = p;
+    }
+  };
+  for (let x = 0; x < width; x++) {
+    push(x);
+    push((height - 1) * width + x);
+  }
+  for (let y = 0; y < height; y++) {
+    push(y * width);
+    push(y * width + width - 1);
+  }
+  while (top > 0) {
+    const p = stack[--top]!;
+    const x = p % width;
+    if (x > 0) push(p - 1);
+    if (x < width - 1) push(p + 1);
+    if (p >= width) push(p - width);
+    if (p < (height - 1) * width) push(p + width);
+  }
+  return reached;
+}
+
+async function blurRgb(image: RgbImage, sigma: number): Promise<RgbImage> {
+  const { width, height } = image;
+  const data = await sharp(image.data, { raw: { width, height, channels: 3 } })
+    .blur(sigma)
+    .raw()
+    .toBuffer();
+  return { width, height, data };
+}
+
+async function feather(mask: AlphaMask, sigma: number): Promise<AlphaMask> {
+  const { width, height } = mask;
+  // A 1-channel raw input comes back with 3 channels after blur unless the channel is extracted again.
+  const data = await sharp(mask.data, { raw: { width, height, channels: 1 } })
+    .blur(sigma)
+    .extractChannel(0)
+    .raw()
+    .toBuffer();
+  return { width, height, data };
+}

@@ -1,0 +1,35 @@
+import type { BlobStore } from '../blobs/blob-store.ts';
+import type { Log } from '../lib/log.ts';
+import type { Store } from '../store/store.ts';
+import { dueGarbage } from './media-repo.ts';
+
+/**
+ * Deletes owed blobs and forgets each marker only after the blob store confirmed. A marker of an upload whose
+ * row exists (cannot normally happen: the row insert removes it) is dropped without touching the blob.
+ */
+export async function collectGarbage(
+  deps: { store: Store; blobs: BlobStore; logger: Log },
+  keys?: string[],
+): Promise<number> {
+  const due = keys ?? (await dueGarbage(deps.store, 200)).map((g) => g.blob_key);
+  let collected = 0;
+  for (const key of due) {
+    try {
+      if (key.endsWith('/')) await deps.blobs.deletePrefix(key);
+      else {
+        const owner = await deps.store.db
+          .selectFrom('media')
+          .select('id')
+          .where('blob_key', '=', key)
+          .executeTakeFirst();
+        if (!owner) await deps.blobs.delete(key);
+      }
+      await deps.store.db.deleteFrom('blob_garbage').where('blob_key', '=', key).execute();
+      collected++;
+    } catch (error) {
+      // Left for the next sweep: deletion is retried until the blob store confirms.
+      deps.logger.warn({ err: error, blob_key: key }, 'blob deletion failed, will retry');
+    }
+  }
+  return collected;
+}

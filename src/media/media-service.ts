@@ -1,0 +1,169 @@
+import type { Principal } from '../accounts/authenticate.ts';
+import type { BlobStore } from '../blobs/blob-store.ts';
+import type { Config } from '../config/config.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { Log } from '../lib/log.ts';
+import type { Store } from '../store/store.ts';
+import { collectGarbage } from './blob-garbage.ts';
+import { parseMediaFields } from './media-fields.ts';
+import { expired, type ListQuery, listMediaRows, ownedMedia, splitList } from './media-queries.ts';
+import { deleteMediaRow, findMedia, type MediaRow, replaceTags } from './media-repo.ts';
+import { mediaView } from './media-view.ts';
+import { patchedExpiry } from './retention.ts';
+
+export interface MediaDeps {
+  config: Pick<Config, 'publicUrl' | 'srcBase' | 'anonRetentionDays' | 'unverifiedRetentionDays'>;
+  store: Store;
+  blobs: BlobStore;
+  logger: Log;
+}
+
+type TagMode = 'replace' | 'add' | 'remove';
+
+export const media = {
+  async list(deps: MediaDeps, principal: Principal, query: ListQuery) {
+    const { rows, nextCursor } = await listMediaRows(deps.store.db, principal, query);
+    return {
+      data: rows.map((row) => mediaView(deps.config, row)),
+      pagination: { next_cursor: nextCursor, has_more: nextCursor !== null },
+    };
+  },
+
+  /**
+   * Public media for anyone; private media only for its owner in the same environment (API.md §2.4). A key
+   * reads only its own environment's resources (API.md §1): the other environment's media is 404 to it, even
+   * public media.
+   */
+  async get(deps: MediaDeps, principal: Principal | undefined, id: string) {
+    const row = await findMedia(deps.store.db, id);
+    const otherEnvironment = row && principal && row.environment !== principal.key.environment;
+    const owner = row && principal && !otherEnvironment && row.account_id === principal.account.id;
+    if (!row || expired(row) || otherEnvironment || (!row.public && !owner))
+      throw new AppError('not_found', { message: 'Media not found' });
+    return mediaView(deps.config, row);
+  },
+
+  async update(deps: MediaDeps, principal: Principal, id: string, body: unknown) {
+    const row = await ownedMedia(deps.store.db, principal, id);
+    return mediaView(deps.config, await applyUpdate(deps, principal, row, body));
+  },
+
+  async remove(deps: MediaDeps, principal: Principal, id: string) {
+    const row = await ownedMedia(deps.store.db, principal, id);
+    await removeRow(deps, row);
+    return { id, deleted: true };
+  },
+
+  /** `PATCH /v1/media?ids=`: each item on its own; one failure does not stop the others. */
+  async updateMany(deps: MediaDeps, principal: Principal, idsParam: string | undefined, body: unknown) {
+    const ids = batchIds(idsParam);
+    // Validate the body once up front: a bad body is the caller's error, not 100 item errors.
+    parseMediaFields(asObject(body), { mode: 'update' });
+    return perItem(ids, async (id) =>
+      mediaView(
+        deps.config,
+        await applyUpdate(deps, principal, await ownedMedia(deps.store.db, principal, id), body),
+      ),
+    );
+  },
+
+  async removeMany(deps: MediaDeps, principal: Principal, idsParam: string | undefined) {
+    return perItem(batchIds(idsParam), async (id) => {
+      await removeRow(deps, await ownedMedia(deps.store.db, principal, id));
+      return { id, deleted: true };
+    });
+  },
+};
+
+function asObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new AppError('invalid_payload', { errors: { body: ['Must be a JSON object'] } });
+  }
+  return body as Record<string, unknown>;
+}
+
+function batchIds(param: string | undefined): string[] {
+  const ids = [...new Set(splitList(param))];
+  if (ids.length === 0)
+    throw new AppError('invalid_payload', { errors: { ids: ['At least one id is required'] } });
+  if (ids.length > 100) throw new AppError('invalid_payload', { errors: { ids: ['At most 100 ids'] } });
+  return ids;
+}
+
+async function perItem<T>(ids: string[], fn: (id: string) => Promise<T>) {
+  const data: T[] = [];
+  const errors: { id: string; error: string; message: string }[] = [];
+  for (const id of ids) {
+    try {
+      data.push(await fn(id));
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'not_found') {
+        errors.push({ id, error: 'not_found', message: 'Media not found' });
+      } else {
+        const code = error instanceof AppError ? error.code : 'server_error';
+        errors.push({
+          id,
+          error: code === 'invalid_payload' ? 'validation_error' : code,
+          message: error instanceof AppError ? error.message : 'Internal server error',
+        });
+      }
+    }
+  }
+  return { data, errors };
+}
+
+async function applyUpdate(
+  deps: MediaDeps,
+  principal: Principal,
+  row: MediaRow,
+  body: unknown,
+): Promise<MediaRow> {
+  const raw = asObject(body);
+  const fields = parseMediaFields(raw, { mode: 'update' });
+  const tagMode: TagMode = raw.tag_mode === undefined ? 'replace' : (raw.tag_mode as TagMode);
+  if (!['replace', 'add', 'remove'].includes(tagMode)) {
+    throw new AppError('invalid_payload', { errors: { tag_mode: ['Must be replace, add or remove'] } });
+  }
+  const now = Date.now();
+  const set: Partial<MediaRow> = { updated_at: now };
+  if (fields.name !== undefined) set.name = fields.name;
+  if (fields.namespace !== undefined) set.namespace = fields.namespace;
+  if (fields.public !== undefined) set.public = fields.public ? 1 : 0;
+  if (fields.date !== undefined) set.date = fields.date;
+  if (fields.metadata !== undefined) set.metadata = JSON.stringify(fields.metadata);
+  if (fields.ttl !== undefined)
+    Object.assign(set, patchedExpiry(deps.config, principal, row, fields.ttl, now));
+  let tags: string[] | undefined;
+  if (fields.tags !== undefined) {
+    const current = JSON.parse(row.tags) as string[];
+    tags =
+      tagMode === 'add'
+        ? [...new Set([...current, ...fields.tags])]
+        : tagMode === 'remove'
+          ? current.filter((t) => !fields.tags?.includes(t))
+          : fields.tags;
+    if (tags.length > 10) throw new AppError('invalid_payload', { errors: { tags: ['At most 10 tags'] } });
+    set.tags = JSON.stringify(tags);
+  }
+  try {
+    await deps.store.transaction(async (tx) => {
+      await tx.updateTable('media').set(set).where('id', '=', row.id).execute();
+      if (tags) await replaceTags(tx, row.id, tags);
+    });
+  } catch (error) {
+    deps.logger.error({ err: error, media_id: row.id }, 'media update failed');
+    throw new AppError('update_failed');
+  }
+  return { ...row, ...set };
+}
+
+/** Row and garbage markers in one transaction, then the blobs; what fails now the sweeper finishes. */
+async function removeRow(deps: MediaDeps, row: MediaRow): Promise<void> {
+  try {
+    await deps.store.transaction((tx) => deleteMediaRow(tx, row));
+  } catch (error) {
+    deps.logger.error({ err: error, media_id: row.id }, 'media delete failed');
+    throw new AppError('delete_failed');
+  }
+  await collectGarbage(deps, [row.blob_key, `renditions/${row.id}/`]);
+}

@@ -1,0 +1,45 @@
+import type { BlobStore } from '../blobs/blob-store.ts';
+import type { Log } from '../lib/log.ts';
+import type { Store } from '../store/store.ts';
+import { collectGarbage } from './blob-garbage.ts';
+import { deleteMediaRow } from './media-repo.ts';
+
+/**
+ * The retention sweep: deletes expired media (rows, originals, renditions) and works off owed blob deletions,
+ * including blobs orphaned by a crash between blob write and row insert. Safe to run from several workers.
+ */
+export async function sweepRetention(
+  deps: { store: Store; blobs: BlobStore; logger: Log },
+  now = Date.now(),
+): Promise<{ media: number; blobs: number }> {
+  let media = 0;
+  for (;;) {
+    const expired = await deps.store.db
+      .selectFrom('media')
+      .select(['id', 'blob_key'])
+      .where('expires_at', '<=', now)
+      .limit(100)
+      .execute();
+    for (const row of expired) {
+      if (await deps.store.transaction((tx) => deleteMediaRow(tx, row))) media++;
+    }
+    if (expired.length < 100) break;
+  }
+  let blobs = 0;
+  for (;;) {
+    const n = await collectGarbage(deps);
+    blobs += n;
+    if (n < 200) break;
+  }
+  return { media, blobs };
+}
+
+/** Verification makes an account's uploads permanent; explicit ttls stay (API.md §2.2). Idempotent. */
+export async function liftUnverifiedRetention(store: Store, accountId: string): Promise<void> {
+  await store.db
+    .updateTable('media')
+    .set({ expires_at: null, expiry_reason: null, updated_at: Date.now() })
+    .where('account_id', '=', accountId)
+    .where('expiry_reason', '=', 'unverified')
+    .execute();
+}
