@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlobStore } from './blob-store.ts';
 
 /** What every blob backend must guarantee. */
-export function blobsContract(name: string, open: () => Promise<{ blobs: BlobStore; close: () => Promise<void> }>) {
+export function blobsContract(
+  name: string,
+  open: () => Promise<{ blobs: BlobStore; close: () => Promise<void> }>,
+) {
   describe(`blob store contract: ${name}`, () => {
     let blobs: BlobStore;
     let close: () => Promise<void>;

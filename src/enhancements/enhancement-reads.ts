@@ -16,7 +16,8 @@ export async function getEnhancement(deps: { db: Db; srcBase: string }, principa
     .where('account_id', '=', principal.account.id)
     .executeTakeFirst();
   if (!enhancement) throw new AppError('enhancement_not_found');
-  if (enhancement.environment !== principal.key.environment) throw new AppError('api_key_environment_mismatch');
+  if (enhancement.environment !== principal.key.environment)
+    throw new AppError('api_key_environment_mismatch');
   const items = await deps.db
     .selectFrom('enhancement_items as i')
     .leftJoin('media as r', 'r.id', 'i.result_media_id')
@@ -27,7 +28,10 @@ export async function getEnhancement(deps: { db: Db; srcBase: string }, principa
     .orderBy('i.position')
     .execute();
   return {
-    enhancement: { ...enhancementSummary(enhancement), items: items.map((item) => itemView(deps.srcBase, item)) },
+    enhancement: {
+      ...enhancementSummary(enhancement),
+      items: items.map((item) => itemView(deps.srcBase, item)),
+    },
   };
 }
 
@@ -47,7 +51,8 @@ export async function listEnhancements(
   if (query.status) q = q.where('status', '=', query.status);
   if (query.cursor) {
     const seq = Buffer.from(query.cursor, 'base64url').toString();
-    if (!/^enh_[0-9a-z]+$/.test(seq)) throw new AppError('invalid_payload', { message: 'cursor is not valid.' });
+    if (!/^enh_[0-9a-z]+$/.test(seq))
+      throw new AppError('invalid_payload', { message: 'cursor is not valid.' });
     q = q.where('seq', '<', seq);
   }
   const rows = await q.execute();

@@ -1,5 +1,5 @@
-import { srcUrl } from '../media/media-urls.ts';
 import { toIso } from '../lib/time.ts';
+import { srcUrl } from '../media/media-urls.ts';
 import type { EnhancementItemsTable, EnhancementsTable } from '../store/database.ts';
 
 export interface ItemWithMedia extends EnhancementItemsTable {

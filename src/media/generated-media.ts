@@ -1,6 +1,14 @@
 import type { BlobStore } from '../blobs/blob-store.ts';
 import type { Db, Tx } from '../store/store.ts';
-import { announceBlob, claimBlob, insertMediaRow, type MediaRow, newMediaId, newMediaToken, originalKey } from './media-repo.ts';
+import {
+  announceBlob,
+  claimBlob,
+  insertMediaRow,
+  type MediaRow,
+  newMediaId,
+  newMediaToken,
+  originalKey,
+} from './media-repo.ts';
 
 export interface GeneratedImage {
   data: Buffer;

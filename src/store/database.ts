@@ -164,4 +164,23 @@ export interface Database {
   api_keys: ApiKeysTable;
   ledger_entries: LedgerEntriesTable;
   outbox: OutboxTable;
+  jobs: JobsTable;
+}
+
+export interface JobsTable {
+  id: string;
+  name: string;
+  /** JSON. */
+  payload: string;
+  /** Finished jobs are deleted; dead ones stay for inspection. */
+  status: 'queued' | 'running' | 'dead';
+  dedupe_key: string | null;
+  attempts: number;
+  max_attempts: number;
+  run_at: number;
+  lease_until: number | null;
+  lease_token: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
 }

@@ -6,5 +6,8 @@ import { storeContract } from './store.contract.ts';
 
 storeContract('sqlite', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'lightbox-store-'));
-  return { store: await openSqliteStore(path.join(dir, 'db.sqlite')), drop: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    store: await openSqliteStore(path.join(dir, 'db.sqlite')),
+    drop: () => rm(dir, { recursive: true, force: true }),
+  };
 });

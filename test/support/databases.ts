@@ -8,9 +8,12 @@ export type Dialect = 'sqlite' | 'postgres';
 export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];
 
 /** The database the HTTP suites run on: SQLite by default, PostgreSQL with LIGHTBOX_TEST_DATABASE=postgres. */
-export const HTTP_SUITE_DIALECT: Dialect = process.env.LIGHTBOX_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+export const HTTP_SUITE_DIALECT: Dialect =
+  process.env.LIGHTBOX_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
 
-export async function scratchDatabase(dialect: Dialect): Promise<{ config: DatabaseConfig; drop: () => Promise<void> }> {
+export async function scratchDatabase(
+  dialect: Dialect,
+): Promise<{ config: DatabaseConfig; drop: () => Promise<void> }> {
   if (dialect === 'postgres') {
     const db = await createPostgresDatabase();
     return { config: { kind: 'postgres', url: db.url }, drop: db.drop };

@@ -68,7 +68,11 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   await app.listen({ port, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
 
-  const request = async (method: string, pathname: string, init: RequestOptions = {}): Promise<TestResponse> => {
+  const request = async (
+    method: string,
+    pathname: string,
+    init: RequestOptions = {},
+  ): Promise<TestResponse> => {
     const headers: Record<string, string> = { ...init.headers };
     if (init.key) headers.authorization = `Bearer ${init.key}`;
     let body = init.body;
@@ -94,7 +98,10 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     adminToken: services.secrets.adminToken,
     request,
     admin: (method, pathname, body) =>
-      request(method, pathname, { key: services.secrets.adminToken, ...(body !== undefined ? { json: body } : {}) }),
+      request(method, pathname, {
+        key: services.secrets.adminToken,
+        ...(body !== undefined ? { json: body } : {}),
+      }),
     async close() {
       await app.close();
       await services.close();

@@ -37,7 +37,11 @@ export const enhancementReadRoutes =
       async (request, reply) => {
         const principal = principalOf(request);
         await enforceRate(services.limiter, `enh:read:${principal.key.id}`, readRule, reply);
-        const result = await getEnhancement({ db: store.db, srcBase: config.srcBase }, principal, request.params.id);
+        const result = await getEnhancement(
+          { db: store.db, srcBase: config.srcBase },
+          principal,
+          request.params.id,
+        );
         return { ...result, request_id: request.id };
       },
     );

@@ -33,12 +33,18 @@ export const enhancements: Migration = {
       .on('enhancements')
       .columns(['account_id', 'environment', 'seq'])
       .execute();
-    await db.schema.createIndex('enhancements_active').on('enhancements').columns(['account_id', 'status']).execute();
+    await db.schema
+      .createIndex('enhancements_active')
+      .on('enhancements')
+      .columns(['account_id', 'status'])
+      .execute();
 
     await db.schema
       .createTable('enhancement_items')
       .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('enhancement_id', 'text', (c) => c.notNull().references('enhancements.id').onDelete('cascade'))
+      .addColumn('enhancement_id', 'text', (c) =>
+        c.notNull().references('enhancements.id').onDelete('cascade'),
+      )
       .addColumn('position', 'integer', (c) => c.notNull())
       .addColumn('external_id', 'text')
       .addColumn('source_url', 'text', (c) => c.notNull())
@@ -72,6 +78,10 @@ export const enhancements: Migration = {
       .addColumn('expires_at', 'bigint', (c) => c.notNull())
       .addPrimaryKeyConstraint('idempotency_records_pk', ['account_id', 'environment', 'idempotency_key'])
       .execute();
-    await db.schema.createIndex('idempotency_expiry').on('idempotency_records').columns(['expires_at']).execute();
+    await db.schema
+      .createIndex('idempotency_expiry')
+      .on('idempotency_records')
+      .columns(['expires_at'])
+      .execute();
   },
 };

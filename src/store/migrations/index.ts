@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import { accountsKeysLedger } from './0001-accounts-keys-ledger.ts';
 import { media } from './0002-media.ts';
 import { enhancements } from './0003-enhancements.ts';
+import { jobs } from './0004-jobs.ts';
 
 /** Ordered by name; never edit a migration that has shipped, add the next one. */
 export const migrations: Record<string, Migration> = {
   '0001-accounts-keys-ledger': accountsKeysLedger,
   '0002-media': media,
   '0003-enhancements': enhancements,
+  '0004-jobs': jobs,
 };
