@@ -1,10 +1,8 @@
 import type { Store } from '../store/store.ts';
 import { markEmailVerified } from './accounts-store.ts';
 
-export interface VerificationHook {
-  /** Runs after an account's email becomes verified (e.g. lifting unverified-upload retention). */
-  (accountId: string): Promise<void>;
-}
+/** Runs after an account's email becomes verified (e.g. lifting unverified-upload retention). */
+export type VerificationHook = (accountId: string) => Promise<void>;
 
 export async function verifyEmail(
   deps: { store: Store; onEmailVerified?: VerificationHook[] },

@@ -1,7 +1,6 @@
 import {
   bool,
   cidrList,
-  httpUrl,
   int,
   keyPrefix,
   oneOf,
