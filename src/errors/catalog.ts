@@ -7,6 +7,8 @@
  *   collapse to `unauthorized`/`forbidden` there), so domain code raises one code whatever the family.
  */
 export type Family = 'enhancement' | 'hosting' | 'admin';
+/** `shared` codes are native to every envelope (`not_found`: img.pro's code, also our nested 404). */
+export type CodeFamily = Family | 'shared';
 export type ActionType = 'upgrade' | 'verify' | 'wait' | 'redirect';
 /** Hosting codes that enhancement-family codes collapse to on hosting routes. */
 type HostingCode =
@@ -19,7 +21,7 @@ type HostingCode =
 
 export interface CatalogEntry {
   status: number;
-  family: Family;
+  family: CodeFamily;
   message: string;
   /** Recommended client handling, as published. */
   handling: string;
@@ -31,7 +33,7 @@ export interface CatalogEntry {
 
 const e = (
   status: number,
-  family: Family,
+  family: CodeFamily,
   message: string,
   handling: string,
   extra: Partial<Pick<CatalogEntry, 'retryable' | 'action' | 'hosting'>> = {},
@@ -161,9 +163,7 @@ export const catalog = {
     'Enhancement id must be a UUID.',
     'Send a valid UUID enhancement id.',
   ),
-  not_found: e(404, 'enhancement', 'Not found.', 'Check the method and path.', {
-    hosting: { code: 'not_found', message: 'Not found' },
-  }),
+  not_found: e(404, 'shared', 'Not found', 'Check the id, the method and the path.'),
 
   // Enhancement family: system
   rate_limit_unavailable: e(500, 'enhancement', 'Rate limiting is unavailable.', 'Retry later.', {
@@ -246,6 +246,55 @@ export const catalog = {
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof catalog;
+
+/**
+ * Enhancement item failures (API.md §3.4): never an HTTP error, they are the `error_code` of a failed item in
+ * status responses and webhooks.
+ */
+export const itemErrorCatalog = {
+  invalid_source_url: {
+    message: 'The source URL is not a public HTTP or HTTPS URL.',
+    handling: 'Use a public HTTP or HTTPS image URL that passes target validation.',
+  },
+  source_url_dns_failed: {
+    message: 'The source host name did not resolve.',
+    handling: 'Fix the source image hostname or DNS configuration.',
+  },
+  source_url_redirect_limit: {
+    message: 'The source URL redirected more than 3 times.',
+    handling: 'Reduce redirects to 3 or fewer.',
+  },
+  source_url_unreachable: {
+    message: 'The source URL could not be fetched.',
+    handling: 'Make the image URL reachable by the server.',
+  },
+  download_timeout: {
+    message: 'Downloading the source image timed out.',
+    handling: 'Improve source hosting reliability or retry later.',
+  },
+  file_too_large: {
+    message: 'The source image is larger than 10 MB.',
+    handling: 'Use an image under 10 MB.',
+  },
+  unsupported_file_type: {
+    message: 'The source is not a JPEG, PNG or WebP image with a matching Content-Type.',
+    handling: 'Use JPEG, PNG, or WebP with a correct MIME type.',
+  },
+  content_policy_violation: {
+    message: 'The image or instructions violate the content policy.',
+    handling: 'Remove unsupported content from the request.',
+  },
+  provider_error: {
+    message: 'The enhancement provider failed on this image.',
+    handling: 'Retry later with a new batch and new idempotency key.',
+  },
+  storage_error: {
+    message: 'Storing the result failed.',
+    handling: 'Retry later with a new batch and new idempotency key.',
+  },
+} as const satisfies Record<string, { message: string; handling: string }>;
+
+export type ItemErrorCode = keyof typeof itemErrorCatalog;
 
 export function entryOf(code: ErrorCode): CatalogEntry {
   return catalog[code];

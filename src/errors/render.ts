@@ -54,7 +54,9 @@ function hostingRendering(code: ErrorCode): {
   native: boolean;
 } {
   const entry = catalog[code];
-  if (entry.family === 'hosting') return { code, message: entry.message, status: entry.status, native: true };
+  if (entry.family === 'hosting' || entry.family === 'shared') {
+    return { code, message: entry.message, status: entry.status, native: true };
+  }
   const mapped = 'hosting' in entry && entry.hosting ? entry.hosting : { code: 'server_error' as const };
   const target = catalog[mapped.code];
   return {

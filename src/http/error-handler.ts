@@ -33,16 +33,31 @@ export function installErrorHandling(app: FastifyInstance): void {
 function fromFrameworkError(error: FastifyError): AppError | null {
   if (error.validation) {
     const errors: Record<string, string[]> = {};
+    // A union of literals (`live | test`) fails once per branch plus once for `anyOf`: say "one of" once instead.
+    const allowed: Record<string, unknown[]> = {};
     for (const v of error.validation) {
-      const missing = (v.params as { missingProperty?: string; additionalProperty?: string }) ?? {};
+      const params =
+        (v.params as { missingProperty?: string; additionalProperty?: string; allowedValue?: unknown }) ?? {};
       const field =
-        missing.missingProperty ??
-        missing.additionalProperty ??
+        params.missingProperty ??
+        params.additionalProperty ??
         (v.instancePath.replace(/^\//, '').replace(/\//g, '.') || error.validationContext || 'body');
-      const message = missing.additionalProperty ? 'Unknown field' : (v.message ?? 'Invalid value');
+      if (v.keyword === 'const') {
+        allowed[field] = [...(allowed[field] ?? []), params.allowedValue];
+        continue;
+      }
+      if (v.keyword === 'anyOf' && allowed[field]) continue;
+      const message = params.additionalProperty ? 'Unknown field' : (v.message ?? 'Invalid value');
       const list = errors[field] ?? [];
-      list.push(message[0]?.toUpperCase() + message.slice(1));
+      const text = message[0]?.toUpperCase() + message.slice(1);
+      if (!list.includes(text)) list.push(text);
       errors[field] = list;
+    }
+    for (const [field, values] of Object.entries(allowed)) {
+      errors[field] = [
+        `Must be one of: ${values.map((x) => String(x)).join(', ')}`,
+        ...(errors[field] ?? []),
+      ];
     }
     const summary = Object.entries(errors)
       .map(([field, list]) => `${field}: ${list.join(', ')}`)
