@@ -7,6 +7,7 @@ import { installErrorHandling } from './error-handler.ts';
 import { requestIdFor } from './request-id.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { enhancementReadRoutes } from './routes/enhancement-read-routes.ts';
+import { deliveryRoutes } from './routes/delivery-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { hostingKeyRoutes } from './routes/hosting-key-routes.ts';
 import { mediaRoutes } from './routes/media-routes.ts';
@@ -50,6 +51,7 @@ export async function buildServer(services: Services): Promise<App> {
   await app.register(hostingKeyRoutes(services));
   await app.register(usageRoutes(services));
   await app.register(mediaRoutes(services));
+  await app.register(deliveryRoutes(services));
   await app.register(signedLinkRoutes(services));
   await app.register(adminRoutes(services));
   await app.register(enhancementReadRoutes(services));
