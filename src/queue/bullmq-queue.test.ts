@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createBullmqJobQueue } from './bullmq-queue.ts';
+import { createJobCatalog } from './job-catalog.ts';
+import { queueContract } from './queue.contract.ts';
+import { defineJob, QueueUnavailableError } from './queue.ts';
+
+const REDIS_URL = process.env.LIGHTBOX_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Every key this file writes starts with it; afterAll deletes exactly those. */
+const RUN_PREFIX = `lightbox-test-${randomBytes(4).toString('hex')}:`;
+
+function urlWithDatabase(db: number): string {
+  const url = new URL(REDIS_URL);
+  url.pathname = `/${db}`;
+  return url.toString();
+}
+
+async function keysUnder(url: string, prefix: string): Promise<string[]> {
+  const redis = new Redis(url);
+  try {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+    return keys;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function deleteKeysUnder(url: string, prefix: string): Promise<void> {
+  const keys = await keysUnder(url, prefix);
+  const redis = new Redis(url);
+  try {
+    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+afterAll(async () => {
+  await deleteKeysUnder(REDIS_URL, RUN_PREFIX);
+  await deleteKeysUnder(urlWithDatabase(3), RUN_PREFIX);
+});
+
+queueContract('bullmq', async () => ({
+  open: async (catalog, tuning, space) =>
+    createBullmqJobQueue(catalog, {
+      ...tuning,
+      url: REDIS_URL,
+      prefix: `${RUN_PREFIX}${space}:`,
+      stalledIntervalMs: tuning.leaseMs,
+      enqueueTimeoutMs: 1_000,
+    }),
+  close: async () => {},
+}));
+
+describe('bullmq queue specifics', () => {
+  const job = defineJob<{ n: number }>({
+    name: 'noop',
+    validate: (p) => p as { n: number },
+    handle: async () => {},
+  });
+
+  it('answers QueueUnavailableError quickly when Redis is down, instead of hanging', async () => {
+    const queue = createBullmqJobQueue(createJobCatalog([job]), {
+      url: 'redis://127.0.0.1:1',
+      prefix: `${RUN_PREFIX}down:`,
+      enqueueTimeoutMs: 500,
+    });
+    const startedAt = Date.now();
+    await expect(queue.enqueue(job.name, { n: 1 })).rejects.toBeInstanceOf(QueueUnavailableError);
+    await expect(queue.ping()).rejects.toBeInstanceOf(QueueUnavailableError);
+    expect(Date.now() - startedAt).toBeLessThan(2_500);
+    await queue.close();
+  });
+
+  it('honours the database number of the URL and keeps every key under the prefix', async () => {
+    const prefix = `${RUN_PREFIX}db3:`;
+    const url = urlWithDatabase(3);
+    const queue = createBullmqJobQueue(createJobCatalog([job]), { url, prefix });
+    await queue.enqueue(job.name, { n: 1 }, { delayMs: 60_000 });
+    await queue.close();
+    const keys = await keysUnder(url, prefix);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.every((k) => k.startsWith(`${prefix}jobs:`))).toBe(true);
+    expect(await keysUnder(urlWithDatabase(0), prefix)).toEqual([]);
+  });
+});

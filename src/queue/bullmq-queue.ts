@@ -1,0 +1,322 @@
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { type Job, Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Log } from '../lib/log.ts';
+import { settledWithin, withTimeout } from './bounded-wait.ts';
+import { type JobCatalog, jobDefinition, storablePayload } from './job-catalog.ts';
+import {
+  DEFAULT_LEASE_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_STOP_TIMEOUT_MS,
+  type EnqueueOptions,
+  InvalidJobPayloadError,
+  type JobDefinition,
+  type JobQueue,
+  type QueueOptions,
+  QueueUnavailableError,
+  UnknownJobError,
+} from './queue.ts';
+import { recordError, restoreError } from './recorded-error.ts';
+import { type RetryBackoff, resolveBackoff, retryDelayMs } from './retry-backoff.ts';
+
+export interface BullmqQueueOptions extends QueueOptions {
+  /** `LIGHTBOX_REDIS_URL`, used whole: credentials, database number, `rediss:` for TLS. */
+  url: string;
+  /** Every Redis key starts with it, so instances can share a server. Default `lightbox:`. */
+  prefix?: string;
+  /** Bound on one enqueue or ping, so a dead Redis answers `QueueUnavailableError` instead of hanging. Default 2 s. */
+  enqueueTimeoutMs?: number;
+  /** How often workers look for jobs whose worker died. Default `leaseMs`. */
+  stalledIntervalMs?: number;
+}
+
+const QUEUE_NAME = 'jobs';
+const BACKOFF_TYPE = 'lightbox';
+/** BullMQ counts failures only; our processor counts starts (crashes included) and decides when to stop. */
+const UNBOUNDED = 1_000_000;
+const ABORT_SETTLE_MS = 1_000;
+
+/** What is stored as the BullMQ job's data: the limit is fixed at enqueue, as in the SQL backend. */
+interface StoredJob {
+  payload: unknown;
+  maxAttempts: number;
+}
+
+type AbortCause = 'stop' | 'lease' | 'close';
+
+interface RunningJob {
+  controller: AbortController;
+  cause?: AbortCause;
+}
+
+/** The scale-out backend: one BullMQ queue named `jobs` under the prefix, workers in every worker process. */
+export function createBullmqJobQueue(catalog: JobCatalog, options: BullmqQueueOptions): JobQueue {
+  return new BullmqJobQueue(catalog, options);
+}
+
+class BullmqJobQueue implements JobQueue {
+  private readonly prefix: string;
+  private readonly leaseMs: number;
+  private readonly stalledIntervalMs: number;
+  private readonly enqueueTimeoutMs: number;
+  private readonly stopTimeoutMs: number;
+  private readonly defaultMaxAttempts: number;
+  private readonly backoff: RetryBackoff;
+  private readonly log: Log | undefined;
+  private readonly producer: Redis;
+  private readonly queue: Queue<StoredJob>;
+  private readonly running = new Map<string, RunningJob>();
+  private worker: Worker<StoredJob> | undefined;
+  private workerConnection: Redis | undefined;
+  private stopping: Promise<void> | undefined;
+  private closed = false;
+  private redisDown = false;
+
+  constructor(
+    private readonly catalog: JobCatalog,
+    private readonly options: BullmqQueueOptions,
+  ) {
+    const prefix = options.prefix ?? 'lightbox:';
+    if (!prefix) throw new Error('the Redis key prefix must not be empty');
+    // BullMQ joins prefix and queue name with ':' itself.
+    this.prefix = prefix.endsWith(':') ? prefix.slice(0, -1) : prefix;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.stalledIntervalMs = options.stalledIntervalMs ?? this.leaseMs;
+    this.enqueueTimeoutMs = options.enqueueTimeoutMs ?? 2_000;
+    this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    this.defaultMaxAttempts = options.defaultMaxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.backoff = resolveBackoff(options.retry);
+    this.log = options.log;
+    this.producer = new Redis(options.url, {
+      // Fail a command at once while Redis is unreachable instead of buffering it until it comes back: a request
+      // waiting for an enqueue must get its answer now.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: this.enqueueTimeoutMs,
+      retryStrategy: (times) => Math.min(times * 200, 2_000),
+    });
+    this.watch(this.producer, 'producer');
+    this.queue = new Queue<StoredJob>(QUEUE_NAME, { connection: this.producer, prefix: this.prefix });
+    this.queue.on('error', (error) => this.log?.warn({ err: error }, 'job queue producer error'));
+  }
+
+  async enqueue(name: string, payload: unknown, opts: EnqueueOptions = {}): Promise<{ id: string }> {
+    const definition = jobDefinition(this.catalog, name);
+    const data: StoredJob = {
+      payload: JSON.parse(storablePayload(definition, payload)),
+      maxAttempts: definition.maxAttempts ?? this.defaultMaxAttempts,
+    };
+    if (this.closed) throw new QueueUnavailableError(new Error('queue closed'));
+    const giveUp = new AbortController();
+    const add = async () => {
+      await this.connected(giveUp.signal);
+      // Waiting for the connection may outlast the caller's patience; a late add would queue a job the caller was
+      // told had failed.
+      if (giveUp.signal.aborted) throw new Error('enqueue abandoned');
+      return this.queue.add(name, data, {
+        ...(opts.dedupeKey === undefined ? {} : { jobId: dedupeJobId(name, opts.dedupeKey) }),
+        delay: Math.max(0, opts.delayMs ?? 0),
+        attempts: UNBOUNDED,
+        backoff: { type: BACKOFF_TYPE },
+        removeOnComplete: true,
+        removeOnFail: false,
+      });
+    };
+    try {
+      const job = await withTimeout(add(), this.enqueueTimeoutMs, () => {
+        giveUp.abort();
+        return new Error(`enqueue took longer than ${this.enqueueTimeoutMs} ms`);
+      });
+      if (job.id === undefined) throw new Error('BullMQ returned a job without id');
+      return { id: job.id };
+    } catch (error) {
+      throw new QueueUnavailableError(error);
+    }
+  }
+
+  start({ concurrency }: { concurrency: number }): void {
+    if (this.worker || this.closed) throw new Error('cannot start a job queue twice, or after close');
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new Error('concurrency must be a positive integer');
+    // Workers block on Redis and must ride out outages: unlimited retries, offline queue on (BullMQ requires it).
+    const connection = new Redis(this.options.url, { maxRetriesPerRequest: null });
+    this.watch(connection, 'worker');
+    this.workerConnection = connection;
+    const worker = new Worker<StoredJob>(
+      QUEUE_NAME,
+      (job, token, signal) => this.process(job, token, signal),
+      {
+        connection,
+        prefix: this.prefix,
+        concurrency,
+        lockDuration: this.leaseMs,
+        stalledInterval: this.stalledIntervalMs,
+        maxStalledCount: UNBOUNDED,
+        settings: {
+          backoffStrategy: (_failures, _type, _error, job) =>
+            retryDelayMs(
+              (job as { attemptsStarted?: number } | undefined)?.attemptsStarted ?? 1,
+              this.backoff,
+            ),
+        },
+      },
+    );
+    worker.on('error', (error) => this.log?.warn({ err: error }, 'job queue worker error'));
+    worker.on('lockRenewalFailed', (jobIds) => {
+      for (const id of jobIds) {
+        const entry = this.running.get(id);
+        if (entry) abort(entry, 'lease');
+      }
+    });
+    this.worker = worker;
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.drain();
+    return this.stopping;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      const giveUp = new AbortController();
+      const ping = async () => {
+        await this.connected(giveUp.signal);
+        await this.producer.ping();
+      };
+      await withTimeout(ping(), this.enqueueTimeoutMs, () => {
+        giveUp.abort();
+        return new Error('ping timed out');
+      });
+    } catch (error) {
+      throw new QueueUnavailableError(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const entry of this.running.values()) abort(entry, 'close');
+    if (this.worker) {
+      // Abrupt, like a crash: the worker's jobs keep their locks until they expire, then the stalled checker of
+      // another worker puts them back. Closing first stops BullMQ from retrying writes on the cut connection.
+      void this.worker.close(true).catch(() => {});
+      this.workerConnection?.disconnect();
+    }
+    await settledWithin(this.queue.close(), this.enqueueTimeoutMs);
+    this.producer.disconnect();
+  }
+
+  private async drain(): Promise<void> {
+    const worker = this.worker;
+    if (!worker || this.closed) return;
+    const closing = worker.close();
+    if (!(await settledWithin(closing, this.stopTimeoutMs))) {
+      for (const entry of this.running.values()) abort(entry, 'stop');
+      // Handlers that ignore their signal are left to close(): their locks run out and another worker takes over.
+      if (!(await settledWithin(closing, ABORT_SETTLE_MS))) return;
+    }
+    await settledWithin(this.workerConnection?.quit() ?? Promise.resolve(), this.enqueueTimeoutMs);
+  }
+
+  private async process(job: Job<StoredJob>, token: string | undefined, signal: AbortSignal | undefined) {
+    const jobId = job.id ?? '';
+    const { maxAttempts } = job.data;
+    const attempt = job.attemptsStarted;
+    const definition = this.catalog.get(job.name);
+    if (!definition) {
+      // A worker from another release may know it: fail this start and let the retries find one.
+      if (attempt >= maxAttempts) throw new UnrecoverableError(recordError(new UnknownJobError(job.name)));
+      throw new UnknownJobError(job.name);
+    }
+    let payload: unknown;
+    try {
+      payload = definition.validate(job.data.payload);
+    } catch (error) {
+      // A payload that no longer validates will not validate on a retry either.
+      throw new UnrecoverableError(recordError(new InvalidJobPayloadError(job.name, error)));
+    }
+    const entry: RunningJob = { controller: new AbortController() };
+    const forward = () => abort(entry, 'lease');
+    signal?.addEventListener('abort', forward, { once: true });
+    this.running.set(jobId, entry);
+    try {
+      if (attempt > maxAttempts) {
+        // The last attempt never reported (crash, or a failed onExhausted): only the exhaustion is left to do.
+        return await this.exhaust(definition, payload, restoreError(job.failedReason), job);
+      }
+      try {
+        await definition.handle(payload, { jobId, attempt, maxAttempts, signal: entry.controller.signal });
+      } catch (error) {
+        if (entry.cause === 'stop' && token) {
+          // Interrupted by shutdown: back to waiting at once, not after a backoff.
+          await job.moveToWait(token);
+          throw new WaitingError();
+        }
+        if (attempt < maxAttempts) {
+          this.log?.warn({ err: error, jobId, job: job.name, attempt }, 'job attempt failed');
+          throw new Error(recordError(error), { cause: error });
+        }
+        await this.exhaust(definition, payload, error, job);
+      }
+    } finally {
+      signal?.removeEventListener('abort', forward);
+      this.running.delete(jobId);
+    }
+  }
+
+  /** Throws in every case: UnrecoverableError marks the job dead; anything else retries the exhaustion. */
+  private async exhaust(
+    definition: JobDefinition<unknown>,
+    payload: unknown,
+    error: unknown,
+    job: Job<StoredJob>,
+  ) {
+    this.log?.error({ err: error, jobId: job.id, job: job.name }, 'job exhausted its attempts');
+    try {
+      await definition.onExhausted?.(payload, error);
+    } catch (hookError) {
+      this.log?.error({ err: hookError, jobId: job.id, job: job.name }, 'onExhausted failed; retrying it');
+      throw new Error(recordError(error), { cause: hookError });
+    }
+    throw new UnrecoverableError(recordError(error));
+  }
+
+  /**
+   * Waits for the producer's (re)connection, for BullMQ's scripts to be loaded on it. Without an offline queue a
+   * command sent while reconnecting fails at once, so a short network blip would otherwise fail requests.
+   */
+  private async connected(signal: AbortSignal): Promise<void> {
+    await this.queue.waitUntilReady();
+    if (this.producer.status === 'ready' || signal.aborted) return;
+    await once(this.producer, 'ready', { signal });
+  }
+
+  /** Every listener-less ioredis error would be printed; log each outage once instead of each reconnect. */
+  private watch(redis: Redis, role: string): void {
+    redis.on('error', (error) => {
+      if (this.redisDown) return;
+      this.redisDown = true;
+      this.log?.warn({ err: error, role }, 'Redis unreachable');
+    });
+    redis.on('ready', () => {
+      this.redisDown = false;
+    });
+  }
+}
+
+function abort(entry: RunningJob, cause: AbortCause): void {
+  if (entry.controller.signal.aborted) return;
+  entry.cause = cause;
+  const why = {
+    stop: 'the queue is stopping',
+    lease: 'the job lease was lost',
+    close: 'the queue was closed',
+  };
+  entry.controller.abort(new DOMException(why[cause], 'AbortError'));
+}
+
+/** BullMQ ids may not contain ':' nor look like integers; the hash also scopes the key to the job name. */
+function dedupeJobId(name: string, key: string): string {
+  return `dedupe-${createHash('sha256').update(`${name}\n${key}`).digest('hex').slice(0, 40)}`;
+}
