@@ -1,21 +1,24 @@
-import { sweepRetention } from '../media/retention-sweeper.ts';
 import type { Services } from './compose.ts';
+import { MAINTENANCE_JOB } from './jobs.ts';
 
-/** Periodic work of the worker role. Returns a stop function that waits for a sweep in progress. */
-export function startBackgroundWork(services: Services): () => Promise<void> {
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = () => {
-    running = sweepRetention(services)
-      .then((result) => {
-        if (result.media > 0 || result.blobs > 0) services.logger.info(result, 'retention sweep');
-      })
-      .catch((error: unknown) => services.logger.error({ err: error }, 'retention sweep failed'));
+/**
+ * The worker role: runs the job catalog and schedules the maintenance sweep as a job. The dedupe key is the time
+ * slot, so several worker processes schedule one sweep per interval between them.
+ */
+export function startWorker(services: Services): () => Promise<void> {
+  services.queue.start({ concurrency: services.config.workerConcurrency });
+  const intervalMs = services.config.sweepIntervalSeconds * 1000;
+  const schedule = () => {
+    const slot = Math.floor(Date.now() / intervalMs);
+    services.queue
+      .enqueue(MAINTENANCE_JOB, { slot }, { dedupeKey: `slot-${slot}` })
+      .catch((error: unknown) => services.logger.warn({ err: error }, 'could not schedule the maintenance sweep'));
   };
-  tick();
-  const timer = setInterval(tick, services.config.sweepIntervalSeconds * 1000);
+  schedule();
+  const timer = setInterval(schedule, intervalMs);
   timer.unref();
   return async () => {
     clearInterval(timer);
-    await running;
+    await services.queue.stop();
   };
 }

@@ -5,7 +5,14 @@ import { createSignedLinks, type SignedLinks } from '../accounts/signed-links.ts
 import type { BlobStore } from '../blobs/blob-store.ts';
 import { createFsBlobStore } from '../blobs/fs-blobs.ts';
 import type { Config } from '../config/config.ts';
+import { type EnhancementEventSink, noEvents } from '../enhancements/enhancement-events.ts';
+import type { Enhancer } from '../enhancements/enhancer.ts';
 import { SafeFetcher } from '../fetcher/index.ts';
+import { createEnhancer, type HttpFetch } from '../imaging/enhance/index.ts';
+import type { JobCatalog } from '../queue/job-catalog.ts';
+import type { JobQueue } from '../queue/queue.ts';
+import { createSqlJobQueue } from '../queue/sql-queue.ts';
+import { buildJobCatalog } from './jobs.ts';
 import type { ImageLimits } from '../imaging/image-limits.ts';
 import type { RateLimiter } from '../limiter/limiter.ts';
 import { createMemoryLimiter } from '../limiter/memory-limiter.ts';
@@ -29,6 +36,12 @@ export interface Services {
   /** Scratch space for uploads and imports on their way into the blob store. */
   tmpDir: string;
   links: SignedLinks;
+  queue: JobQueue;
+  /** The configured provider chain (live keys). */
+  enhancer: Enhancer;
+  /** The built-in pipeline (sandbox keys). */
+  sandboxEnhancer: Enhancer;
+  events: EnhancementEventSink;
   /** Idempotent follow-ups of an email verification, registered by the domains that care. */
   onEmailVerified: VerificationHook[];
   /** What `/readyz` probes: every backend the server needs to answer. */
@@ -48,12 +61,25 @@ export async function composeServices(config: Readonly<Config>, logger: Logger):
   await rm(tmpDir, { recursive: true, force: true });
   await mkdir(tmpDir, { recursive: true });
   const mailer = createOutboxMailer(store, logger);
+  const enhancer = createEnhancer({
+    providers: config.enhanceProviders,
+    modelPath: config.segmentationModel,
+    httpUrl: config.enhanceHttpUrl,
+    httpFetch: providerFetch(fetcher),
+    timeoutMs: config.enhanceTimeoutSeconds * 1000,
+    onnxConcurrency: config.onnxConcurrency,
+    onnxThreads: config.onnxThreads,
+  });
+  const sandboxEnhancer =
+    config.enhanceProviders.length === 1 && config.enhanceProviders[0] === 'classical'
+      ? enhancer
+      : createEnhancer({ providers: ['classical'], timeoutMs: config.enhanceTimeoutSeconds * 1000, onnxConcurrency: 1, onnxThreads: 1 });
   const links = createSignedLinks({
     secret: secrets.secret,
     publicUrl: config.publicUrl,
     ttlSeconds: config.linkTtlSeconds,
   });
-  return {
+  const services: Services = {
     config,
     logger,
     secrets,
@@ -71,11 +97,56 @@ export async function composeServices(config: Readonly<Config>, logger: Logger):
     },
     tmpDir,
     links,
+    // Set right below: the catalog's handlers need the finished services object.
+    queue: undefined as unknown as JobQueue,
+    enhancer,
+    sandboxEnhancer,
+    events: noEvents,
     onEmailVerified: [(accountId) => liftUnverifiedRetention(store, accountId)],
-    readiness: { store: () => store.ping(), blobs: () => blobs.ping() },
+    readiness: { store: () => store.ping(), blobs: () => blobs.ping(), queue: () => services.queue.ping() },
     async close() {
+      await services.queue.stop();
+      await services.queue.close();
+      await enhancer.close();
+      if (sandboxEnhancer !== enhancer) await sandboxEnhancer.close();
       await limiter.close();
       await store.close();
     },
+  };
+  services.queue = await openQueue(config, store, buildJobCatalog(() => services), logger);
+  return services;
+}
+
+async function openQueue(config: Readonly<Config>, store: Store, catalog: JobCatalog, log: Logger): Promise<JobQueue> {
+  const backend: 'sql' | 'bullmq' = config.redisUrl ? 'bullmq' : 'sql';
+  switch (backend) {
+    case 'sql':
+      return createSqlJobQueue(store, catalog, { log });
+    case 'bullmq': {
+      const { createBullmqJobQueue } = await import('../queue/bullmq-queue.ts');
+      return createBullmqJobQueue(catalog, { url: config.redisUrl as string, prefix: config.redisPrefix, log });
+    }
+    default: {
+      const never: never = backend;
+      throw new Error(`unknown queue backend ${String(never)}`);
+    }
+  }
+}
+
+/** The http segmentation provider's outbound POST, through the safe fetcher like every other request. */
+function providerFetch(fetcher: SafeFetcher): HttpFetch {
+  return async (url, body, contentType, timeoutMs) => {
+    const response = await fetcher.fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body,
+      timeoutMs,
+      maxRedirects: 0,
+      maxBytes: 64 * 1024 * 1024,
+      requireOk: false,
+    });
+    if (!response.ok) throw new Error(response.message);
+    const type = response.headers['content-type'];
+    return { status: response.status, contentType: Array.isArray(type) ? (type[0] ?? '') : (type ?? ''), body: response.body };
   };
 }

@@ -1,4 +1,4 @@
-import { startBackgroundWork } from '../app/background.ts';
+import { startWorker } from '../app/background.ts';
 import { composeServices } from '../app/compose.ts';
 import { createLogger } from '../app/logger.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
@@ -20,7 +20,7 @@ export async function serve(role: Role): Promise<void> {
   }
   const services = await composeServices(config, createLogger(config));
   const app = await buildServer(services);
-  const stopBackground = role === 'api' ? async () => {} : startBackgroundWork(services);
+  const stopWorker = role === 'api' ? async () => {} : startWorker(services);
   const address = await app.listen({ port: config.port, host: config.host });
   app.log.info({ address, role, database: config.database.kind }, 'lightbox listening');
   process.stdout.write(
@@ -42,7 +42,7 @@ export async function serve(role: Role): Promise<void> {
     stopping = true;
     app.log.info({ signal }, 'shutting down');
     await app.close();
-    await stopBackground();
+    await stopWorker();
     await services.close();
     process.exit(0);
   };

@@ -76,6 +76,19 @@ export const settings = {
     'Unset: SQLite at `<data>/lightbox.db`. `postgres://…` switches to PostgreSQL; `sqlite:///path` picks a file.',
   ),
   mailFrom: setting('LIGHTBOX_MAIL_FROM', 'Lightbox <no-reply@localhost>', str, 'Sender of outgoing mail.'),
+  redisUrl: setting(
+    'LIGHTBOX_REDIS_URL',
+    null,
+    urlWithScheme('redis', 'rediss'),
+    'Scale-out job queue (BullMQ) on Redis; the URL is used whole (database number included). Unset: SQL jobs table.',
+  ),
+  redisPrefix: setting('LIGHTBOX_REDIS_PREFIX', 'lightbox:', str, 'Prefix of every Redis key.'),
+  workerConcurrency: setting(
+    'LIGHTBOX_WORKER_CONCURRENCY',
+    '2',
+    int(1, 64),
+    'Jobs a worker process runs at once (image work is also bounded by the cores).',
+  ),
   trustedProxies: setting(
     'LIGHTBOX_TRUSTED_PROXIES',
     '',

@@ -6,6 +6,7 @@ import type { Services } from '../app/compose.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { requestIdFor } from './request-id.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
+import { enhancementCreateRoutes } from './routes/enhancement-create-routes.ts';
 import { enhancementReadRoutes } from './routes/enhancement-read-routes.ts';
 import { deliveryRoutes } from './routes/delivery-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
@@ -55,5 +56,6 @@ export async function buildServer(services: Services): Promise<App> {
   await app.register(signedLinkRoutes(services));
   await app.register(adminRoutes(services));
   await app.register(enhancementReadRoutes(services));
+  await app.register(enhancementCreateRoutes(services));
   return app;
 }

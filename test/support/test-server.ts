@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startWorker } from '../../src/app/background.ts';
 import { composeServices, type Services } from '../../src/app/compose.ts';
 import { createLogger } from '../../src/app/logger.ts';
 import { loadConfig } from '../../src/config/config.ts';
@@ -50,7 +51,10 @@ async function freePort(): Promise<number> {
  * A real server on a loopback port with a scratch data directory, on the embedded profile (or PostgreSQL when
  * LIGHTBOX_TEST_DATABASE=postgres). `env` overrides settings exactly as an operator would.
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { worker?: boolean } = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lightbox-test-'));
   const port = await freePort();
   const pg = HTTP_SUITE_DIALECT === 'postgres' ? await createPostgresDatabase() : undefined;
@@ -65,6 +69,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   });
   const services = await composeServices(config, createLogger(config));
   const app = await buildServer(services);
+  // Role `all`, as `npm start` runs: jobs (enhancement items, sweeps) are processed in this process.
+  const stopWorker = options.worker === false ? async () => {} : startWorker(services);
   await app.listen({ port, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
 
@@ -104,6 +110,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       }),
     async close() {
       await app.close();
+      await stopWorker();
       await services.close();
       await pg?.drop();
       await rm(dataDir, { recursive: true, force: true });

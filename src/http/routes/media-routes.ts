@@ -42,12 +42,13 @@ export const mediaRoutes =
       async (request, reply) => {
         const maxBytes = await admit(request, reply);
         const upload = await receiveUpload(request, { tmpDir: services.tmpDir, maxBytes });
+        let result: Awaited<ReturnType<typeof ingest>>;
         try {
           if (!upload.file) throw new AppError('invalid_payload', { errors: { file: ['File is required'] } });
           if (upload.file.size === 0)
             throw new AppError('invalid_payload', { errors: { file: ['File is empty'] } });
           const { known, extra } = splitUploadFields(upload.fields);
-          const result = await ingest(services, {
+          result = await ingest(services, {
             principal: request.principal,
             clientIp: request.ip,
             file: upload.file,
@@ -56,10 +57,11 @@ export const mediaRoutes =
             defaultName: upload.file.filename || 'image',
             failure: 'upload_failed',
           });
-          return reply.status(201).send(result);
         } finally {
+          // Before answering: once the client has its answer, no scratch file of the request is left.
           await upload.discard();
         }
+        return reply.status(201).send(result);
       },
     );
 

@@ -1,0 +1,58 @@
+import { enhancementJobs } from '../enhancements/enhancement-jobs.ts';
+import { sweepRetention } from '../media/retention-sweeper.ts';
+import { createJobCatalog, type JobCatalog } from '../queue/job-catalog.ts';
+import { defineJob, type JobDefinition } from '../queue/queue.ts';
+import type { Services } from './compose.ts';
+import { requeueStranded, sweepIdempotencyRecords } from './maintenance.ts';
+
+export const MAINTENANCE_JOB = 'maintenance.sweep';
+
+/** Every job the system runs: name → payload schema → handler. Built the same in every process. */
+export function buildJobCatalog(services: () => Services): JobCatalog {
+  const s = services;
+  const maintenance = defineJob({
+    name: MAINTENANCE_JOB,
+    maxAttempts: 3,
+    validate: (payload) => {
+      const slot = (payload as { slot?: unknown } | null)?.slot;
+      if (typeof slot !== 'number') throw new Error('slot must be a number');
+      return { slot };
+    },
+    // Expired media and owed blob deletions, stale idempotency records, and batches whose start job was lost.
+    async handle() {
+      const result = await sweepRetention(s());
+      const records = await sweepIdempotencyRecords(s().store);
+      const requeued = await requeueStranded(s());
+      if (result.media + result.blobs + records + requeued > 0) {
+        s().logger.info({ ...result, idempotency_records: records, requeued }, 'maintenance sweep');
+      }
+    },
+  });
+  return createJobCatalog([
+    maintenance as JobDefinition<unknown>,
+    ...enhancementJobs({
+      get store() {
+        return s().store;
+      },
+      get blobs() {
+        return s().blobs;
+      },
+      get fetcher() {
+        return s().fetcher;
+      },
+      queue: () => s().queue,
+      get enhancer() {
+        return s().enhancer;
+      },
+      get sandboxEnhancer() {
+        return s().sandboxEnhancer;
+      },
+      get events() {
+        return s().events;
+      },
+      get logger() {
+        return s().logger;
+      },
+    }),
+  ]);
+}

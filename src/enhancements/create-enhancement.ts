@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../accounts/authenticate.ts';
+import type { Config } from '../config/config.ts';
+import { releaseCredits, reserveCredits } from '../credits/ledger.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { SafeFetcher } from '../fetcher/index.ts';
+import { sortableId } from '../lib/ids.ts';
+import type { Log } from '../lib/log.ts';
+import type { JobQueue } from '../queue/queue.ts';
+import type { EnhancementItemsTable, EnhancementsTable } from '../store/database.ts';
+import type { Store, Tx } from '../store/store.ts';
+import { canonicalHash } from './canonical-json.ts';
+import type { PresetId } from './presets.ts';
+
+export interface CreateBody {
+  images: { source_url: string; external_id?: string }[];
+  preset?: PresetId;
+  preservation_level?: 'strict' | 'balanced' | 'creative';
+  instructions?: string;
+  webhook_url?: string;
+}
+
+export interface CreateDeps {
+  config: Pick<
+    Config,
+    'apiMinLifetimePurchased' | 'creditsPerImage' | 'activePerKey' | 'activePerAccount' | 'contentPolicy'
+  >;
+  store: Store;
+  queue: JobQueue;
+  fetcher: SafeFetcher;
+  logger: Log;
+}
+
+export interface CreateResult {
+  status: 200 | 201;
+  replayed: boolean;
+  body: Record<string, unknown>;
+  location: string;
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,160}$/;
+const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+export const START_JOB = 'enhancement.start';
+
+/**
+ * `POST /api/v1/product-image-enhancements` (API.md §3.2), after auth and schema validation. Checks run in the
+ * documented order; everything from idempotency to the reservation happens in one transaction under the account's
+ * row lock, so concurrent duplicates make one enhancement and the balance can never be overdrawn.
+ */
+export async function createEnhancement(
+  deps: CreateDeps,
+  principal: Principal,
+  input: { body: CreateBody; idempotencyKey: string | undefined; requestId: string },
+): Promise<CreateResult> {
+  const { body } = input;
+  await checkWebhookUrl(deps, body.webhook_url);
+  if (
+    body.instructions !== undefined &&
+    deps.config.contentPolicy.some((rule) => rule.test(body.instructions ?? ''))
+  ) {
+    throw new AppError('content_policy_violation');
+  }
+  if (input.idempotencyKey === undefined || !IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
+    throw new AppError('invalid_idempotency_key');
+  }
+  const idempotencyKey = input.idempotencyKey;
+  const bodyHash = canonicalHash(body);
+  const sandbox = principal.key.environment === 'test';
+  const cost = sandbox ? 0 : body.images.length * deps.config.creditsPerImage;
+  const now = Date.now();
+  const id = randomUUID();
+
+  const outcome = await deps.store.transaction(async (tx) => {
+    const account = await deps.store
+      .forUpdate(tx.selectFrom('accounts').selectAll().where('id', '=', principal.account.id))
+      .executeTakeFirstOrThrow();
+
+    const replay = await findReplay(tx, principal, idempotencyKey, bodyHash, now);
+    if (replay) return replay;
+
+    if (!sandbox) {
+      if (Number(account.lifetime_purchased) < deps.config.apiMinLifetimePurchased) {
+        throw new AppError('api_access_not_enabled', {
+          message: `Live API access requires at least ${deps.config.apiMinLifetimePurchased} purchased credits.`,
+        });
+      }
+      if (Number(account.paid_available) < cost) {
+        throw new AppError('insufficient_api_credits', {
+          message: `This batch needs ${cost} paid credits; ${account.paid_available} are available.`,
+        });
+      }
+    }
+    await checkActiveLimit(deps, tx, principal);
+
+    const enhancement: EnhancementsTable = {
+      id,
+      account_id: principal.account.id,
+      key_id: principal.key.id,
+      environment: principal.key.environment,
+      status: 'queued',
+      preset: body.preset ?? 'single_product_white_background',
+      preservation_level: body.preservation_level ?? 'strict',
+      instructions: body.instructions ?? null,
+      webhook_url: body.webhook_url ?? null,
+      signing_key_hash: principal.key.key_hash,
+      total_items: body.images.length,
+      completed_items: 0,
+      failed_items: 0,
+      credits_reserved: cost,
+      credits_used: 0,
+      sandbox: sandbox ? 1 : 0,
+      request_id: input.requestId,
+      seq: sortableId('enh'),
+      created_at: now,
+      updated_at: now,
+      completed_at: null,
+    };
+    await tx.insertInto('enhancements').values(enhancement).execute();
+    const perItem = sandbox ? 0 : deps.config.creditsPerImage;
+    const items: EnhancementItemsTable[] = body.images.map((image, position) => ({
+      id: randomUUID(),
+      enhancement_id: id,
+      position,
+      external_id: image.external_id ?? null,
+      source_url: image.source_url,
+      status: 'queued',
+      result_media_id: null,
+      thumbnail_media_id: null,
+      error_code: null,
+      error_message: null,
+      provider: null,
+      credits_reserved: perItem,
+      credits_used: 0,
+      attempts: 0,
+      created_at: now,
+      updated_at: now,
+    }));
+    await tx.insertInto('enhancement_items').values(items).execute();
+
+    let remaining = 0;
+    if (!sandbox) {
+      const reserved = await reserveCredits(tx, { accountId: account.id, amount: cost, enhancementId: id });
+      if (!reserved) throw new AppError('insufficient_api_credits');
+      remaining = reserved.balance_after;
+    }
+    const response = {
+      enhancement: { id, status: 'queued', total_items: items.length, credits_reserved: cost, sandbox },
+      remaining_paid_credits: remaining,
+      request_id: input.requestId,
+    };
+    await tx
+      .insertInto('idempotency_records')
+      .values({
+        account_id: principal.account.id,
+        environment: principal.key.environment,
+        idempotency_key: idempotencyKey,
+        body_hash: bodyHash,
+        response_status: 201,
+        response_body: JSON.stringify(response),
+        created_at: now,
+        expires_at: now + IDEMPOTENCY_TTL_MS,
+      })
+      .execute();
+    return { status: 201 as const, replayed: false, body: response, location: locationOf(id) };
+  });
+  if (outcome.replayed) return outcome;
+
+  try {
+    await deps.queue.enqueue(START_JOB, { enhancementId: id }, { dedupeKey: id });
+  } catch (error) {
+    deps.logger.error({ err: error, enhancement_id: id }, 'enqueue failed; releasing the reservation');
+    await undoCreation(deps, principal, id, idempotencyKey, cost);
+    throw new AppError('queue_unavailable');
+  }
+  return outcome;
+}
+
+const locationOf = (id: string) => `/api/v1/product-image-enhancements/${id}`;
+
+async function findReplay(
+  tx: Tx,
+  principal: Principal,
+  idempotencyKey: string,
+  bodyHash: string,
+  now: number,
+): Promise<CreateResult | null> {
+  const record = await tx
+    .selectFrom('idempotency_records')
+    .selectAll()
+    .where('account_id', '=', principal.account.id)
+    .where('environment', '=', principal.key.environment)
+    .where('idempotency_key', '=', idempotencyKey)
+    .executeTakeFirst();
+  if (!record) return null;
+  if (Number(record.expires_at) <= now) {
+    await tx
+      .deleteFrom('idempotency_records')
+      .where('account_id', '=', record.account_id)
+      .where('environment', '=', record.environment)
+      .where('idempotency_key', '=', record.idempotency_key)
+      .execute();
+    return null;
+  }
+  if (record.body_hash !== bodyHash) throw new AppError('idempotency_conflict');
+  const body = JSON.parse(record.response_body) as { enhancement: { id: string } };
+  return { status: 200, replayed: true, body, location: locationOf(body.enhancement.id) };
+}
+
+async function checkActiveLimit(deps: CreateDeps, tx: Tx, principal: Principal): Promise<void> {
+  const active = await tx
+    .selectFrom('enhancements')
+    .select(['key_id'])
+    .where('account_id', '=', principal.account.id)
+    .where('environment', '=', principal.key.environment)
+    .where('status', 'in', ['queued', 'processing'])
+    .execute();
+  const forKey = active.filter((e) => e.key_id === principal.key.id).length;
+  if (forKey >= deps.config.activePerKey || active.length >= deps.config.activePerAccount) {
+    throw new AppError('too_many_active_enhancements', {
+      message: `At most ${deps.config.activePerKey} active enhancement(s) per key and ${deps.config.activePerAccount} per account. Wait for one to finish.`,
+    });
+  }
+}
+
+/** The job could not be queued: the enhancement never existed for the client, and its credits go back. */
+async function undoCreation(
+  deps: CreateDeps,
+  principal: Principal,
+  id: string,
+  idempotencyKey: string,
+  cost: number,
+): Promise<void> {
+  await deps.store.transaction(async (tx) => {
+    if (cost > 0)
+      await releaseCredits(tx, { accountId: principal.account.id, amount: cost, enhancementId: id });
+    await tx
+      .deleteFrom('idempotency_records')
+      .where('account_id', '=', principal.account.id)
+      .where('environment', '=', principal.key.environment)
+      .where('idempotency_key', '=', idempotencyKey)
+      .execute();
+    await tx.deleteFrom('enhancements').where('id', '=', id).execute();
+  });
+}
+
+async function checkWebhookUrl(deps: CreateDeps, url: string | undefined): Promise<void> {
+  if (url === undefined) return;
+  const check = await deps.fetcher.checkUrl(url, { httpsOnly: true });
+  if (!check.ok)
+    throw new AppError('invalid_webhook_url', {
+      message: `webhook_url must be a public HTTPS URL (${check.message}).`,
+    });
+}
