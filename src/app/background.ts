@@ -12,7 +12,9 @@ export function startWorker(services: Services): () => Promise<void> {
     const slot = Math.floor(Date.now() / intervalMs);
     services.queue
       .enqueue(MAINTENANCE_JOB, { slot }, { dedupeKey: `slot-${slot}` })
-      .catch((error: unknown) => services.logger.warn({ err: error }, 'could not schedule the maintenance sweep'));
+      .catch((error: unknown) =>
+        services.logger.warn({ err: error }, 'could not schedule the maintenance sweep'),
+      );
   };
   schedule();
   const timer = setInterval(schedule, intervalMs);

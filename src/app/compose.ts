@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { VerificationHook } from '../accounts/link-actions.ts';
 import { createSignedLinks, type SignedLinks } from '../accounts/signed-links.ts';
@@ -9,17 +9,18 @@ import { type EnhancementEventSink, noEvents } from '../enhancements/enhancement
 import type { Enhancer } from '../enhancements/enhancer.ts';
 import { SafeFetcher } from '../fetcher/index.ts';
 import { createEnhancer, type HttpFetch } from '../imaging/enhance/index.ts';
-import type { JobCatalog } from '../queue/job-catalog.ts';
-import type { JobQueue } from '../queue/queue.ts';
-import { createSqlJobQueue } from '../queue/sql-queue.ts';
-import { buildJobCatalog } from './jobs.ts';
 import type { ImageLimits } from '../imaging/image-limits.ts';
 import type { RateLimiter } from '../limiter/limiter.ts';
 import { createMemoryLimiter } from '../limiter/memory-limiter.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { createOutboxMailer } from '../mail/outbox-mailer.ts';
 import { liftUnverifiedRetention } from '../media/retention-sweeper.ts';
+import type { JobCatalog } from '../queue/job-catalog.ts';
+import type { JobQueue } from '../queue/queue.ts';
+import { createSqlJobQueue } from '../queue/sql-queue.ts';
 import { openStore, type Store } from '../store/store.ts';
+import { createWebhookSink } from '../webhooks/webhook-sink.ts';
+import { buildJobCatalog } from './jobs.ts';
 import type { Logger } from './logger.ts';
 import { loadSecrets, type Secrets } from './secrets.ts';
 
@@ -54,7 +55,10 @@ export async function composeServices(config: Readonly<Config>, logger: Logger):
   const secrets = await loadSecrets(config);
   const store = await openStore(config.database);
   const blobs = await createFsBlobStore(path.join(config.dataDir, 'blobs'));
-  const fetcher = new SafeFetcher({ allowCidrs: config.fetchAllowCidrs });
+  const fetcher = new SafeFetcher({
+    allowCidrs: config.fetchAllowCidrs,
+    ...(config.fetchExtraCaFile ? { extraCa: [await readFile(config.fetchExtraCaFile, 'utf8')] } : {}),
+  });
   const limiter = createMemoryLimiter();
   const tmpDir = path.join(config.dataDir, 'tmp');
   // Whatever a crashed process left here was never recorded anywhere: it is garbage.
@@ -73,7 +77,12 @@ export async function composeServices(config: Readonly<Config>, logger: Logger):
   const sandboxEnhancer =
     config.enhanceProviders.length === 1 && config.enhanceProviders[0] === 'classical'
       ? enhancer
-      : createEnhancer({ providers: ['classical'], timeoutMs: config.enhanceTimeoutSeconds * 1000, onnxConcurrency: 1, onnxThreads: 1 });
+      : createEnhancer({
+          providers: ['classical'],
+          timeoutMs: config.enhanceTimeoutSeconds * 1000,
+          onnxConcurrency: 1,
+          onnxThreads: 1,
+        });
   const links = createSignedLinks({
     secret: secrets.secret,
     publicUrl: config.publicUrl,
@@ -113,18 +122,38 @@ export async function composeServices(config: Readonly<Config>, logger: Logger):
       await store.close();
     },
   };
-  services.queue = await openQueue(config, store, buildJobCatalog(() => services), logger);
+  services.events = createWebhookSink({
+    store,
+    queue: () => services.queue,
+    srcBase: config.srcBase,
+    logger,
+  });
+  services.queue = await openQueue(
+    config,
+    store,
+    buildJobCatalog(() => services),
+    logger,
+  );
   return services;
 }
 
-async function openQueue(config: Readonly<Config>, store: Store, catalog: JobCatalog, log: Logger): Promise<JobQueue> {
+async function openQueue(
+  config: Readonly<Config>,
+  store: Store,
+  catalog: JobCatalog,
+  log: Logger,
+): Promise<JobQueue> {
   const backend: 'sql' | 'bullmq' = config.redisUrl ? 'bullmq' : 'sql';
   switch (backend) {
     case 'sql':
       return createSqlJobQueue(store, catalog, { log });
     case 'bullmq': {
       const { createBullmqJobQueue } = await import('../queue/bullmq-queue.ts');
-      return createBullmqJobQueue(catalog, { url: config.redisUrl as string, prefix: config.redisPrefix, log });
+      return createBullmqJobQueue(catalog, {
+        url: config.redisUrl as string,
+        prefix: config.redisPrefix,
+        log,
+      });
     }
     default: {
       const never: never = backend;
@@ -147,6 +176,10 @@ function providerFetch(fetcher: SafeFetcher): HttpFetch {
     });
     if (!response.ok) throw new Error(response.message);
     const type = response.headers['content-type'];
-    return { status: response.status, contentType: Array.isArray(type) ? (type[0] ?? '') : (type ?? ''), body: response.body };
+    return {
+      status: response.status,
+      contentType: Array.isArray(type) ? (type[0] ?? '') : (type ?? ''),
+      body: response.body,
+    };
   };
 }

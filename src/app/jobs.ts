@@ -2,6 +2,7 @@ import { enhancementJobs } from '../enhancements/enhancement-jobs.ts';
 import { sweepRetention } from '../media/retention-sweeper.ts';
 import { createJobCatalog, type JobCatalog } from '../queue/job-catalog.ts';
 import { defineJob, type JobDefinition } from '../queue/queue.ts';
+import { requeueDueWebhooks, webhookDeliveryJob } from '../webhooks/webhook-delivery.ts';
 import type { Services } from './compose.ts';
 import { requeueStranded, sweepIdempotencyRecords } from './maintenance.ts';
 
@@ -22,7 +23,7 @@ export function buildJobCatalog(services: () => Services): JobCatalog {
     async handle() {
       const result = await sweepRetention(s());
       const records = await sweepIdempotencyRecords(s().store);
-      const requeued = await requeueStranded(s());
+      const requeued = (await requeueStranded(s())) + (await requeueDueWebhooks(s()));
       if (result.media + result.blobs + records + requeued > 0) {
         s().logger.info({ ...result, idempotency_records: records, requeued }, 'maintenance sweep');
       }
@@ -30,6 +31,21 @@ export function buildJobCatalog(services: () => Services): JobCatalog {
   });
   return createJobCatalog([
     maintenance as JobDefinition<unknown>,
+    webhookDeliveryJob({
+      get store() {
+        return s().store;
+      },
+      get fetcher() {
+        return s().fetcher;
+      },
+      queue: () => s().queue,
+      get logger() {
+        return s().logger;
+      },
+      get retryDelays() {
+        return s().config.webhookRetryDelays;
+      },
+    }),
     ...enhancementJobs({
       get store() {
         return s().store;

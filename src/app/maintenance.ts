@@ -4,7 +4,10 @@ import type { Store } from '../store/store.ts';
 
 /** Idempotency records are kept at least 24 h (API.md §3.2), then swept. */
 export async function sweepIdempotencyRecords(store: Store, now = Date.now()): Promise<number> {
-  const result = await store.db.deleteFrom('idempotency_records').where('expires_at', '<=', now).executeTakeFirst();
+  const result = await store.db
+    .deleteFrom('idempotency_records')
+    .where('expires_at', '<=', now)
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 
@@ -24,6 +27,7 @@ export async function requeueStranded(
     .where('updated_at', '<', now - olderThanMs)
     .limit(500)
     .execute();
-  for (const { id } of stranded) await deps.queue.enqueue(START_JOB, { enhancementId: id }, { dedupeKey: id });
+  for (const { id } of stranded)
+    await deps.queue.enqueue(START_JOB, { enhancementId: id }, { dedupeKey: id });
   return stranded.length;
 }

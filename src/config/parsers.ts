@@ -154,3 +154,15 @@ export const providerChain: Parser<ProviderName[]> = (raw) => {
   if (new Set(names).size !== names.length) throw new SettingError('lists a provider twice');
   return names as ProviderName[];
 };
+
+export const secondsList: Parser<number[]> = (raw) => {
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
+  if (list.length === 0 || list.some((n) => !Number.isFinite(n) || n < 0 || n > 7 * 86400)) {
+    throw new SettingError('must be comma-separated seconds between 0 and 604800');
+  }
+  return list;
+};

@@ -10,6 +10,7 @@ import {
   plans,
   providerChain,
   regexList,
+  secondsList,
   secretString,
   str,
   urlWithScheme,
@@ -85,9 +86,9 @@ export const settings = {
   redisPrefix: setting('LIGHTBOX_REDIS_PREFIX', 'lightbox:', str, 'Prefix of every Redis key.'),
   workerConcurrency: setting(
     'LIGHTBOX_WORKER_CONCURRENCY',
-    '2',
-    int(1, 64),
-    'Jobs a worker process runs at once (image work is also bounded by the cores).',
+    '8',
+    int(1, 256),
+    'Jobs a worker process runs at once. Image work inside them is bounded by the cores separately, so slow webhook receivers or downloads do not starve it.',
   ),
   trustedProxies: setting(
     'LIGHTBOX_TRUSTED_PROXIES',
@@ -100,6 +101,18 @@ export const settings = {
     '',
     cidrList,
     'Extra networks the safe fetcher may reach (e.g. `127.0.0.1/32` for tests). Leave empty in production.',
+  ),
+  fetchExtraCaFile: setting(
+    'LIGHTBOX_FETCH_EXTRA_CA_FILE',
+    null,
+    optionalString,
+    'PEM file of certificates the safe fetcher trusts besides the system roots (tests with self-signed HTTPS).',
+  ),
+  webhookRetryDelays: setting(
+    'LIGHTBOX_WEBHOOK_RETRY_DELAYS',
+    '10,30,120,600,1800,3600,7200,14400,28800,43200,86400,86400,86400',
+    secondsList,
+    'Seconds between webhook attempts (each ±20 % jitter); one more attempt than delays. Default spans ~3.3 days.',
   ),
   logLevel: setting(
     'LIGHTBOX_LOG_LEVEL',

@@ -12,6 +12,8 @@ export interface HopContext {
   readonly resolver: Resolver;
   readonly policy: AddressPolicy;
   readonly deadline: Deadline;
+  /** Trusted roots for TLS; undefined means the system's. */
+  readonly ca?: readonly string[] | undefined;
 }
 
 export interface HopRequest {
@@ -74,7 +76,7 @@ export async function requestHop(
   const checked = await resolveAndCheck(target, context);
   if (!checked.ok) return checked;
   try {
-    const response = await send(target.url, checked.addresses, request, context.deadline.signal);
+    const response = await send(target.url, checked.addresses, request, context.deadline.signal, context.ca);
     return { ok: true, response };
   } catch (error) {
     return transportFailure(error, context.deadline);
@@ -86,6 +88,7 @@ function send(
   addresses: readonly ResolvedAddress[],
   request: HopRequest,
   signal: AbortSignal,
+  ca: readonly string[] | undefined,
 ): Promise<IncomingMessage> {
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
@@ -102,6 +105,7 @@ function send(
         // A fresh agent per request: a pooled socket would be keyed by name, not by checked address.
         agent: false,
         signal,
+        ...(ca ? { ca: [...ca] } : {}),
       },
       resolve,
     );

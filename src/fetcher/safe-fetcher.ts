@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
+import { rootCertificates } from 'node:tls';
 import { AddressPolicy } from './address-policy.ts';
 import { magicMismatch, readBoundedBody, tooLarge, writeBoundedBody } from './body-reader.ts';
 import { Deadline } from './deadline.ts';
@@ -22,6 +23,11 @@ export interface SafeFetcherOptions {
   /** Defaults to the system resolver; tests pass a stub. */
   readonly resolver?: Resolver;
   readonly userAgent?: string;
+  /**
+   * PEM certificates trusted in addition to the system roots (`LIGHTBOX_FETCH_EXTRA_CA_FILE`): lets tests run
+   * HTTPS receivers with a self-signed certificate without turning verification off.
+   */
+  readonly extraCa?: readonly string[];
 }
 
 export interface FetchOptions {
@@ -98,12 +104,14 @@ export class SafeFetcher {
   readonly #policy: AddressPolicy;
   readonly #resolver: Resolver;
   readonly #userAgent: string;
+  readonly #ca: string[] | undefined;
 
   /** Throws on an invalid allow-list entry. */
   constructor(options: SafeFetcherOptions = {}) {
     this.#policy = new AddressPolicy(options.allowCidrs ?? []);
     this.#resolver = options.resolver ?? systemResolver;
     this.#userAgent = options.userAgent ?? 'Lightbox-Fetcher/1';
+    this.#ca = options.extraCa?.length ? [...rootCertificates, ...options.extraCa] : undefined;
   }
 
   /** Fetches into memory; the body never exceeds maxBytes. */
@@ -228,7 +236,7 @@ export class SafeFetcher {
   }
 
   #context(deadline: Deadline): HopContext {
-    return { resolver: this.#resolver, policy: this.#policy, deadline };
+    return { resolver: this.#resolver, policy: this.#policy, deadline, ca: this.#ca };
   }
 
   #settle(options: BufferedFetchOptions): Settled {

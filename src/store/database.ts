@@ -165,6 +165,36 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   outbox: OutboxTable;
   jobs: JobsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_attempts: WebhookAttemptsTable;
+}
+
+export interface WebhookEventsTable {
+  id: string;
+  account_id: string;
+  enhancement_id: string;
+  type: string;
+  endpoint_url: string;
+  payload: string;
+  signing_key_hash: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: number | null;
+  sending_until: number | null;
+  delivered_at: number | null;
+  created_at: number;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  event_id: string;
+  attempt: number;
+  outcome: 'delivered' | 'http_error' | 'blocked' | 'timeout' | 'unreachable';
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+  response_excerpt: string | null;
+  created_at: number;
 }
 
 export interface JobsTable {

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { operator } from '../../accounts/operator-service.ts';
 import type { Services } from '../../app/compose.ts';
 import { toIso } from '../../lib/time.ts';
+import { listDeliveries, redeliver } from '../../webhooks/webhook-admin.ts';
 import { requireAdmin } from '../auth.ts';
 
 const Id = Type.Object({ id: Type.String({ maxLength: 64 }) });
@@ -152,6 +153,25 @@ export const adminRoutes =
 
     app.delete('/admin/v1/keys/:key_id', { schema: schema({ params: KeyId }) }, async (request) =>
       operator.deleteKey(services, request.params.key_id),
+    );
+
+    app.get(
+      '/admin/v1/webhook-deliveries',
+      {
+        schema: schema({
+          querystring: Type.Object({
+            enhancement_id: Type.Optional(Type.String({ maxLength: 64 })),
+            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          }),
+        }),
+      },
+      async (request) => listDeliveries(services.store, request.query),
+    );
+
+    app.post(
+      '/admin/v1/webhook-deliveries/:id/redeliver',
+      { schema: schema({ params: Id }) },
+      async (request, reply) => reply.status(202).send(await redeliver(services, request.params.id)),
     );
 
     app.get(

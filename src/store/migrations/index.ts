@@ -3,6 +3,7 @@ import { accountsKeysLedger } from './0001-accounts-keys-ledger.ts';
 import { media } from './0002-media.ts';
 import { enhancements } from './0003-enhancements.ts';
 import { jobs } from './0004-jobs.ts';
+import { webhooks } from './0005-webhooks.ts';
 
 /** Ordered by name; never edit a migration that has shipped, add the next one. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002-media': media,
   '0003-enhancements': enhancements,
   '0004-jobs': jobs,
+  '0005-webhooks': webhooks,
 };
