@@ -10,8 +10,9 @@ import { dueGarbage } from './media-repo.ts';
 export async function collectGarbage(
   deps: { store: Store; blobs: BlobStore; logger: Log },
   keys?: string[],
+  now = Date.now(),
 ): Promise<number> {
-  const due = keys ?? (await dueGarbage(deps.store, 200)).map((g) => g.blob_key);
+  const due = keys ?? (await dueGarbage(deps.store, 200, now)).map((g) => g.blob_key);
   let collected = 0;
   for (const key of due) {
     try {

@@ -5,6 +5,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { SafeFetcher } from '../fetcher/index.ts';
 import { randomBase36 } from '../lib/ids.ts';
 import { type IngestDeps, ingest } from './ingest.ts';
+import { parseMediaFields } from './media-fields.ts';
 
 const MB = 1024 * 1024;
 const IMPORT_TIMEOUT_MS = 30_000;
@@ -21,9 +22,19 @@ export async function importFromUrl(
   },
 ) {
   const { url, ...fields } = input.body;
+  // Every field is checked before anything is fetched: a request that cannot succeed costs no download.
+  const errors: Record<string, string[]> = {};
   if (typeof url !== 'string' || url.length > 2048 || !/^https?:\/\//i.test(url) || !URL.canParse(url)) {
-    throw new AppError('invalid_payload', { errors: { url: ['Must be an http(s) URL'] } });
+    errors.url = ['Must be an http(s) URL'];
   }
+  try {
+    parseMediaFields(fields, { mode: 'create' });
+  } catch (error) {
+    if (!(error instanceof AppError) || !error.details.errors) throw error;
+    Object.assign(errors, error.details.errors);
+  }
+  if (typeof url !== 'string' || Object.keys(errors).length > 0)
+    throw new AppError('invalid_payload', { errors });
   const temp = path.join(deps.tmpDir, `import-${randomBase36(16)}`);
   try {
     const fetched = await deps.fetcher.fetchToFile(url, temp, {

@@ -35,6 +35,8 @@ export async function listMediaRows(db: Db, principal: Principal, query: ListQue
     .selectAll()
     .where('account_id', '=', principal.account.id)
     .where('environment', '=', principal.key.environment)
+    // Expired media is gone for every read, sweeper or not (GET answers 404 for it too).
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', Date.now())]))
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(query.limit + 1);

@@ -70,11 +70,15 @@ export async function deleteMediaRow(tx: Tx, media: Pick<MediaRow, 'id' | 'blob_
   return true;
 }
 
-export async function dueGarbage(store: Store, limit: number): Promise<{ blob_key: string }[]> {
+export async function dueGarbage(
+  store: Store,
+  limit: number,
+  now = Date.now(),
+): Promise<{ blob_key: string }[]> {
   return store.db
     .selectFrom('blob_garbage')
     .select('blob_key')
-    .where('due_at', '<=', Date.now())
+    .where('due_at', '<=', now)
     .orderBy('due_at')
     .limit(limit)
     .execute();

@@ -27,7 +27,9 @@ export async function sweepRetention(
   }
   let blobs = 0;
   for (;;) {
-    const n = await collectGarbage(deps);
+    // Blobs of the rows deleted just above are due from the moment they were deleted, which is after `now`
+    // when `now` is the present: never collect less than a sweep at the current time would.
+    const n = await collectGarbage(deps, undefined, Math.max(now, Date.now()));
     blobs += n;
     if (n < 200) break;
   }

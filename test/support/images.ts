@@ -1,0 +1,170 @@
+// Test images built in code for the HTTP suites (no binary fixtures). Only tests and benches import this file.
+import { randomBytes } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+
+type RasterFormat = 'jpeg' | 'png' | 'webp' | 'avif' | 'gif';
+
+/** A gradient with some structure, distinct per `seed`, so two generated images never share bytes. */
+function pixels(width: number, height: number, seed: number): Buffer {
+  const data = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const at = (y * width + x) * 3;
+      data[at] = Math.round((x / width) * 255);
+      data[at + 1] = Math.round((y / height) * 255);
+      data[at + 2] = (x * 7 + y * 13 + seed * 31) % 256;
+    }
+  }
+  return data;
+}
+
+let seeds = 0;
+
+/** A still image of the given raster format. */
+export async function raster(format: RasterFormat, width = 40, height = 30): Promise<Buffer> {
+  const image = sharp(pixels(width, height, seeds++), { raw: { width, height, channels: 3 } });
+  return image.toFormat(format, format === 'avif' ? { effort: 0 } : {}).toBuffer();
+}
+
+export const jpeg = (width?: number, height?: number) => raster('jpeg', width, height);
+export const png = (width?: number, height?: number) => raster('png', width, height);
+
+/** An animated GIF or WebP: `frames` frames of `width × height`, each a solid distinct colour. */
+export async function animated(format: 'gif' | 'webp', frames: number, width: number, height: number) {
+  const strip = Buffer.alloc(width * height * frames * 3);
+  for (let frame = 0; frame < frames; frame++) {
+    const colour = [(frame * 80) % 256, 255 - ((frame * 80) % 256), 60];
+    for (let i = 0; i < width * height; i++) strip.set(colour, (frame * width * height + i) * 3);
+  }
+  const image = sharp(strip, { raw: { width, height: height * frames, channels: 3, pageHeight: height } });
+  const delay = Array.from({ length: frames }, () => 100);
+  return format === 'gif'
+    ? image.gif({ delay, loop: 0 }).toBuffer()
+    : image.webp({ delay, loop: 0 }).toBuffer();
+}
+
+/** A 24-bit Windows BMP (BITMAPINFOHEADER, bottom-up), written byte by byte. */
+export function bmp(width: number, height: number): Buffer {
+  const rowBytes = Math.ceil((width * 3) / 4) * 4;
+  const file = Buffer.alloc(54 + rowBytes * height);
+  file.write('BM', 0, 'latin1');
+  file.writeUInt32LE(file.length, 2);
+  file.writeUInt32LE(54, 10);
+  file.writeUInt32LE(40, 14);
+  file.writeInt32LE(width, 18);
+  file.writeInt32LE(height, 22);
+  file.writeUInt16LE(1, 26);
+  file.writeUInt16LE(24, 28);
+  file.writeUInt32LE(rowBytes * height, 34);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) file.set([x % 256, y % 256, 128], 54 + y * rowBytes + x * 3);
+  }
+  return file;
+}
+
+/** An ICO file holding one PNG entry of `size × size`. */
+export async function ico(size: number): Promise<Buffer> {
+  const entry = await png(size, size);
+  const header = Buffer.alloc(6 + 16);
+  header.writeUInt16LE(1, 2); // type: icon
+  header.writeUInt16LE(1, 4); // one entry
+  header[6] = size >= 256 ? 0 : size;
+  header[7] = size >= 256 ? 0 : size;
+  header.writeUInt16LE(1, 10); // planes
+  header.writeUInt16LE(32, 12); // bits per pixel
+  header.writeUInt32LE(entry.length, 14);
+  header.writeUInt32LE(header.length, 18);
+  return Buffer.concat([header, entry]);
+}
+
+export const svg = (
+  body = '<rect width="60" height="60" fill="red"/>',
+  attributes = 'width="120" height="60"',
+) => Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" ${attributes}>${body}</svg>`);
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes: Buffer): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) crc = (CRC_TABLE[(crc ^ byte) & 0xff] ?? 0) ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+/**
+ * A PNG whose IHDR declares `width × height` (8-bit RGB, valid CRCs) followed by a tiny IDAT and IEND:
+ * the header lies about a size the file could never hold.
+ */
+export function pngDeclaring(width: number, height: number): Buffer {
+  return pngFile(width, height, { bitDepth: 8, colourType: 2 }, deflateSync(Buffer.alloc(1 + width * 3)));
+}
+
+function pngFile(
+  width: number,
+  height: number,
+  format: { bitDepth: number; colourType: number },
+  idat: Buffer,
+): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = format.bitDepth;
+  ihdr[9] = format.colourType;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', idat),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/**
+ * A decompression bomb: a single-colour (black, 1-bit greyscale) `size × size` PNG. 20000 × 20000 is about
+ * 50 KB on disk and 400 megapixels decoded. Deflated by hand: sharp takes ~10 s to encode that many pixels.
+ */
+export function pngBomb(size: number): Buffer {
+  const rows = Buffer.alloc((1 + Math.ceil(size / 8)) * size); // filter byte 0 + packed zero bits per row
+  return pngFile(size, size, { bitDepth: 1, colourType: 0 }, deflateSync(rows, { level: 9 }));
+}
+
+/** Noise PNG of about `bytes` bytes (stored uncompressed): for storage quotas and the memory benchmark. */
+export async function noisePng(bytes: number): Promise<Buffer> {
+  const side = Math.max(1, Math.floor(Math.sqrt(bytes / 3)));
+  return sharp(randomBytes(side * side * 3), { raw: { width: side, height: side, channels: 3 } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
+}
+
+/** The first half of a valid progressive-free JPEG: header intact, scan data cut off. */
+export async function truncatedJpeg(): Promise<Buffer> {
+  const whole = await jpeg(200, 150);
+  return whole.subarray(0, Math.floor(whole.length / 2));
+}
+
+/**
+ * A HEIF container branded `heic` around an AV1 payload: detected as HEIC from its bytes, but no HEVC decoder
+ * can decode it (no HEVC encoder is available offline to make a real one).
+ */
+export async function rebrandedHeic(): Promise<Buffer> {
+  const file = Buffer.from(await raster('avif', 16, 8));
+  const ftypSize = file.readUInt32BE(0);
+  file.write('heic', 8, 'latin1');
+  for (let at = 16; at + 4 <= ftypSize; at += 4) {
+    const brand = file.toString('latin1', at, at + 4);
+    if (brand === 'avif' || brand === 'avis') file.write('heic', at, 'latin1');
+  }
+  return file;
+}
