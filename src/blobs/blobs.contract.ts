@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -31,7 +31,11 @@ export function blobsContract(
       const file = path.join(tmpdir(), `${crypto.randomUUID()}.bin`);
       await writeFile(file, Buffer.alloc(3 * 1024 * 1024, 7));
       const c = key('c');
-      expect(await blobs.put(c, { file })).toEqual({ size: 3 * 1024 * 1024 });
+      try {
+        expect(await blobs.put(c, { file })).toEqual({ size: 3 * 1024 * 1024 });
+      } finally {
+        await rm(file, { force: true });
+      }
       expect(await blobs.stat(c)).toEqual({ size: 3 * 1024 * 1024 });
       const local = await blobs.withLocalFile(c, async (f) => (await import('node:fs/promises')).stat(f));
       expect(local?.size).toBe(3 * 1024 * 1024);
@@ -74,6 +78,13 @@ export function blobsContract(
       expect((await blobs.getBuffer(k))?.toString()).toBe('old');
     });
 
+    it('rejects a file that cannot be read, creating nothing', async () => {
+      const k = key('from-missing-file');
+      const file = path.join(tmpdir(), `${crypto.randomUUID()}.missing`);
+      await expect(blobs.put(k, { file })).rejects.toThrow(/ENOENT/);
+      expect(await blobs.stat(k)).toBeNull();
+    });
+
     it('keeps concurrent writers of one key whole', async () => {
       const k = key('race');
       const bodies = Array.from({ length: 6 }, (_, i) => Buffer.alloc(256 * 1024, i));
@@ -87,6 +98,34 @@ export function blobsContract(
       for (const bad of ['../x', 'a/../../b', '/abs', 'a//b', 'a\\b', '']) {
         await expect(blobs.put(bad, Buffer.from('x'))).rejects.toThrow(/invalid blob key/);
       }
+    });
+
+    it('refuses such keys on every operation, and prefixes without a trailing slash', async () => {
+      for (const bad of ['../x', 'a/../../b', '/abs', 'a//b']) {
+        await expect(blobs.get(bad)).rejects.toThrow(/invalid blob key/);
+        await expect(blobs.getBuffer(bad)).rejects.toThrow(/invalid blob key/);
+        await expect(blobs.stat(bad)).rejects.toThrow(/invalid blob key/);
+        await expect(blobs.delete(bad)).rejects.toThrow(/invalid blob key/);
+        await expect(blobs.withLocalFile(bad, async () => 1)).rejects.toThrow(/invalid blob key/);
+        await expect(blobs.deletePrefix(`${bad}/`)).rejects.toThrow(/invalid blob key/);
+      }
+      await expect(blobs.deletePrefix(`contract/${crypto.randomUUID()}`)).rejects.toThrow(/end with \//);
+    });
+
+    it('stores empty blobs, and replaces a blob whole on a successful write', async () => {
+      const empty = key('empty');
+      expect(await blobs.put(empty, Buffer.alloc(0))).toEqual({ size: 0 });
+      expect(await blobs.stat(empty)).toEqual({ size: 0 });
+      expect(await blobs.getBuffer(empty)).toEqual(Buffer.alloc(0));
+      const emptyStream = key('empty-stream');
+      expect(await blobs.put(emptyStream, Readable.from([]))).toEqual({ size: 0 });
+      expect(await blobs.stat(emptyStream)).toEqual({ size: 0 });
+
+      const k = key('replaced');
+      await blobs.put(k, Buffer.from('a much longer first version'));
+      expect(await blobs.put(k, Readable.from([Buffer.from('v2')]))).toEqual({ size: 2 });
+      expect((await blobs.getBuffer(k))?.toString()).toBe('v2');
+      expect(await blobs.withLocalFile(k, async (file) => (await readFile(file)).toString())).toBe('v2');
     });
   });
 }

@@ -53,5 +53,36 @@ export function limiterContract(name: string, open: () => Promise<RateLimiter>):
       const results = await Promise.all(Array.from({ length: 20 }, () => limiter.hit(key, rule, now)));
       expect(results.filter((r) => r.allowed)).toHaveLength(5);
     });
+
+    it('follows the shared GCRA arithmetic to the millisecond, fractional emission intervals included', async () => {
+      // 3 per second: the interval (333.33… ms) is not a whole number, so rounding in storage would show here.
+      const fractional = { limit: 3, periodMs: 1_000 };
+      const key = `f-${randomUUID()}`;
+      const base = 1_700_000_000_000;
+      const allowedAt = (resetAt: number, remaining: number) => ({
+        allowed: true,
+        remaining,
+        resetAt,
+        retryAfter: 0,
+      });
+      const refusedAt = (resetAt: number) => ({ allowed: false, remaining: 0, resetAt, retryAfter: 1 });
+      const expected: [number, ReturnType<typeof allowedAt>][] = [
+        [0, allowedAt(1_700_000_001, 2)],
+        [0, allowedAt(1_700_000_001, 1)],
+        [0, allowedAt(1_700_000_001, 0)],
+        [0, refusedAt(1_700_000_001)],
+        [333, refusedAt(1_700_000_001)],
+        [334, allowedAt(1_700_000_002, 0)],
+        [666, refusedAt(1_700_000_002)],
+        [667, allowedAt(1_700_000_002, 0)],
+        [2_000, allowedAt(1_700_000_003, 2)],
+        [2_000, allowedAt(1_700_000_003, 1)],
+        [2_000, allowedAt(1_700_000_003, 0)],
+        [2_000, refusedAt(1_700_000_003)],
+      ];
+      for (const [offset, decision] of expected) {
+        expect(await limiter.hit(key, fractional, base + offset)).toEqual({ ...decision, limit: 3 });
+      }
+    });
   });
 }
