@@ -1,5 +1,5 @@
 import { sharp } from '../sharp-lib.ts';
-import { type AlphaMask, histogramPercentile, medianColour, type Rgb, type RgbImage } from './pixel-buffers.ts';
+import { type AlphaMask, ColourHistogram, histogramPercentile, type RgbImage } from './pixel-buffers.ts';
 import { ProviderError } from './provider-error.ts';
 import type { ImageWorkRunner, Segmentation, SegmentationProvider } from './segmentation-provider.ts';
 
@@ -28,34 +28,32 @@ export function classicalProvider(runImageWork: ImageWorkRunner): SegmentationPr
 
 /**
  * Background = median colour of a 2 % border frame; refuses when that frame is not uniform. The
- * background is flood-filled from the image edge, so what the fill cannot reach is the product, light
+ * background is flood-filled from that frame, so what the fill cannot reach is the product, light
  * areas enclosed by it (labels) included.
  */
 export async function segmentClassically(image: RgbImage): Promise<Segmentation> {
   const { width, height } = image;
   const pixels = width * height;
-  const smooth = await blurRgb(image, DENOISE_SIGMA);
+  const { data } = await blurRgb(image, DENOISE_SIGMA);
   const frame = Math.max(1, Math.round(Math.min(width, height) * BORDER_FRACTION));
-  const inFrame = (p: number): boolean => {
-    const x = p % width;
-    const y = (p - x) / width;
-    return x < frame || y < frame || x >= width - frame || y >= height - frame;
-  };
-  const background = medianColour(smooth, inFrame);
-  if (!background) throw new ProviderError('classical segmentation: the image is empty');
 
-  const withinFill = new Uint8Array(pixels);
-  let frameCount = 0;
+  const frameColours = new ColourHistogram();
+  forEachFramePixel(width, height, frame, (p) => frameColours.add(data, p * 3));
+  const background = frameColours.median();
+  if (!background) throw new ProviderError('classical segmentation: the image is empty');
+  const [br, bg, bb] = background;
+  const distance2 = (p: number): number => {
+    const r = data[p * 3]! - br;
+    const g = data[p * 3 + 1]! - bg;
+    const b = data[p * 3 + 2]! - bb;
+    return r * r + g * g + b * b;
+  };
+
   let frameUniform = 0;
-  for (let p = 0; p < pixels; p++) {
-    const distance2 = distanceSquared(smooth.data, p, background);
-    if (distance2 <= FILL_DISTANCE * FILL_DISTANCE) withinFill[p] = 1;
-    if (inFrame(p)) {
-      frameCount++;
-      if (distance2 <= UNIFORM_DISTANCE * UNIFORM_DISTANCE) frameUniform++;
-    }
-  }
-  const uniformity = frameUniform / frameCount;
+  forEachFramePixel(width, height, frame, (p) => {
+    if (distance2(p) <= UNIFORM_DISTANCE * UNIFORM_DISTANCE) frameUniform++;
+  });
+  const uniformity = frameUniform / frameColours.count;
   if (uniformity < MIN_UNIFORMITY) {
     throw new ProviderError(
       `${NOT_UNIFORM_MESSAGE} (${Math.floor(uniformity * 100)} % of it matches the background colour, ` +
@@ -63,7 +61,9 @@ export async function segmentClassically(image: RgbImage): Promise<Segmentation>
     );
   }
 
-  const reached = floodFromEdges(withinFill, width, height);
+  const passable = new Uint8Array(pixels);
+  for (let p = 0; p < pixels; p++) if (distance2(p) <= FILL_DISTANCE * FILL_DISTANCE) passable[p] = 1;
+  const reached = floodFromFrame(passable, width, height, frame);
   const mask = new Uint8Array(pixels);
   let foreground = 0;
   const distances = new Uint32Array(443); // ⌈√(3 × 255²)⌉
@@ -71,7 +71,7 @@ export async function segmentClassically(image: RgbImage): Promise<Segmentation>
     if (reached[p]) continue;
     mask[p] = 255;
     foreground++;
-    distances[Math.round(Math.sqrt(distanceSquared(smooth.data, p, background)))]!++;
+    distances[Math.round(Math.sqrt(distance2(p)))]!++;
   }
   const share = foreground / pixels;
   if (share < MIN_FOREGROUND) {
@@ -80,6 +80,8 @@ export async function segmentClassically(image: RgbImage): Promise<Segmentation>
         '(the product may be too close to the background colour)',
     );
   }
+  // The uniformity check above already bounds this (a uniform frame is reached by the fill); the area
+  // check stays as the plain statement of what a plausible product is.
   if (share > MAX_FOREGROUND) {
     throw new ProviderError(
       'classical segmentation could not separate the product: it covers almost the whole photo',
@@ -94,42 +96,58 @@ export async function segmentClassically(image: RgbImage): Promise<Segmentation>
   return { mask: await feather({ width, height, data: mask }, FEATHER_SIGMA), warnings };
 }
 
-function distanceSquared(data: Buffer, pixel: number, colour: Rgb): number {
-  const at = pixel * 3;
-  const r = data[at]! - colour[0];
-  const g = data[at + 1]! - colour[1];
-  const b = data[at + 2]! - colour[2];
-  return r * r + g * g + b * b;
-}
-
-/** 4-connected fill over `passable` pixels, seeded by every passable pixel on the image edge. */
-function floodFromEdges(passable: Uint8Array, width: number, height: number): Uint8Array {
+/**
+ * 4-connected fill over `passable` pixels, seeded by every passable pixel of the border frame (not only
+ * the outermost row, where a hairline or a dark scanner edge would block the start).
+ */
+function floodFromFrame(passable: Uint8Array, width: number, height: number, frame: number): Uint8Array {
   const reached = new Uint8Array(width * height);
   const stack = new Int32Array(width * height);
   let top = 0;
-  const push = (p: number): void => {
-    if (passable[p] && !reached[p]) {
+  forEachFramePixel(width, height, frame, (p) => {
+    if (passable[p]) {
       reached[p] = 1;
       stack[top++] = p;
     }
-  };
-  for (let x = 0; x < width; x++) {
-    push(x);
-    push((height - 1) * width + x);
-  }
-  for (let y = 0; y < height; y++) {
-    push(y * width);
-    push(y * width + width - 1);
-  }
+  });
+  const lastRow = width * height - width;
+  // Neighbours are marked when pushed, so every pixel enters the stack at most once.
   while (top > 0) {
     const p = stack[--top]!;
     const x = p % width;
-    if (x > 0) push(p - 1);
-    if (x < width - 1) push(p + 1);
-    if (p >= width) push(p - width);
-    if (p < (height - 1) * width) push(p + width);
+    if (x > 0 && passable[p - 1] && !reached[p - 1]) {
+      reached[p - 1] = 1;
+      stack[top++] = p - 1;
+    }
+    if (x < width - 1 && passable[p + 1] && !reached[p + 1]) {
+      reached[p + 1] = 1;
+      stack[top++] = p + 1;
+    }
+    if (p >= width && passable[p - width] && !reached[p - width]) {
+      reached[p - width] = 1;
+      stack[top++] = p - width;
+    }
+    if (p < lastRow && passable[p + width] && !reached[p + width]) {
+      reached[p + width] = 1;
+      stack[top++] = p + width;
+    }
   }
   return reached;
+}
+
+/** Visits the pixels within `frame` of the image edge, skipping the inside of each row. */
+function forEachFramePixel(
+  width: number,
+  height: number,
+  frame: number,
+  visit: (pixel: number) => void,
+): void {
+  for (let y = 0; y < height; y++) {
+    const band = y < frame || y >= height - frame;
+    for (let x = 0; x < width; x = band || x < frame - 1 || x >= width - frame ? x + 1 : width - frame) {
+      visit(y * width + x);
+    }
+  }
 }
 
 async function blurRgb(image: RgbImage, sigma: number): Promise<RgbImage> {

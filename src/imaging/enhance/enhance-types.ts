@@ -1,4 +1,7 @@
-export type EnhancePreset = 'single_product_white_background' | 'marketplace_clean_catalog' | 'clean_catalog_group';
+export type EnhancePreset =
+  | 'single_product_white_background'
+  | 'marketplace_clean_catalog'
+  | 'clean_catalog_group';
 export type PreservationLevel = 'strict' | 'balanced' | 'creative';
 export type ProviderName = 'onnx' | 'http' | 'classical';
 

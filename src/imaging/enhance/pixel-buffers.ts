@@ -21,26 +21,29 @@ export interface Box {
   readonly height: number;
 }
 
-/** Per-channel median of the pixels `include` selects (histograms: exact and linear time). */
-export function medianColour(image: RgbImage, include: (pixel: number) => boolean): Rgb | null {
-  const histograms = [new Uint32Array(256), new Uint32Array(256), new Uint32Array(256)] as const;
-  const { data } = image;
-  const pixels = image.width * image.height;
-  let count = 0;
-  for (let p = 0; p < pixels; p++) {
-    if (!include(p)) continue;
-    const at = p * 3;
-    histograms[0][data[at]!]!++;
-    histograms[1][data[at + 1]!]!++;
-    histograms[2][data[at + 2]!]!++;
-    count++;
+/** Per-channel histograms of selected pixels: exact medians in linear time. */
+export class ColourHistogram {
+  readonly #red = new Uint32Array(256);
+  readonly #green = new Uint32Array(256);
+  readonly #blue = new Uint32Array(256);
+  count = 0;
+
+  /** Adds the pixel whose red byte is at `at` in `data`. */
+  add(data: Uint8Array, at: number): void {
+    this.#red[data[at]!]!++;
+    this.#green[data[at + 1]!]!++;
+    this.#blue[data[at + 2]!]!++;
+    this.count++;
   }
-  if (count === 0) return null;
-  return [
-    histogramPercentile(histograms[0], count, 0.5),
-    histogramPercentile(histograms[1], count, 0.5),
-    histogramPercentile(histograms[2], count, 0.5),
-  ];
+
+  median(): Rgb | null {
+    if (this.count === 0) return null;
+    return [
+      histogramPercentile(this.#red, this.count, 0.5),
+      histogramPercentile(this.#green, this.count, 0.5),
+      histogramPercentile(this.#blue, this.count, 0.5),
+    ];
+  }
 }
 
 /** The smallest value with at least `fraction` of `count` samples at or below it. */

@@ -23,7 +23,11 @@ export async function decodeWorkingImage(input: Buffer): Promise<RgbImage> {
       limitInputPixels: DEFAULT_IMAGE_LIMITS.maxPixels,
     })
       .flatten({ background: { r: 255, g: 255, b: 255 } })
-      .resize(MAX_WORKING_SIDE, MAX_WORKING_SIDE, { fit: 'inside', withoutEnlargement: true, kernel: 'lanczos3' })
+      .resize(MAX_WORKING_SIDE, MAX_WORKING_SIDE, {
+        fit: 'inside',
+        withoutEnlargement: true,
+        kernel: 'lanczos3',
+      })
       .toColourspace('srgb')
       .removeAlpha()
       .raw()

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { planCanvas } from './canvas-plan.ts';
+
+describe('planCanvas', () => {
+  it('keeps the product at its own size between 1000 and 2000 px', () => {
+    expect(planCanvas('single_product_white_background', 1275)).toEqual({
+      size: 1500,
+      productSide: 1275,
+      scale: 1,
+    });
+    expect(planCanvas('clean_catalog_group', 300).size).toBe(1000);
+    expect(planCanvas('single_product_white_background', 3000).size).toBe(2000);
+  });
+
+  it('gives marketplaces at least 1600 px', () => {
+    const plan = planCanvas('marketplace_clean_catalog', 500);
+    expect(plan).toEqual({ size: 1600, productSide: 1360, scale: 1360 / 500 });
+    expect(planCanvas('marketplace_clean_catalog', 1600).size).toBe(1883);
+  });
+});

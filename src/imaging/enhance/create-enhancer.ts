@@ -1,0 +1,94 @@
+import { sharedImageWorkQueue } from '../image-work-queue.ts';
+import { classicalProvider } from './classical-provider.ts';
+import { composeCatalogImage } from './compose-catalog-image.ts';
+import {
+  ENHANCE_PRESETS,
+  type EnhanceRequest,
+  type EnhanceResult,
+  type Enhancer,
+  type EnhancerOptions,
+  PRESERVATION_LEVELS,
+} from './enhance-types.ts';
+import { httpProvider } from './http-provider.ts';
+import { onnxProvider } from './onnx-provider.ts';
+import { segmentWithChain } from './provider-chain.ts';
+import type { ImageWorkRunner, SegmentationProvider } from './segmentation-provider.ts';
+import { decodeWorkingImage } from './working-image.ts';
+
+/**
+ * The enhancement pipeline: decode → segment (providers in order) → compose the catalog image.
+ * Throws `TypeError` for options the config should have refused. `enhance` rejects with `ProviderError`
+ * when no provider produced a usable mask, with `ImageFailureError` when the source cannot be decoded,
+ * and with the signal's reason when aborted.
+ */
+export function createEnhancer(options: EnhancerOptions): Enhancer {
+  // Sharp and pixel loops take a slot on the shared image work queue; waiting on a model or a remote
+  // service does not hold one.
+  const runImageWork: ImageWorkRunner = (job) => sharedImageWorkQueue.run(job);
+  const providers = buildProviders(options, runImageWork);
+
+  return {
+    async enhance(request: EnhanceRequest): Promise<EnhanceResult> {
+      const { preset, preservationLevel, signal } = request;
+      if (!ENHANCE_PRESETS.includes(preset)) throw new TypeError(`unknown preset: ${String(preset)}`);
+      if (!PRESERVATION_LEVELS.includes(preservationLevel)) {
+        throw new TypeError(`unknown preservation level: ${String(preservationLevel)}`);
+      }
+      signal?.throwIfAborted();
+      const image = await runImageWork(() => decodeWorkingImage(request.input));
+      const chosen = await segmentWithChain(providers, image, preset, signal);
+      signal?.throwIfAborted();
+      const composed = await runImageWork(() =>
+        composeCatalogImage({
+          image,
+          mask: chosen.segmentation.mask,
+          selection: chosen.selection,
+          preset,
+          preservationLevel,
+        }),
+      );
+      return {
+        image: composed.image,
+        thumbnail: composed.thumbnail,
+        width: composed.width,
+        height: composed.height,
+        provider: chosen.provider,
+        warnings: [...chosen.segmentation.warnings, ...composed.warnings],
+      };
+    },
+    async close() {
+      await Promise.all(providers.map((p) => p.close?.()));
+    },
+  };
+}
+
+function buildProviders(options: EnhancerOptions, runImageWork: ImageWorkRunner): SegmentationProvider[] {
+  if (options.providers.length === 0) throw new TypeError('at least one enhancement provider is needed');
+  if (!(options.timeoutMs > 0)) throw new TypeError('timeoutMs must be > 0');
+  return options.providers.map((name): SegmentationProvider => {
+    switch (name) {
+      case 'classical':
+        return classicalProvider(runImageWork);
+      case 'onnx':
+        if (!options.modelPath) throw new TypeError('the onnx provider needs modelPath');
+        return onnxProvider(
+          {
+            modelPath: options.modelPath,
+            concurrency: options.onnxConcurrency,
+            threads: options.onnxThreads,
+            timeoutMs: options.timeoutMs,
+          },
+          runImageWork,
+        );
+      case 'http':
+        if (!options.httpUrl || !options.httpFetch)
+          throw new TypeError('the http provider needs httpUrl and httpFetch');
+        return httpProvider(
+          { url: options.httpUrl, fetch: options.httpFetch, timeoutMs: options.timeoutMs },
+          runImageWork,
+        );
+      default:
+        throw new TypeError(`unknown enhancement provider: ${String(name satisfies never)}`);
+    }
+  });
+}

@@ -1,0 +1,100 @@
+// Runs in a worker thread: onnxruntime's `session.run` blocks its thread for the whole inference (about a
+// second for ISNet), which on the main thread would stall every request.
+import { parentPort, workerData } from 'node:worker_threads';
+import { MODEL_SIDE, type OnnxJob, type OnnxReply, type OnnxWorkerData } from './onnx-messages.ts';
+
+type Ort = typeof import('onnxruntime-node');
+interface LoadedModel {
+  readonly ort: Ort;
+  readonly session: import('onnxruntime-node').InferenceSession;
+  readonly inputName: string;
+  readonly outputName: string;
+}
+
+class ModelProblem extends Error {
+  constructor(
+    message: string,
+    readonly detail: string,
+  ) {
+    super(message);
+  }
+}
+
+const { modelPath, threads } = workerData as OnnxWorkerData;
+let model: Promise<LoadedModel> | null = null;
+
+async function loadModel(): Promise<LoadedModel> {
+  let ort: Ort;
+  try {
+    ort = await import('onnxruntime-node');
+  } catch (error) {
+    throw new ModelProblem(
+      'the onnx provider needs onnxruntime-node, which is not installed',
+      describe(error),
+    );
+  }
+  try {
+    const session = await ort.InferenceSession.create(modelPath, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    });
+    // Some ISNet exports carry side outputs: fetch only the final one.
+    const outputName = session.outputNames.includes('output') ? 'output' : session.outputNames[0];
+    const inputName = session.inputNames[0];
+    if (!inputName || !outputName) throw new Error('model has no input or no output');
+    return { ort, session, inputName, outputName };
+  } catch (error) {
+    throw new ModelProblem('the segmentation model could not be loaded', `${modelPath}: ${describe(error)}`);
+  }
+}
+
+async function segment(job: OnnxJob): Promise<OnnxReply> {
+  const sessionLoaded = model === null;
+  model ??= loadModel();
+  let loaded: LoadedModel;
+  try {
+    loaded = await model;
+  } catch (error) {
+    model = null; // the operator may fix the file; the next item tries again
+    throw error;
+  }
+  const { ort, session, inputName, outputName } = loaded;
+  const input = new ort.Tensor('float32', job.pixels, [1, 3, MODEL_SIDE, MODEL_SIDE]);
+  let output: import('onnxruntime-node').Tensor | undefined;
+  try {
+    output = (await session.run({ [inputName]: input }, [outputName]))[outputName];
+  } catch (error) {
+    throw new ModelProblem('the segmentation model failed on this image', describe(error));
+  }
+  if (output?.type !== 'float32' || output.size !== MODEL_SIDE * MODEL_SIDE) {
+    const shape = output ? `${output.type} [${output.dims.join(',')}]` : 'nothing';
+    throw new ModelProblem(
+      'the segmentation model is not ISNet-compatible (its output is not a 1024×1024 mask)',
+      `output ${outputName}: ${shape}`,
+    );
+  }
+  // A copy the parent can own: the tensor's memory may belong to onnxruntime.
+  const mask = new Float32Array(output.data as Float32Array);
+  return { id: job.id, ok: true, mask, sessionLoaded };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const port = parentPort;
+if (!port) throw new Error('onnx-worker.ts runs only as a worker thread');
+port.on('message', (job: OnnxJob) => {
+  segment(job).then(
+    (reply) => port.postMessage(reply, reply.ok ? [reply.mask.buffer as ArrayBuffer] : []),
+    (error: unknown) => {
+      const reply: OnnxReply =
+        error instanceof ModelProblem
+          ? { id: job.id, ok: false, message: error.message, detail: error.detail }
+          : { id: job.id, ok: false, message: 'the segmentation model failed', detail: describe(error) };
+      port.postMessage(reply);
+    },
+  );
+});

@@ -1,0 +1,55 @@
+import type { EnhancePreset } from './enhance-types.ts';
+import { type ForegroundSelection, selectForeground } from './foreground-selection.ts';
+import type { RgbImage } from './pixel-buffers.ts';
+import { ProviderError } from './provider-error.ts';
+import type { Segmentation, SegmentationProvider } from './segmentation-provider.ts';
+
+/** A mask that keeps more than this share of the image did not find a product: it found the photo. */
+const MAX_KEPT_SHARE = 0.98;
+
+export interface ChainResult {
+  readonly provider: string;
+  readonly segmentation: Segmentation;
+  readonly selection: ForegroundSelection;
+}
+
+/**
+ * Tries each provider in order; one that refuses, fails or returns an unusable mask gives way to the
+ * next. When none succeeds, the last provider's message is the item's error (every failure is attached
+ * as the cause, for the logs). An abort stops the chain at once and is rethrown as is.
+ */
+export async function segmentWithChain(
+  providers: readonly SegmentationProvider[],
+  image: RgbImage,
+  preset: EnhancePreset,
+  signal?: AbortSignal,
+): Promise<ChainResult> {
+  const failures: ProviderError[] = [];
+  for (const provider of providers) {
+    signal?.throwIfAborted();
+    try {
+      const segmentation = await provider.segment(image, signal);
+      const selection = selectForeground(
+        segmentation.mask,
+        preset === 'clean_catalog_group' ? 'all' : 'main',
+      );
+      if (!selection) throw new ProviderError(`${provider.name} segmentation found no product in the photo`);
+      if (selection.keptArea > image.width * image.height * MAX_KEPT_SHARE) {
+        throw new ProviderError(`${provider.name} segmentation marked the whole photo as product`);
+      }
+      return { provider: provider.name, segmentation, selection };
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      failures.push(
+        error instanceof ProviderError
+          ? error
+          : new ProviderError(`${provider.name} segmentation failed`, { cause: error }),
+      );
+    }
+  }
+  const last = failures.at(-1);
+  if (!last) throw new ProviderError('no segmentation provider is configured');
+  throw new ProviderError(last.message, {
+    cause: failures.length > 1 ? new AggregateError(failures) : last.cause,
+  });
+}
