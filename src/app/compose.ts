@@ -54,12 +54,12 @@ export interface Services {
 export async function composeServices(config: Readonly<Config>, logger: Logger): Promise<Services> {
   const secrets = await loadSecrets(config);
   const store = await openStore(config.database);
-  const blobs = await createFsBlobStore(path.join(config.dataDir, 'blobs'));
+  const blobs = await openBlobs(config);
   const fetcher = new SafeFetcher({
     allowCidrs: config.fetchAllowCidrs,
     ...(config.fetchExtraCaFile ? { extraCa: [await readFile(config.fetchExtraCaFile, 'utf8')] } : {}),
   });
-  const limiter = createMemoryLimiter();
+  const limiter = await openLimiter(config, logger);
   const tmpDir = path.join(config.dataDir, 'tmp');
   // Whatever a crashed process left here was never recorded anywhere: it is garbage.
   await rm(tmpDir, { recursive: true, force: true });
@@ -119,6 +119,7 @@ export async function composeServices(config: Readonly<Config>, logger: Logger):
       await enhancer.close();
       if (sandboxEnhancer !== enhancer) await sandboxEnhancer.close();
       await limiter.close();
+      await blobs.close?.();
       await store.close();
     },
   };
@@ -135,6 +136,48 @@ export async function composeServices(config: Readonly<Config>, logger: Logger):
     logger,
   );
   return services;
+}
+
+async function openBlobs(config: Readonly<Config>): Promise<BlobStore & { close?(): Promise<void> }> {
+  const backend: 'fs' | 's3' = config.s3Bucket ? 's3' : 'fs';
+  switch (backend) {
+    case 'fs':
+      return createFsBlobStore(path.join(config.dataDir, 'blobs'));
+    case 's3': {
+      const { createS3BlobStore } = await import('../blobs/s3-blobs.ts');
+      return createS3BlobStore({
+        bucket: config.s3Bucket as string,
+        region: config.s3Region,
+        forcePathStyle: config.s3ForcePathStyle,
+        tmpDir: path.join(config.dataDir, 'tmp'),
+        ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}),
+        ...(config.s3AccessKeyId && config.s3SecretAccessKey
+          ? { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey }
+          : {}),
+      });
+    }
+    default: {
+      const never: never = backend;
+      throw new Error(`unknown blob backend ${String(never)}`);
+    }
+  }
+}
+
+async function openLimiter(config: Readonly<Config>, log: Logger): Promise<RateLimiter> {
+  const url = config.rateLimitRedisUrl ?? config.redisUrl;
+  const backend: 'memory' | 'redis' = url ? 'redis' : 'memory';
+  switch (backend) {
+    case 'memory':
+      return createMemoryLimiter();
+    case 'redis': {
+      const { createRedisLimiter } = await import('../limiter/redis-limiter.ts');
+      return createRedisLimiter({ url: url as string, prefix: config.redisPrefix, log });
+    }
+    default: {
+      const never: never = backend;
+      throw new Error(`unknown limiter backend ${String(never)}`);
+    }
+  }
 }
 
 async function openQueue(

@@ -13,6 +13,8 @@ export interface BlobStore {
   getBuffer(key: string): Promise<Buffer | null>;
   stat(key: string): Promise<{ size: number } | null>;
   delete(key: string): Promise<void>;
+  /** Keys under `prefix` (which must end with `/`), sorted; for operators and consistency checks, not hot paths. */
+  list(prefix: string): Promise<string[]>;
   /** Deletes every blob whose key starts with `prefix` (which must end with `/`). */
   deletePrefix(prefix: string): Promise<void>;
   /** Runs `fn` with a local file holding the blob (the file itself where the backend is a disk), or null. */

@@ -54,6 +54,17 @@ export function blobsContract(
       expect(await blobs.stat(k)).toBeNull();
     });
 
+    it('lists keys under a prefix', async () => {
+      const base = `contract/${crypto.randomUUID()}`;
+      expect(await blobs.list(`${base}/`)).toEqual([]);
+      await blobs.put(`${base}/b/2`, Buffer.from('2'));
+      await blobs.put(`${base}/a`, Buffer.from('1'));
+      await blobs.put(`${base}x/other`, Buffer.from('3'));
+      expect(await blobs.list(`${base}/`)).toEqual([`${base}/a`, `${base}/b/2`]);
+      expect(await blobs.list(`${base}/b/`)).toEqual([`${base}/b/2`]);
+      await expect(blobs.list(base)).rejects.toThrow();
+    });
+
     it('deletes by prefix', async () => {
       const base = `contract/${crypto.randomUUID()}`;
       await blobs.put(`${base}/r/1`, Buffer.from('1'));

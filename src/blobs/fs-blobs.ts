@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -89,6 +89,20 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
         await unlink(fileOf(key));
       } catch (error) {
         if (!missing(error)) throw error;
+      }
+    },
+    async list(prefix) {
+      if (!prefix.endsWith('/')) throw new Error('prefix must end with /');
+      const dir = fileOf(prefix.slice(0, -1));
+      try {
+        const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+        return entries
+          .filter((e) => e.isFile())
+          .map((e) => `${prefix}${path.relative(dir, path.join(e.parentPath ?? e.path, e.name)).split(path.sep).join('/')}`)
+          .sort();
+      } catch (error) {
+        if (missing(error)) return [];
+        throw error;
       }
     },
     async deletePrefix(prefix) {

@@ -2,24 +2,16 @@ import { createHash, randomFillSync } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
-import type { IncomingMessage, Server } from 'node:http';
-import { createRequire } from 'node:module';
+import type { IncomingMessage } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startS3rver } from '../../test/support/fake-s3.ts';
 import { blobsContract } from './blobs.contract.ts';
 import { createS3BlobStore, type S3BlobStore, type S3BlobStoreOptions } from './s3-blobs.ts';
-
-/** The slice of s3rver (untyped, CommonJS) these tests use. */
-interface S3rver {
-  run(): Promise<{ address: string; port: number }>;
-  close(): Promise<void>;
-  httpServer: Server;
-}
-const S3rverClass = createRequire(import.meta.url)('s3rver') as new (options: object) => S3rver;
 
 const BUCKET = 'lightbox-test';
 const MiB = 1024 * 1024;
@@ -36,75 +28,9 @@ interface FakeS3 {
   close(): Promise<void>;
 }
 
-interface S3rverStore {
-  putObject(object: { bucket: string; key: string }): Promise<unknown>;
-  deleteObject(bucket: string, key: string): Promise<void>;
-}
-
-/**
- * Makes s3rver's disk store keep two promises real S3 makes, so the tests check our code rather than the fake:
- * s3rver writes an object in place (concurrent writers of one key interleave their bytes; S3 replaces objects
- * whole), and its multi-delete races on removing emptied directories (an internal error S3 never gives).
- */
-function patchS3rver(server: S3rver): void {
-  patchDesForS3rver();
-  const store = (server as unknown as { store: S3rverStore }).store;
-  const putObject = store.putObject.bind(store);
-  const writes = new Map<string, Promise<unknown>>();
-  store.putObject = (object) => {
-    const id = `${object.bucket}/${object.key}`;
-    const write = (writes.get(id) ?? Promise.resolve()).catch(() => {}).then(() => putObject(object));
-    writes.set(id, write);
-    void write.finally(() => writes.get(id) === write && writes.delete(id)).catch(() => {});
-    return write;
-  };
-  const deleteObject = store.deleteObject.bind(store);
-  store.deleteObject = async (bucket, key) => {
-    try {
-      await deleteObject(bucket, key);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  };
-}
-
-/**
- * s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node ≥ 17) no longer ships, so
- * every truncated listing fails. Within this test process only, 'des' becomes an identity cipher: the token is
- * then the plain `region/bucket/key` s3rver expects back.
- */
-function patchDesForS3rver(): void {
-  const cjsCrypto = createRequire(import.meta.url)('node:crypto') as {
-    createCipheriv: (...args: unknown[]) => unknown;
-    createDecipheriv: (...args: unknown[]) => unknown;
-  };
-  for (const name of ['createCipheriv', 'createDecipheriv'] as const) {
-    const original = cjsCrypto[name];
-    if ((original as { identityDes?: true }).identityDes) continue;
-    const patched = (algorithm: unknown, ...rest: unknown[]) =>
-      algorithm === 'des'
-        ? {
-            update: (data: string | Buffer, encoding?: BufferEncoding) =>
-              typeof data === 'string' ? Buffer.from(data, encoding) : Buffer.from(data),
-            final: () => Buffer.alloc(0),
-          }
-        : original(algorithm, ...rest);
-    cjsCrypto[name] = Object.assign(patched, { identityDes: true as const });
-  }
-}
-
 /** s3rver on a free loopback port, keeping its objects in a fresh temp directory. */
 async function startFakeS3(): Promise<FakeS3> {
-  const directory = await mkdtemp(path.join(tmpdir(), 'lightbox-s3rver-'));
-  const server = new S3rverClass({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: BUCKET }],
-  });
-  patchS3rver(server);
-  const { port } = await server.run();
+  const { server, endpoint, close } = await startS3rver(BUCKET);
   const requests: string[] = [];
   const partLengths: number[] = [];
   server.httpServer.on('request', (req: IncomingMessage) => {
@@ -122,7 +48,7 @@ async function startFakeS3(): Promise<FakeS3> {
   });
   const options: S3BlobStoreOptions = {
     bucket: BUCKET,
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     region: 'us-east-1',
     accessKeyId: 'S3RVER',
     secretAccessKey: 'S3RVER',
@@ -137,8 +63,7 @@ async function startFakeS3(): Promise<FakeS3> {
     bytesReceived: () => [...sockets].reduce((sum, socket) => sum + socket.bytesRead, closedSocketBytes),
     async close() {
       await store.close();
-      await server.close();
-      await rm(directory, { recursive: true, force: true });
+      await close();
     },
   };
 }

@@ -175,6 +175,20 @@ export function createS3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
       // S3 answers 204 whether or not the object existed.
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
+    async list(prefix) {
+      if (!prefix.endsWith('/')) throw new Error('prefix must end with /');
+      assertBlobKey(prefix.slice(0, -1));
+      const keys: string[] = [];
+      let continuationToken: string | undefined;
+      do {
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: continuationToken }),
+        );
+        for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+        continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (continuationToken);
+      return keys.sort();
+    },
     async deletePrefix(prefix) {
       if (!prefix.endsWith('/')) throw new Error('prefix must end with /');
       assertBlobKey(prefix.slice(0, -1));

@@ -52,6 +52,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length === 0 && v.enhanceProviders.includes('http') && !v.enhanceHttpUrl) {
     problems.push('LIGHTBOX_ENHANCE_HTTP_URL: required when LIGHTBOX_ENHANCE_PROVIDERS includes http');
   }
+  if (problems.length === 0 && Boolean(v.s3AccessKeyId) !== Boolean(v.s3SecretAccessKey)) {
+    problems.push('LIGHTBOX_S3_ACCESS_KEY_ID / LIGHTBOX_S3_SECRET_ACCESS_KEY: set both or neither');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const publicUrl = v.publicUrl ?? `http://localhost:${v.port}`;

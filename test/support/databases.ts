@@ -7,9 +7,19 @@ import { createPostgresDatabase } from './postgres.ts';
 export type Dialect = 'sqlite' | 'postgres';
 export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];
 
-/** The database the HTTP suites run on: SQLite by default, PostgreSQL with LIGHTBOX_TEST_DATABASE=postgres. */
+/**
+ * The profile the HTTP suites run on: `embedded` (SQLite, local disk, in-process queue and limiter) by default;
+ * `scale-out` (PostgreSQL, Redis for queue and rate limits, S3 on s3rver) with LIGHTBOX_TEST_PROFILE=scale-out.
+ */
+export const TEST_PROFILE: 'embedded' | 'scale-out' =
+  process.env.LIGHTBOX_TEST_PROFILE === 'scale-out' ? 'scale-out' : 'embedded';
+
+/** The database the HTTP suites run on: PostgreSQL on the scale-out profile or with LIGHTBOX_TEST_DATABASE=postgres. */
 export const HTTP_SUITE_DIALECT: Dialect =
-  process.env.LIGHTBOX_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+  TEST_PROFILE === 'scale-out' || process.env.LIGHTBOX_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+
+/** The local Redis every machine of this project has; tests isolate themselves with a random key prefix. */
+export const TEST_REDIS_URL = process.env.LIGHTBOX_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export async function scratchDatabase(
   dialect: Dialect,

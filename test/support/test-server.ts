@@ -1,13 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { startWorker } from '../../src/app/background.ts';
 import { composeServices, type Services } from '../../src/app/compose.ts';
 import { createLogger } from '../../src/app/logger.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { type App, buildServer } from '../../src/http/server.ts';
-import { HTTP_SUITE_DIALECT } from './databases.ts';
+import { HTTP_SUITE_DIALECT, TEST_PROFILE, TEST_REDIS_URL } from './databases.ts';
+import { startS3rver } from './fake-s3.ts';
 import { createPostgresDatabase } from './postgres.ts';
 
 export interface TestServer {
@@ -58,6 +61,7 @@ export async function startTestServer(
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lightbox-test-'));
   const port = await freePort();
   const pg = HTTP_SUITE_DIALECT === 'postgres' ? await createPostgresDatabase() : undefined;
+  const scaleOut = TEST_PROFILE === 'scale-out' ? await scaleOutBackends() : undefined;
   const config = loadConfig({
     PORT: String(port),
     LIGHTBOX_HOST: '127.0.0.1',
@@ -65,6 +69,7 @@ export async function startTestServer(
     LIGHTBOX_LOG_LEVEL: process.env.LIGHTBOX_TEST_LOG_LEVEL ?? 'silent',
     LIGHTBOX_PUBLIC_URL: `http://127.0.0.1:${port}`,
     ...(pg ? { LIGHTBOX_DATABASE_URL: pg.url } : {}),
+    ...scaleOut?.env,
     ...env,
   });
   const services = await composeServices(config, createLogger(config));
@@ -113,7 +118,40 @@ export async function startTestServer(
       await stopWorker();
       await services.close();
       await pg?.drop();
+      await scaleOut?.close();
       await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Redis (own key prefix, removed afterwards) and an s3rver bucket for one scale-out test server. */
+async function scaleOutBackends(): Promise<{ env: Record<string, string>; close(): Promise<void> }> {
+  const prefix = `lbtest:${randomBytes(6).toString('hex')}:`;
+  const s3 = await startS3rver('lightbox-test');
+  return {
+    env: {
+      LIGHTBOX_REDIS_URL: TEST_REDIS_URL,
+      LIGHTBOX_REDIS_PREFIX: prefix,
+      LIGHTBOX_S3_BUCKET: 'lightbox-test',
+      LIGHTBOX_S3_ENDPOINT: s3.endpoint,
+      LIGHTBOX_S3_ACCESS_KEY_ID: 'S3RVER',
+      LIGHTBOX_S3_SECRET_ACCESS_KEY: 'S3RVER',
+      LIGHTBOX_S3_FORCE_PATH_STYLE: '1',
+    },
+    async close() {
+      await s3.close();
+      const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        await redis.connect();
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+          if (keys.length > 0) await redis.del(...keys);
+          cursor = next;
+        } while (cursor !== '0');
+      } finally {
+        redis.disconnect();
+      }
     },
   };
 }
