@@ -1,15 +1,13 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { pathOf } from './support/fixtures.ts';
 import * as images from './support/images.ts';
 import {
+  blobsUnder,
   DAY_SECONDS,
-  dataPath,
   expectHostingError,
   expectMediaShape,
   expectValidationError,
-  filesUnder,
+  fakeRendition,
   type Keyed,
   keyedAccount,
   listAll,
@@ -327,7 +325,7 @@ describe('batch PATCH and DELETE /v1/media?ids=', () => {
   it('DELETE applies per item: originals and renditions go, missing ids are reported', async () => {
     const owner = await keyedAccount(server);
     const [a, b, keep] = await uploadMany(owner.key, 3);
-    for (const media of [a!, b!]) await fakeRendition(media.id);
+    for (const media of [a!, b!]) await fakeRendition(server, media.id, ['w320/fake.webp', 'm.jpg']);
     const response = await server.request('DELETE', `/v1/media?ids=${a!.id},${b!.id},missing1`, {
       key: owner.key,
     });
@@ -343,36 +341,27 @@ describe('batch PATCH and DELETE /v1/media?ids=', () => {
     expect(originals).not.toContain(a!.id);
     expect(originals).not.toContain(b!.id);
     expect(originals).toContain(keep!.id);
-    for (const media of [a!, b!]) expect(await filesUnder(renditionDir(media.id))).toEqual([]);
+    for (const media of [a!, b!]) expect(await renditionsOf(media.id)).toEqual([]);
     expect(ids(await listAll(server, owner.key))).toEqual([keep!.id]);
   });
 });
 
-const renditionDir = (id: string) => dataPath(server, 'blobs', 'renditions', id);
-
-/** A cached rendition as the delivery path would leave it, written straight to disk. */
-async function fakeRendition(id: string): Promise<string> {
-  const dir = renditionDir(id);
-  await mkdir(path.join(dir, 'w320'), { recursive: true });
-  await writeFile(path.join(dir, 'w320', 'fake.webp'), 'not really a webp');
-  await writeFile(path.join(dir, 'm.jpg'), 'not really a jpeg');
-  return dir;
-}
+const renditionsOf = (id: string) => blobsUnder(server, `renditions/${id}`);
 
 describe('DELETE /v1/media/{id}', () => {
   it('removes the row, the original and every rendition; then GET and DELETE are 404', async () => {
     const owner = await keyedAccount(server);
     const media = await uploaded(server, await images.png(), { key: owner.key });
     expect(await storedOriginals(server)).toContain(media.id);
-    await fakeRendition(media.id);
-    expect(await filesUnder(renditionDir(media.id))).toHaveLength(2);
+    await fakeRendition(server, media.id, ['w320/fake.webp', 'm.jpg']);
+    expect(await renditionsOf(media.id)).toHaveLength(2);
 
     const response = await server.request('DELETE', `/v1/media/${media.id}`, { key: owner.key });
     expect(response.status, response.text).toBe(200);
     expect(response.body).toEqual({ id: media.id, deleted: true });
 
     expect(await storedOriginals(server)).not.toContain(media.id);
-    expect(await filesUnder(renditionDir(media.id))).toEqual([]);
+    expect(await renditionsOf(media.id)).toEqual([]);
     // Nothing is owed to the sweeper: the deletion finished.
     const owed = await server.services.store.db.selectFrom('blob_garbage').selectAll().execute();
     expect(owed.filter((g) => g.blob_key.includes(media.id))).toEqual([]);
@@ -386,14 +375,14 @@ describe('DELETE /v1/media/{id}', () => {
     const small = await server.request('GET', pathOf(media.sizes.s));
     expect(small.status).toBe(200);
     // The answer does not wait for the cache write: wait for the rendition to land in the blob store.
-    await vi.waitFor(async () => expect(await filesUnder(renditionDir(media.id))).not.toEqual([]), {
+    await vi.waitFor(async () => expect(await renditionsOf(media.id)).not.toEqual([]), {
       timeout: 5000,
       interval: 20,
     });
 
     const response = await server.request('DELETE', `/v1/media/${media.id}`, { key: owner.key });
     expect(response.status, response.text).toBe(200);
-    expect(await filesUnder(renditionDir(media.id))).toEqual([]);
+    expect(await renditionsOf(media.id)).toEqual([]);
     expect((await server.request('GET', pathOf(media.sizes.s))).status).toBe(404);
     expect((await server.request('GET', pathOf(media.src))).status).toBe(404);
   });

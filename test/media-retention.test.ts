@@ -1,6 +1,3 @@
-import { type FSWatcher, watch } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../src/lib/time.ts';
 import { announceBlob, newMediaId, originalKey, UPLOAD_GRACE_MS } from '../src/media/media-repo.ts';
@@ -8,9 +5,9 @@ import { sweepRetention } from '../src/media/retention-sweeper.ts';
 import { patchAccount } from './support/fixtures.ts';
 import * as images from './support/images.ts';
 import {
-  dataPath,
+  blobsUnder,
   expectHostingError,
-  filesUnder,
+  fakeRendition,
   keyedAccount,
   mediaRow,
   scratchFiles,
@@ -34,12 +31,7 @@ afterAll(async () => {
 
 const db = () => server.services.store.db;
 const garbage = () => db().selectFrom('blob_garbage').selectAll().execute();
-const renditionDir = (id: string) => dataPath(server, 'blobs', 'renditions', id);
-
-async function fakeRendition(id: string) {
-  await mkdir(path.join(renditionDir(id), 'w640'), { recursive: true });
-  await writeFile(path.join(renditionDir(id), 'w640', 'x.webp'), 'rendition');
-}
+const renditionsOf = (id: string) => blobsUnder(server, `renditions/${id}`);
 
 /** The invariant the crash-safety design promises: no media row points at a missing blob. */
 async function expectEveryRowHasItsBlob() {
@@ -57,8 +49,8 @@ describe('expiry', () => {
     const { key } = await keyedAccount(server, { verified: true });
     const brief = await uploaded(server, await images.png(), { key, fields: { ttl: '5m' } });
     const lasting = await uploaded(server, await images.png(), { key });
-    await fakeRendition(brief.id);
-    await fakeRendition(lasting.id);
+    await fakeRendition(server, brief.id, ['w640/x.webp']);
+    await fakeRendition(server, lasting.id, ['w640/x.webp']);
 
     // Not yet due: nothing happens.
     await sweepRetention(server.services);
@@ -69,14 +61,14 @@ describe('expiry', () => {
     expect(swept.media).toBeGreaterThanOrEqual(1);
     expect(await mediaRow(server, brief.id)).toBeUndefined();
     expect(await storedOriginals(server)).not.toContain(brief.id);
-    expect(await filesUnder(renditionDir(brief.id))).toEqual([]);
+    expect(await renditionsOf(brief.id)).toEqual([]);
     expectHostingError(await server.request('GET', `/v1/media/${brief.id}`, { key }), 404, 'not_found', {
       message: 'Media not found',
     });
 
     expect(await mediaRow(server, lasting.id)).toBeDefined();
     expect(await storedOriginals(server)).toContain(lasting.id);
-    expect(await filesUnder(renditionDir(lasting.id))).toEqual(['w640/x.webp']);
+    expect(await renditionsOf(lasting.id)).toEqual(['w640/x.webp']);
     expect(await garbage()).toEqual([]);
     await expectEveryRowHasItsBlob();
   });
@@ -184,19 +176,21 @@ describe('crash safety', () => {
   it('a row insert that fails after the blob was written (storage quota) leaves no blob', async () => {
     const owner = await keyedAccount(server, { verified: true });
     const before = await storedOriginals(server);
-    // Watch the originals directory: the original must really be written, then taken back.
+    // Observe the blob port: the original must really be written, then taken back.
     const written: string[] = [];
-    let watcher: FSWatcher | undefined;
+    const blobs = server.services.blobs;
+    const put = blobs.put;
     try {
-      watcher = watch(dataPath(server, 'blobs', 'originals'), (_event, name) => {
-        if (name) written.push(String(name));
-      });
+      blobs.put = (key, ...rest) => {
+        if (key.startsWith('originals/')) written.push(key.slice('originals/'.length));
+        return put.call(blobs, key, ...rest);
+      };
       const response = await upload(server, await images.noisePng(1.2 * 1024 * 1024), { key: owner.key });
       expectHostingError(response, 403, 'quota_exceeded', { extra: ['action', 'usage'] });
       expect(response.body.message).toBe('Storage limit reached.');
       await new Promise((resolve) => setTimeout(resolve, 50));
     } finally {
-      watcher?.close();
+      blobs.put = put;
     }
     const attempted = written.filter((name) => !before.includes(name));
     expect(attempted.length, 'the original was written before the row insert failed').toBeGreaterThan(0);

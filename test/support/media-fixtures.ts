@@ -167,16 +167,26 @@ export async function filesUnder(dir: string): Promise<string[]> {
 export const dataPath = (server: TestServer, ...parts: string[]): string =>
   path.join(server.services.config.dataDir, ...parts);
 
-/** Originals in the blob store, as files on disk. */
-export const storedOriginals = (server: TestServer): Promise<string[]> =>
-  filesUnder(dataPath(server, 'blobs', 'originals'));
+/** Keys in the blob store under `prefix/`, relative to it — through the port, so on any backend. */
+export async function blobsUnder(server: TestServer, prefix: string): Promise<string[]> {
+  return (await server.services.blobs.list(`${prefix}/`)).map((key) => key.slice(prefix.length + 1));
+}
 
-/** Upload scratch files plus the blob store's half-written temp files: both must be empty between requests. */
+/** Originals in the blob store. */
+export const storedOriginals = (server: TestServer): Promise<string[]> => blobsUnder(server, 'originals');
+
+/** Upload scratch files plus (local-disk backend) the blob store's half-written temp files: both must stay empty. */
 export async function scratchFiles(server: TestServer): Promise<string[]> {
   return [
     ...(await filesUnder(dataPath(server, 'tmp'))).map((f) => `tmp/${f}`),
     ...(await filesUnder(dataPath(server, 'blobs', '.tmp'))).map((f) => `blobs/.tmp/${f}`),
   ];
+}
+
+/** A cached rendition as the delivery path would leave it, written through the blob port. */
+export async function fakeRendition(server: TestServer, id: string, names: string[]): Promise<void> {
+  for (const name of names)
+    await server.services.blobs.put(`renditions/${id}/${name}`, Buffer.from('not really an image'));
 }
 
 export interface Keyed {
