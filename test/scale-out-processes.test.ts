@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerViolations } from '../src/credits/ledger.ts';
 import { openPostgresStore } from '../src/store/postgres-store.ts';
@@ -9,6 +8,7 @@ import { startS3rver } from './support/fake-s3.ts';
 import { createPostgresDatabase } from './support/postgres.ts';
 import { type LightboxProcess, startLightboxProcess } from './support/processes.ts';
 import { startProductSource } from './support/product-source.ts';
+import { deleteRedisPrefix } from './support/redis.ts';
 
 /**
  * Two API processes and one worker process against one PostgreSQL, one Redis and one S3 (s3rver): the rules that
@@ -68,14 +68,7 @@ describe('scale-out: two API processes and a worker', () => {
     await Promise.all([apiA?.stop(), apiB?.stop(), worker?.stop()]);
     await store?.close();
     await Promise.all([pg?.drop(), s3?.close(), source?.close()]);
-    const redis = new Redis(TEST_REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    redis.disconnect();
+    await deleteRedisPrefix(TEST_REDIS_URL, prefix);
   }, 60_000);
 
   const call = async (

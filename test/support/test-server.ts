@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { startWorker } from '../../src/app/background.ts';
 import { composeServices, type Services } from '../../src/app/compose.ts';
 import { createLogger } from '../../src/app/logger.ts';
@@ -12,6 +10,8 @@ import { type App, buildServer } from '../../src/http/server.ts';
 import { HTTP_SUITE_DIALECT, TEST_PROFILE, TEST_REDIS_URL } from './databases.ts';
 import { startS3rver } from './fake-s3.ts';
 import { createPostgresDatabase } from './postgres.ts';
+import { freePort } from './processes.ts';
+import { deleteRedisPrefix } from './redis.ts';
 
 export interface TestServer {
   url: string;
@@ -37,17 +37,6 @@ export interface TestResponse {
   text: string;
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies.
   body: any;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -140,18 +129,7 @@ async function scaleOutBackends(): Promise<{ env: Record<string, string>; close(
     },
     async close() {
       await s3.close();
-      const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-      try {
-        await redis.connect();
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-          if (keys.length > 0) await redis.del(...keys);
-          cursor = next;
-        } while (cursor !== '0');
-      } finally {
-        redis.disconnect();
-      }
+      await deleteRedisPrefix(TEST_REDIS_URL, prefix);
     },
   };
 }
