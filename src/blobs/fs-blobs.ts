@@ -98,7 +98,13 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
         const entries = await readdir(dir, { recursive: true, withFileTypes: true });
         return entries
           .filter((e) => e.isFile())
-          .map((e) => `${prefix}${path.relative(dir, path.join(e.parentPath ?? e.path, e.name)).split(path.sep).join('/')}`)
+          .map(
+            (e) =>
+              `${prefix}${path
+                .relative(dir, path.join(e.parentPath ?? e.path, e.name))
+                .split(path.sep)
+                .join('/')}`,
+          )
           .sort();
       } catch (error) {
         if (missing(error)) return [];

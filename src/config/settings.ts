@@ -87,7 +87,7 @@ export const settings = {
     'LIGHTBOX_RATE_LIMIT_REDIS_URL',
     null,
     urlWithScheme('redis', 'rediss'),
-    'Redis for rate limits when it should differ from the queue\'s. Default `LIGHTBOX_REDIS_URL`; unset both: in-process.',
+    "Redis for rate limits when it should differ from the queue's. Default `LIGHTBOX_REDIS_URL`; unset both: in-process.",
   ),
   s3Bucket: setting(
     'LIGHTBOX_S3_BUCKET',
@@ -95,11 +95,26 @@ export const settings = {
     optionalString,
     'S3 bucket for originals, renditions and results (scale-out). Unset: `<data>/blobs` on local disk.',
   ),
-  s3Endpoint: setting('LIGHTBOX_S3_ENDPOINT', null, optionalHttpUrl, 'S3-compatible endpoint (MinIO, R2…); unset: AWS.'),
+  s3Endpoint: setting(
+    'LIGHTBOX_S3_ENDPOINT',
+    null,
+    optionalHttpUrl,
+    'S3-compatible endpoint (MinIO, R2…); unset: AWS.',
+  ),
   s3Region: setting('LIGHTBOX_S3_REGION', 'us-east-1', str, 'S3 region.'),
-  s3AccessKeyId: setting('LIGHTBOX_S3_ACCESS_KEY_ID', null, optionalString, 'S3 access key (with the secret; unset: SDK default chain).'),
+  s3AccessKeyId: setting(
+    'LIGHTBOX_S3_ACCESS_KEY_ID',
+    null,
+    optionalString,
+    'S3 access key (with the secret; unset: SDK default chain).',
+  ),
   s3SecretAccessKey: setting('LIGHTBOX_S3_SECRET_ACCESS_KEY', null, optionalString, 'S3 secret key.'),
-  s3ForcePathStyle: setting('LIGHTBOX_S3_FORCE_PATH_STYLE', '0', bool, 'Path-style S3 URLs (most S3-compatible services).'),
+  s3ForcePathStyle: setting(
+    'LIGHTBOX_S3_FORCE_PATH_STYLE',
+    '0',
+    bool,
+    'Path-style S3 URLs (most S3-compatible services).',
+  ),
   redisPrefix: setting('LIGHTBOX_REDIS_PREFIX', 'lightbox:', str, 'Prefix of every Redis key.'),
   workerConcurrency: setting(
     'LIGHTBOX_WORKER_CONCURRENCY',
