@@ -326,6 +326,28 @@ describe('POST /v1/keys per-IP limit (3 per hour), no trusted proxy', () => {
   });
 });
 
+describe('POST /v1/keys: invalid requests spend the IP budget and carry the rate headers', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ LIGHTBOX_KEYS_PER_IP_PER_HOUR: '3' });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('a 422 has X-RateLimit-* and counts, so junk floods are limited too', async () => {
+    const invalid = await server.request('POST', '/v1/keys', { json: { email: 'not-an-email' } });
+    expectFlatError(invalid, 422, 'validation_error', ['errors']);
+    expectRateHeaders(invalid, 3);
+    expect(invalid.headers.get('x-ratelimit-remaining')).toBe('2');
+    const malformed = await server.request('POST', '/v1/keys', { json: '{"email":' });
+    expect(malformed.status).toBe(422);
+    expect(malformed.headers.get('x-ratelimit-remaining')).toBe('1');
+    expect((await server.request('POST', '/v1/keys', { json: { email: uniqueEmail() } })).status).toBe(201);
+    expect((await server.request('POST', '/v1/keys', { json: { email: uniqueEmail() } })).status).toBe(429);
+  });
+});
+
 describe('POST /v1/keys per-IP limit behind a trusted proxy (LIGHTBOX_TRUSTED_PROXIES=127.0.0.1)', () => {
   let server: TestServer;
   beforeAll(async () => {

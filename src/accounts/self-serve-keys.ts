@@ -44,10 +44,10 @@ export interface SelfServeResult {
 /** `POST /v1/keys` (API.md §2.1): anyone who knows an email may ask; what they get depends on the account. */
 export async function requestKey(
   deps: SelfServeDeps,
-  input: { email: string; name: string; environment: Environment; clientIp: string },
+  input: { email: string; name: string; environment: Environment; ipRate: RateDecision },
 ): Promise<SelfServeResult> {
   const email = normaliseEmail(input.email);
-  const rate = await checkKeyRate(deps, email, input.clientIp);
+  const rate = await checkKeyEmailRate(deps, email, input.ipRate);
   const { config, store } = deps;
 
   const outcome = await store.transaction(async (tx) => {
@@ -134,21 +134,40 @@ export async function requestKey(
   };
 }
 
-async function checkKeyRate(deps: SelfServeDeps, email: string, ip: string): Promise<RateDecision> {
-  const { config, limiter } = deps;
-  const byIp = await limiter.hit(`keys:ip:${ip}`, { limit: config.keysPerIpPerHour, periodMs: HOUR_MS });
-  const denied = (d: RateDecision) =>
-    new AppError('rate_limited', {
-      message: 'Too many key creation requests. Try again later.',
-      action: { type: 'wait', seconds: d.retryAfter },
-      retryAfter: d.retryAfter,
-      headers: rateHeaders(d),
-    });
-  if (!byIp.allowed) throw denied(byIp);
-  const byEmail = await limiter.hit(`keys:email:${email}`, {
-    limit: config.keysPerEmailPerHour,
+const keyRateDenied = (d: RateDecision) =>
+  new AppError('rate_limited', {
+    message: 'Too many key creation requests. Try again later.',
+    action: { type: 'wait', seconds: d.retryAfter },
+    retryAfter: d.retryAfter,
+    headers: rateHeaders(d),
+  });
+
+/**
+ * The per-IP budget is spent by every request, valid or not (it runs before the body is parsed), so the route
+ * can send `X-RateLimit-*` on every response and floods of junk are limited too.
+ */
+export async function checkKeyIpRate(
+  deps: Pick<SelfServeDeps, 'config' | 'limiter'>,
+  ip: string,
+): Promise<RateDecision> {
+  const byIp = await deps.limiter.hit(`keys:ip:${ip}`, {
+    limit: deps.config.keysPerIpPerHour,
     periodMs: HOUR_MS,
   });
-  if (!byEmail.allowed) throw denied(byEmail);
+  if (!byIp.allowed) throw keyRateDenied(byIp);
+  return byIp;
+}
+
+/** The per-email budget, spent only by well-formed requests; answers the tighter of the two decisions. */
+async function checkKeyEmailRate(
+  deps: SelfServeDeps,
+  email: string,
+  byIp: RateDecision,
+): Promise<RateDecision> {
+  const byEmail = await deps.limiter.hit(`keys:email:${email}`, {
+    limit: deps.config.keysPerEmailPerHour,
+    periodMs: HOUR_MS,
+  });
+  if (!byEmail.allowed) throw keyRateDenied(byEmail);
   return byEmail.remaining < byIp.remaining ? byEmail : byIp;
 }

@@ -1,9 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { requestKey } from '../../accounts/self-serve-keys.ts';
+import { checkKeyIpRate, requestKey } from '../../accounts/self-serve-keys.ts';
 import type { Services } from '../../app/compose.ts';
 import { AppError } from '../../errors/app-error.ts';
+import type { RateDecision } from '../../limiter/limiter.ts';
 import { rateHeaders } from '../../limiter/rate-headers.ts';
+
+/** The IP decision of a request, from its onRequest hook to its handler. */
+const ipRates = new WeakMap<object, RateDecision>();
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,63}$/;
 
@@ -18,8 +22,18 @@ export const hostingKeyRoutes =
   async (app) => {
     app.post(
       '/v1/keys',
-      { schema: { tags: ['hosting'], summary: 'Create an account (if new) and an API key by email', body } },
+      {
+        schema: { tags: ['hosting'], summary: 'Create an account (if new) and an API key by email', body },
+        // Before the body is even parsed, so malformed requests are limited and carry the headers too.
+        onRequest: async (request, reply) => {
+          const ipRate = await checkKeyIpRate(services, request.ip);
+          reply.headers(rateHeaders(ipRate));
+          ipRates.set(request, ipRate);
+        },
+      },
       async (request, reply) => {
+        const ipRate = ipRates.get(request);
+        if (!ipRate) throw new Error('the IP rate check did not run');
         if (!EMAIL.test(request.body.email.trim())) {
           throw new AppError('invalid_payload', { errors: { email: ['Must be a valid email address'] } });
         }
@@ -27,7 +41,7 @@ export const hostingKeyRoutes =
           email: request.body.email,
           name: request.body.name ?? 'Default',
           environment: request.body.environment ?? 'live',
-          clientIp: request.ip,
+          ipRate,
         });
         return reply.status(201).headers(rateHeaders(rate)).send(result);
       },
