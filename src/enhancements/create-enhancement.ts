@@ -139,9 +139,13 @@ export async function createEnhancement(
 
     let remaining = 0;
     if (!sandbox) {
-      const reserved = await reserveCredits(tx, { accountId: account.id, amount: cost, enhancementId: id });
-      if (!reserved) throw new AppError('insufficient_api_credits');
-      remaining = reserved.balance_after;
+      remaining = Number(account.paid_available);
+      // A free batch (LIGHTBOX_CREDITS_PER_IMAGE=0) reserves nothing: reserveCredits has no entry to write then.
+      if (cost > 0) {
+        const reserved = await reserveCredits(tx, { accountId: account.id, amount: cost, enhancementId: id });
+        if (!reserved) throw new AppError('insufficient_api_credits');
+        remaining = reserved.balance_after;
+      }
     }
     const response = {
       enhancement: { id, status: 'queued', total_items: items.length, credits_reserved: cost, sandbox },

@@ -73,6 +73,12 @@ export function enhancementJobs(deps: EnhancementJobDeps): JobDefinition<unknown
       if (!(await beginItem(deps, itemId))) return;
       const context = await loadItemContext(deps.store.db, itemId);
       if (!context) return;
+      // An attempt that lost its job (lease gone, queue stopping) must not decide the item's outcome: a stale
+      // download timeout would fail an item that the worker now owning the job is about to complete.
+      const finish = (outcome: Parameters<typeof finishItem>[2]) => {
+        ctx.signal.throwIfAborted();
+        return finishItem(deps, itemId, outcome);
+      };
       try {
         const simulated = context.sandbox ? simulatedFailure(context.source_url) : null;
         if (simulated) throw simulated;
@@ -116,7 +122,7 @@ export function enhancementJobs(deps: EnhancementJobDeps): JobDefinition<unknown
           throw new StorageFailure(error instanceof Error ? error.message : String(error));
         }
         const [resultRow, thumbnailRow] = rows as [(typeof rows)[0], (typeof rows)[0]];
-        await finishItem(deps, itemId, {
+        await finish({
           ok: true,
           result: resultRow,
           thumbnail: thumbnailRow,
@@ -124,11 +130,16 @@ export function enhancementJobs(deps: EnhancementJobDeps): JobDefinition<unknown
         });
       } catch (error) {
         if (error instanceof ItemFailure) {
-          await finishItem(deps, itemId, { ok: false, failure: error });
+          await finish({ ok: false, failure: error });
+          return;
+        }
+        const undecodable = sourceImageFailure(error);
+        if (undecodable) {
+          await finish({ ok: false, failure: undecodable });
           return;
         }
         if (isProviderError(error)) {
-          await finishItem(deps, itemId, {
+          await finish({
             ok: false,
             failure: new ItemFailure('provider_error', error.message),
           });
@@ -154,6 +165,19 @@ export function enhancementJobs(deps: EnhancementJobDeps): JobDefinition<unknown
     },
   });
   return [start as JobDefinition<unknown>, item as JobDefinition<unknown>];
+}
+
+/**
+ * The downloaded source passed the type checks but cannot be decoded (truncated, corrupt, too many pixels): a
+ * problem of the source, the same on every attempt, so the item fails at once instead of being retried.
+ */
+function sourceImageFailure(error: unknown): ItemFailure | null {
+  if (!(error instanceof Error) || error.name !== 'ImageFailureError') return null;
+  const reason = (error as Error & { reason?: unknown }).reason;
+  return new ItemFailure(
+    reason === 'too_many_pixels' ? 'file_too_large' : 'unsupported_file_type',
+    error.message,
+  );
 }
 
 function isProviderError(error: unknown): error is Error {

@@ -16,6 +16,9 @@ export async function openPostgresStore(url: string): Promise<Store> {
         oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as never,
     },
   });
+  // An idle client whose connection dies (server restart, terminated backend) emits on the pool; without a listener
+  // that is an uncaught exception. The pool drops the client and the next query opens a new one.
+  pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateWithLock(db);
   return {

@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import { ledgerViolations } from '../../src/credits/ledger.ts';
 import { SafeFetcher } from '../../src/fetcher/index.ts';
 import { stubResolver } from '../../src/fetcher/test-support.ts';
+import type { Tx } from '../../src/store/store.ts';
 import { type AccountView, createAccount, grantCredits, type LedgerEntryView, mintKey } from './fixtures.ts';
 import * as images from './images.ts';
 import type { TestResponse, TestServer } from './test-server.ts';
@@ -32,6 +33,7 @@ pg.Client.prototype.end = function end(this: pg.Client, ...args: unknown[]) {
   this.on('error', () => {});
   return (endClient as (...rest: unknown[]) => unknown).apply(this, args);
 } as typeof endClient;
+
 export const TERMINAL_STATUSES = ['completed', 'partially_completed', 'failed'];
 /** API.md §3.4, in the order of the spec. */
 export const ITEM_ERROR_CODES = [
@@ -47,7 +49,7 @@ export const ITEM_ERROR_CODES = [
   'storage_error',
 ] as const;
 
-/** The settings every enhancement suite starts its servers with. */
+/** Lets the safe fetcher reach the loopback source server (it refuses loopback otherwise). */
 export const LOOPBACK_SOURCES = { LIGHTBOX_FETCH_ALLOW_CIDRS: '127.0.0.1/32' };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -196,7 +198,7 @@ export function useStubDns(server: TestServer): void {
 // ---------------------------------------------------------------------------------------------------------------
 // Accounts and the credits books
 
-export interface LiveAccount {
+export interface KeyedAccount {
   accountId: string;
   key: string;
   keyId: string;
@@ -204,7 +206,8 @@ export interface LiveAccount {
 
 /**
  * Every account a suite creates, checked after each test: balances equal the sum of the ledger entries and none
- * is negative (API.md §4.4). `forget` drops a server's accounts before that server closes.
+ * is negative (API.md §4.4), and the reserved credits are exactly those of the items still in flight (nothing
+ * leaks when a batch ends or is undone). `forget` drops a server's accounts before that server closes.
  */
 export function creditBooks() {
   const tracked: { server: TestServer; accountId: string }[] = [];
@@ -214,9 +217,6 @@ export function creditBooks() {
     },
     forget(server: TestServer): void {
       for (let i = tracked.length - 1; i >= 0; i--) if (tracked[i]?.server === server) tracked.splice(i, 1);
-    },
-    get size(): number {
-      return tracked.length;
     },
     async expectBalanced(): Promise<void> {
       for (const { server, accountId } of tracked) {
@@ -228,19 +228,36 @@ export function creditBooks() {
 export type CreditBooks = ReturnType<typeof creditBooks>;
 
 /**
- * `ledgerViolations` read from one snapshot (the account row and its entries are two queries): work still running
- * on the server cannot make a balanced account look unbalanced between them.
+ * The checks of `creditBooks`, read from one snapshot (they take several queries): work still running on the
+ * server cannot make a balanced account look unbalanced between them.
  */
 function violationsInSnapshot(server: TestServer, accountId: string): Promise<string[]> {
   const { store, config } = server.services;
+  const check = async (tx: Tx) => {
+    const problems = await ledgerViolations(tx, accountId);
+    const account = await tx
+      .selectFrom('accounts')
+      .select('paid_reserved')
+      .where('id', '=', accountId)
+      .executeTakeFirst();
+    const inFlight = await tx
+      .selectFrom('enhancement_items as i')
+      .innerJoin('enhancements as e', 'e.id', 'i.enhancement_id')
+      .select('i.credits_reserved')
+      .where('e.account_id', '=', accountId)
+      .where('i.status', 'in', ['queued', 'processing'])
+      .execute();
+    const held = inFlight.reduce((sum, item) => sum + Number(item.credits_reserved), 0);
+    if (account && Number(account.paid_reserved) !== held) {
+      problems.push(`paid_reserved is ${account.paid_reserved}, items in flight hold ${held}`);
+    }
+    return problems;
+  };
   if (config.database.kind === 'postgres') {
-    return store.db
-      .transaction()
-      .setIsolationLevel('repeatable read')
-      .execute((tx) => ledgerViolations(tx, accountId));
+    return store.db.transaction().setIsolationLevel('repeatable read').execute(check);
   }
   // SQLite transactions run alone on the one connection.
-  return store.transaction((tx) => ledgerViolations(tx, accountId));
+  return store.transaction(check);
 }
 
 /**
@@ -256,7 +273,7 @@ export async function enhancementAccount(
     purchased?: number;
     promotional?: number;
   } = {},
-): Promise<LiveAccount & { account: AccountView }> {
+): Promise<KeyedAccount & { account: AccountView }> {
   const environment = options.environment ?? 'live';
   const account = await createAccount(server, { verified: options.verified ?? true });
   books.track(server, account.id);

@@ -42,9 +42,11 @@ export const enhancementCreateRoutes =
       '/api/v1/product-image-enhancements',
       {
         onRequest: requireKey(services, 'enhancement'),
-        // Rate limiting precedes body validation: a flood of malformed requests still spends the budget.
-        preValidation: async (request, reply) => {
+        // Rate limiting precedes body parsing and validation: a flood of malformed requests (bad JSON included)
+        // still spends the budget, and every answer carries the X-RateLimit-* headers.
+        preParsing: async (request, reply, payload) => {
           await enforceRate(services.limiter, `enh:create:${principalOf(request).key.id}`, createRule, reply);
+          return payload;
         },
         schema: {
           tags: ['enhancement'],
