@@ -50,7 +50,7 @@ export const signedLinkRoutes =
       { schema: { hide: true } },
       async (request, reply) => {
         const link = links.verify('/approve-key', request.query);
-        if (!link || link.purpose !== 'approve') return invalid(reply);
+        if (link?.purpose !== 'approve') return invalid(reply);
         const approved = await approveKey(services, link.subject);
         if (!approved)
           return page(reply, 409, 'Nothing to approve', 'This key was approved, revoked or deleted already.');
@@ -65,7 +65,7 @@ export const signedLinkRoutes =
         const path = `/upgrade/${encodeURIComponent(request.params.plan)}`;
         const link = links.verify(path, request.query);
         const plan = services.config.plans.find((p) => p.name === request.params.plan);
-        if (!link || link.purpose !== 'upgrade' || !plan) return invalid(reply);
+        if (link?.purpose !== 'upgrade' || !plan) return invalid(reply);
         const { billingUrl } = services.config;
         if (billingUrl) {
           const target = new URL(billingUrl);
