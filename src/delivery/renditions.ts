@@ -1,20 +1,23 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { createQueryId } from 'kysely';
 import type { BlobStore } from '../blobs/blob-store.ts';
 import {
   CONTENT_TYPES,
+  ImageFailureError,
   type ImageFormat,
   type ImageLimits,
-  ImageFailureError,
   parseRenditionParams,
   type QueryInput,
+  type RenditionParams,
   renderImage,
   renditionKey,
 } from '../imaging/index.ts';
 import type { Log } from '../lib/log.ts';
 import { expired } from '../media/media-queries.ts';
-import { renditionsPrefix } from '../media/media-repo.ts';
+import { type MediaRow, renditionsPrefix } from '../media/media-repo.ts';
 import type { Store } from '../store/store.ts';
+import { HotRenditions } from './hot-renditions.ts';
 
 export interface DeliveryDeps {
   store: Store;
@@ -23,38 +26,107 @@ export interface DeliveryDeps {
   logger: Log;
 }
 
+export interface DeliveryOptions {
+  /** Memory for hot renditions (bytes); 0 turns the memory cache off. */
+  hotCacheBytes?: number;
+  /** Largest rendition kept in memory; bigger ones are streamed from the blob store. */
+  hotEntryBytes?: number;
+}
+
+/** A `src` request that passed the token check: what the response will be, before any image byte is read. */
 export interface Rendition {
+  /** The blob key of the rendition: `renditions/<id>/<rendition key>`. */
+  key: string;
   contentType: string;
   etag: string;
-  size: number;
   /** Set for SVG output: served with a restrictive CSP. */
   svg: boolean;
-  open(): Promise<Readable | Buffer>;
+  /** What `load` needs to compute it. */
+  media: MediaLookup;
+  params: RenditionParams;
 }
+
+export interface RenditionBody {
+  size: number;
+  body: Buffer | Readable;
+}
+
+export type MediaLookup = Pick<MediaRow, 'id' | 'token' | 'format' | 'blob_key' | 'expires_at'>;
 
 /** Bumped when rendering changes what bytes a rendition key produces, so ETags and caches move on. */
 const RENDER_VERSION = '1';
 const FILE = /^([0-9A-Za-z]{8})\.([a-z0-9]{2,5})$/;
+const DEFAULT_HOT_CACHE_BYTES = 32 * 1024 * 1024;
+const DEFAULT_HOT_ENTRY_BYTES = 1024 * 1024;
+
+/** The original is gone (deleted or swept while the request was on its way): the answer is 404. */
+class OriginalMissing extends Error {}
 
 /**
- * Serves `src` URLs (API.md §2.6): checks the capability token, then answers from the rendition cache in the
- * blob store or computes the rendition once — concurrent misses for one rendition share one computation.
+ * Serves `src` URLs (API.md §2.6) in two steps. `resolve` checks the capability token and names the rendition
+ * (key, type, ETag) from one indexed row read — enough for a 304. `load` gives its bytes: from memory (hot
+ * small renditions), from the blob store, or computed once — concurrent misses for one rendition share one
+ * computation, and the response does not wait for the blob write (later requests share the computed bytes until
+ * the write is done).
  */
-export function createRenditionService(deps: DeliveryDeps) {
-  const inFlight = new Map<string, Promise<{ size: number; data: Buffer }>>();
+export function createRenditionService(deps: DeliveryDeps, options: DeliveryOptions = {}) {
+  const inFlight = new Map<string, Promise<Buffer>>();
+  const hot = new HotRenditions({
+    maxBytes: options.hotCacheBytes ?? DEFAULT_HOT_CACHE_BYTES,
+    maxEntryBytes: options.hotEntryBytes ?? DEFAULT_HOT_ENTRY_BYTES,
+  });
+  // Compiled once: the row read is on every request, and building the query costs more than running it.
+  const lookupQuery = deps.store.db
+    .selectFrom('media')
+    .select(['id', 'token', 'format', 'blob_key', 'expires_at'])
+    .where('id', '=', '')
+    .compile();
+  const existsQuery = deps.store.db.selectFrom('media').select('id').where('id', '=', '').compile();
 
-  async function compute(
-    blobKey: string,
-    cacheKey: string,
-    format: ImageFormat,
-    params: ReturnType<typeof parseRenditionParams>,
-  ) {
-    const rendered = await deps.blobs.withLocalFile(blobKey, (file) =>
-      renderImage({ input: file, sourceFormat: format, params, limits: deps.imageLimits }),
+  async function row<T>(query: typeof lookupQuery | typeof existsQuery, id: string): Promise<T | undefined> {
+    const result = await deps.store.db.executeQuery({ ...query, queryId: createQueryId(), parameters: [id] });
+    return result.rows[0] as T | undefined;
+  }
+
+  async function compute(media: MediaLookup, params: RenditionParams): Promise<Buffer> {
+    const rendered = await deps.blobs.withLocalFile(media.blob_key, (file) =>
+      renderImage({
+        input: file,
+        sourceFormat: media.format as ImageFormat,
+        params,
+        limits: deps.imageLimits,
+      }),
     );
-    if (!rendered) throw new Error(`original ${blobKey} is missing`);
-    await deps.blobs.put(cacheKey, rendered.data);
-    return { size: rendered.data.length, data: rendered.data };
+    if (!rendered) throw new OriginalMissing(`original ${media.blob_key} is missing`);
+    return rendered.data;
+  }
+
+  /** Writes a computed rendition to the blob store; a failure only costs a recomputation later. */
+  async function persist(media: MediaLookup, key: string, data: Buffer): Promise<void> {
+    try {
+      await deps.blobs.put(key, data);
+      // Deleted (or expired and swept) while rendering: the deletion already removed `renditions/<id>/`, so this
+      // late write would be an orphan nothing collects. A deletion after this check collects it itself.
+      if (!(await row(existsQuery, media.id))) await deps.blobs.delete(key);
+    } catch (error) {
+      deps.logger.warn({ err: error, media_id: media.id, key }, 'rendition cache write failed');
+    }
+  }
+
+  /** One computation per key at a time; resolves as soon as the bytes exist, the write follows. */
+  function computeOnce(media: MediaLookup, key: string, params: RenditionParams): Promise<Buffer> {
+    const pending = inFlight.get(key);
+    if (pending) return pending;
+    const computing = compute(media, params);
+    inFlight.set(key, computing);
+    computing.then(
+      (data) => {
+        hot.set(key, data);
+        void persist(media, key, data).finally(() => inFlight.delete(key));
+      },
+      () => inFlight.delete(key),
+    );
+    return computing;
   }
 
   return {
@@ -62,35 +134,52 @@ export function createRenditionService(deps: DeliveryDeps) {
       const match = FILE.exec(file);
       if (!match?.[1] || !match[2] || token.length > 64) return null;
       const [, id, ext] = match;
-      const media = await deps.store.db
-        .selectFrom('media')
-        .select(['id', 'token', 'format', 'blob_key', 'expires_at'])
-        .where('id', '=', id)
-        .executeTakeFirst();
+      const media = await row<MediaLookup>(lookupQuery, id);
       if (!media || expired(media) || !sameToken(media.token, token)) return null;
 
       const params = parseRenditionParams({ ext, query, source: media.format as ImageFormat });
       const key = `${renditionsPrefix(media.id)}${renditionKey(params)}`;
       const etag = `"${createHash('sha256').update(`${RENDER_VERSION}:${key}:${media.token}`).digest('base64url').slice(0, 27)}"`;
-      const base = { contentType: CONTENT_TYPES[params.format], etag, svg: params.format === 'svg' };
+      return {
+        key,
+        contentType: CONTENT_TYPES[params.format],
+        etag,
+        svg: params.format === 'svg',
+        media,
+        params,
+      };
+    },
 
-      const cached = await deps.blobs.stat(key);
-      if (cached) {
-        return {
-          ...base,
-          size: cached.size,
-          open: async () => (await deps.blobs.get(key)) ?? Buffer.alloc(0),
-        };
-      }
+    /**
+     * The bytes of a resolved rendition, or null when they cannot be had (source gone or not renderable). With
+     * `head`, a rendition streamed from the blob store is not opened: its size is enough.
+     */
+    async load(rendition: Rendition, options: { head?: boolean } = {}): Promise<RenditionBody | null> {
+      const { key, media, params } = rendition;
+      const memory = hot.get(key);
+      if (memory) return { size: memory.length, body: memory };
       let pending = inFlight.get(key);
       if (!pending) {
-        pending = compute(media.blob_key, key, media.format as ImageFormat, params).finally(() => inFlight.delete(key));
-        inFlight.set(key, pending);
+        const cached = await deps.blobs.stat(key);
+        if (cached && hot.fits(cached.size)) {
+          const data = await deps.blobs.getBuffer(key);
+          if (data) {
+            hot.set(key, data);
+            return { size: data.length, body: data };
+          }
+        } else if (cached && options.head) {
+          return { size: cached.size, body: Readable.from([]) };
+        } else if (cached) {
+          const stream = await deps.blobs.get(key);
+          if (stream) return { size: cached.size, body: stream };
+        }
+        pending = computeOnce(media, key, params);
       }
       try {
-        const { size, data } = await pending;
-        return { ...base, size, open: async () => data };
+        const data = await pending;
+        return { size: data.length, body: data };
       } catch (error) {
+        if (error instanceof OriginalMissing) return null;
         if (error instanceof ImageFailureError) {
           deps.logger.warn({ err: error, media_id: media.id, key }, 'rendition failed');
           return null;
@@ -98,9 +187,14 @@ export function createRenditionService(deps: DeliveryDeps) {
         throw error;
       }
     },
-    /** Concurrent computations in progress (for tests and metrics). */
+
+    /** Computations (and their cache writes) in progress, for tests and metrics. */
     get inFlight() {
       return inFlight.size;
+    },
+    /** Renditions and bytes held in memory. */
+    get hot() {
+      return { entries: hot.size, bytes: hot.bytes };
     },
   };
 }

@@ -27,18 +27,21 @@ export const deliveryRoutes =
       async (request, reply) => {
         const rendition = await renditions.resolve(request.params.token, request.params.file, request.query);
         if (!rendition) return notFound(reply);
+        const match = request.headers['if-none-match'];
+        // The ETag is known from the key: a revalidation needs no image byte, not even a computed rendition.
+        const fresh =
+          match?.split(',').some((tag) => tag.trim() === rendition.etag || tag.trim() === '*') ?? false;
+        const loaded = fresh ? null : await renditions.load(rendition, { head: request.method === 'HEAD' });
+        if (!fresh && !loaded) return notFound(reply);
         reply
           .header('cache-control', 'public, max-age=31536000, immutable')
           .header('etag', rendition.etag)
           .header('x-content-type-options', 'nosniff')
           .header('content-type', rendition.contentType);
         if (rendition.svg) reply.header('content-security-policy', SVG_CSP);
-        const match = request.headers['if-none-match'];
-        if (match && match.split(',').some((tag) => tag.trim() === rendition.etag || tag.trim() === '*')) {
-          return reply.status(304).send();
-        }
-        reply.header('content-length', String(rendition.size));
-        return reply.send(await rendition.open());
+        if (!loaded) return reply.status(304).send();
+        reply.header('content-length', String(loaded.size));
+        return reply.send(loaded.body);
       },
     );
 

@@ -1,0 +1,692 @@
+// Delivery benchmark (API.md §2.6): uncached rendition latency vs sharp in-process, uncached throughput vs ipx,
+// cached throughput and p99, memory over 10 000 mixed requests. Everything on 127.0.0.1; every loop is bounded
+// in count and time.
+//
+//   npx tsx bench/delivery.ts            full run (≈ 12–25 min: it waits for a quiet machine before measuring)
+//   npx tsx bench/delivery.ts --quick    fewer and shorter rounds, for iterating (numbers are noisier)
+//   add --no-write to leave docs/benchmarks.md alone
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { DEFAULT_IMAGE_LIMITS, parseRenditionParams, renderImage } from '../src/imaging/index.ts';
+import { type Child, freePort, startChild } from './lib/children.ts';
+import { type LightboxServer, startLightbox, type UploadedMedia } from './lib/lightbox.ts';
+import { type LoadResult, runLoad } from './lib/load.ts';
+import { waitForQuiet, withForeignLoad } from './lib/machine.ts';
+import { PHOTO_HEIGHT, PHOTO_WIDTH, photoFiles } from './lib/photos.ts';
+import { fixed, mb, median, table } from './lib/stats.ts';
+
+const REPO = path.resolve(import.meta.dirname, '..');
+const QUICK = process.argv.includes('--quick');
+const WRITE = !process.argv.includes('--no-write');
+
+const PHOTOS = 20;
+const LATENCY_ROUNDS = QUICK ? 3 : 11;
+const THROUGHPUT_ROUNDS = QUICK ? 1 : 4;
+const THROUGHPUT_SECONDS = QUICK ? 6 : 10;
+const CACHED_ROUNDS = QUICK ? 1 : 5;
+const CACHED_SECONDS = QUICK ? 5 : 8;
+const CACHED_CONNECTIONS = 32;
+const MEMORY_REQUESTS = 10_000;
+/** RSS "after warm-up" is the median over requests [WARMUP, 2 × WARMUP); "at the end" over the last WARMUP. */
+const MEMORY_WARMUP = 1_000;
+/** One request in this many of the memory run is a miss. */
+const MEMORY_MISS_EVERY = 25;
+/** `size=m` of a 4000 × 3000 photo. */
+const M_WIDTH = 853;
+const M_HEIGHT = 640;
+/** Before each measurement, wait (≤ QUIET_WAIT_MS) until other processes use less than this share of the machine. */
+const QUIET_SHARE = 0.25;
+const QUIET_WAIT_MS = QUICK ? 10_000 : 90_000;
+
+type Format = 'webp' | 'jpeg';
+
+/** One uncached rendition: every call of `next` names a rendition no earlier call named. */
+interface Miss {
+  image: number;
+  format: Format;
+  quality: number;
+  /** Four spellings of the same 853 × 640 output, each its own cache key. */
+  style: number;
+}
+
+const STYLE_QUERIES = ['size=m', `w=${M_WIDTH}`, `h=${M_HEIGHT}`, `w=${M_WIDTH}&h=${M_HEIGHT}`];
+
+function missSequence(label: string) {
+  const QUALITIES = 20; // 70…89: the cost of a request barely depends on where in the sequence it is
+  const total = PHOTOS * QUALITIES * 2 * STYLE_QUERIES.length;
+  let n = 0;
+  return {
+    next(): Miss {
+      if (n >= total) throw new Error(`${label}: all ${total} distinct renditions are used up`);
+      const i = n++;
+      const k = Math.floor(i / PHOTOS);
+      const j = Math.floor(k / QUALITIES);
+      return {
+        image: i % PHOTOS,
+        quality: 70 + (k % QUALITIES),
+        format: j % 2 === 0 ? 'webp' : 'jpeg',
+        style: Math.floor(j / 2) % STYLE_QUERIES.length,
+      };
+    },
+  };
+}
+
+/** Path + query of a Lightbox src with another extension. */
+function lightboxPath(media: UploadedMedia, ext: string, query: string): string {
+  const { pathname } = new URL(media.src);
+  return `${pathname.replace(/\.[a-z]+$/, `.${ext}`)}?${query}`;
+}
+
+const missPath = (media: UploadedMedia[], miss: Miss) =>
+  lightboxPath(
+    media[miss.image] as UploadedMedia,
+    miss.format === 'jpeg' ? 'jpg' : 'webp',
+    `${STYLE_QUERIES[miss.style]}&q=${miss.quality}`,
+  );
+
+/** The same output from ipx: width 853 (height follows: 640), same format and quality. */
+const ipxPath = (files: string[], miss: Miss) =>
+  `/w_${M_WIDTH},f_${miss.format},q_${miss.quality}/${path.basename(files[miss.image] as string)}`;
+
+/** The pipeline renderImage builds for `size=m` of an opaque sRGB JPEG, written out with sharp directly. */
+async function sharpInProcess(file: string, miss: Miss): Promise<Buffer> {
+  const image = sharp(file, { autoOrient: true, failOn: 'error', limitInputPixels: 100_000_000 })
+    .resize(M_WIDTH, M_HEIGHT, { fit: 'fill' })
+    .toColorspace('srgb');
+  if (miss.format === 'webp') image.webp({ quality: miss.quality, effort: 2 });
+  else image.jpeg({ quality: miss.quality, mozjpeg: false });
+  return image.toBuffer();
+}
+
+async function renderInProcess(file: string, miss: Miss): Promise<Buffer> {
+  const params = parseRenditionParams({
+    ext: miss.format === 'jpeg' ? 'jpg' : 'webp',
+    query: new URLSearchParams(`${STYLE_QUERIES[miss.style]}&q=${miss.quality}`),
+    source: 'jpeg',
+  });
+  return (await renderImage({ input: file, sourceFormat: 'jpeg', params, limits: DEFAULT_IMAGE_LIMITS }))
+    .data;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - start, value };
+}
+
+async function fetchBytes(url: string): Promise<Buffer> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+  const body = Buffer.from(await response.arrayBuffer());
+  if (response.status !== 200)
+    throw new Error(`${url} → ${response.status}: ${body.toString('utf8', 0, 200)}`);
+  return body;
+}
+
+async function expectSize(bytes: Buffer, width: number, height: number, what: string) {
+  const meta = await sharp(bytes).metadata();
+  if (meta.width !== width || meta.height !== height) {
+    throw new Error(`${what}: ${meta.width}×${meta.height}, expected ${width}×${height}`);
+  }
+}
+
+function log(message: string) {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+async function startIpx(dir: string, logDir: string, probeFile: string): Promise<Child> {
+  const port = await freePort();
+  return startChild({
+    args: ['--import', 'tsx', path.join(REPO, 'bench/lib/ipx-server.ts'), dir, String(port)],
+    cwd: REPO,
+    port,
+    probe: `/w_16,f_jpeg/${path.basename(probeFile)}`,
+    logFile: path.join(logDir, 'ipx.log'),
+    env: {},
+  });
+}
+
+/** One load run with the CPU time the server spent on it. */
+interface Run extends LoadResult {
+  /** Server CPU (all threads) per 2xx response, ms. */
+  cpuMsPerRequest: number;
+}
+
+interface Results {
+  /** Share of the machine's CPU other processes used during each phase's measurements. */
+  foreign: Record<string, number[]>;
+  latency: Record<Format, { server: number[]; sharp: number[]; render: number[] }>;
+  throughput: Record<number, { lightbox: Run[]; ipx: Run[] }>;
+  cached: Run[];
+  /** GET /healthz at the same concurrency: what this client and machine allow at all. */
+  floor: Run[];
+  cachedPool: { count: number; meanBytes: number };
+  memory: {
+    /** Median RSS over requests [WARMUP, 2 × WARMUP). */
+    warm: number;
+    /** Median RSS over the last WARMUP requests (and one reading after the last response). */
+    end: number;
+    min: number;
+    max: number;
+    load: LoadResult;
+    misses: number;
+  };
+  photoBytes: number[];
+}
+
+async function main() {
+  const started = Date.now();
+  const loadBefore = os.loadavg();
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'lightbox-bench-'));
+  log(`scratch ${scratch}`);
+  log(`photos: generating or reusing ${PHOTOS} × ${PHOTO_WIDTH}×${PHOTO_HEIGHT} JPEGs`);
+  const files = await photoFiles(PHOTOS);
+  const photoBytes = await Promise.all(files.map(async (f) => (await readFile(f)).length));
+
+  let lightbox: LightboxServer | undefined;
+  let ipx: Child | undefined;
+  try {
+    lightbox = await startLightbox({ repo: REPO, dataDir: path.join(scratch, 'lightbox') });
+    ipx = await startIpx(path.dirname(files[0] as string), scratch, files[0] as string);
+    log(`lightbox pid ${lightbox.child.pid} at ${lightbox.url}; ipx pid ${ipx.pid} at ${ipx.url}`);
+    const media: UploadedMedia[] = [];
+    for (const file of files) media.push(await lightbox.upload(file));
+    const results = await measure(lightbox, ipx, media, files);
+    results.photoBytes = photoBytes;
+    const report = formatReport(results, Date.now() - started, [loadBefore, os.loadavg()]);
+    process.stdout.write(`\n${report.console}\n`);
+    if (WRITE) {
+      await writeSection(path.join(REPO, 'docs/benchmarks.md'), report.markdown);
+      log('wrote docs/benchmarks.md (## Delivery)');
+    }
+  } finally {
+    await ipx?.stop();
+    await lightbox?.stop();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function measure(
+  lightbox: LightboxServer,
+  ipx: Child,
+  media: UploadedMedia[],
+  files: string[],
+): Promise<Results> {
+  const results: Results = {
+    foreign: {},
+    latency: { webp: { server: [], sharp: [], render: [] }, jpeg: { server: [], sharp: [], render: [] } },
+    throughput: {},
+    cached: [],
+    floor: [],
+    cachedPool: { count: 0, meanBytes: 0 },
+    memory: {
+      warm: 0,
+      end: 0,
+      min: 0,
+      max: 0,
+      load: { ok: 0, failed: 0, durationS: 0, rps: 0, p50Ms: 0, p99Ms: 0 },
+      misses: 0,
+    },
+    photoBytes: [],
+  };
+  const misses = missSequence('lightbox');
+  const ipxMisses = missSequence('ipx');
+  const pids = () => [process.pid, lightbox.child.pid, ipx.pid];
+  const noteForeign = (phase: string, share: number) => {
+    results.foreign[phase] ??= [];
+    results.foreign[phase].push(share);
+  };
+  const quiet = async () => {
+    const { waitedMs, foreign } = await waitForQuiet(pids, {
+      maxForeign: QUIET_SHARE,
+      maxWaitMs: QUIET_WAIT_MS,
+    });
+    if (waitedMs > 1500) {
+      log(
+        `  waited ${fixed(waitedMs / 1000, 0)} s for a quieter machine (others now: ${fixed(foreign * 100, 0)} %)`,
+      );
+    }
+  };
+  /** A load run after a bounded wait for a quiet machine; records the others' load and the server's CPU. */
+  const loadRun = async (
+    phase: string,
+    server: Child,
+    options: Parameters<typeof runLoad>[0],
+  ): Promise<Run> => {
+    await quiet();
+    const cpuBefore = (await server.cpuSeconds()) ?? 0;
+    const { value, foreign } = await withForeignLoad(pids, () => runLoad(options));
+    const cpuMsPerRequest = ((((await server.cpuSeconds()) ?? 0) - cpuBefore) * 1000) / Math.max(1, value.ok);
+    noteForeign(phase, foreign);
+    log(
+      `  ${phase} ${server === ipx ? 'ipx' : 'lightbox'}: ${fixed(value.rps, 1)} req/s, p50 ${value.p50Ms} ms, p99 ${value.p99Ms} ms, server CPU ${fixed(cpuMsPerRequest, 2)} ms/req, others ${fixed(foreign * 100, 0)} %`,
+    );
+    return { ...value, cpuMsPerRequest };
+  };
+  const missUrls: string[] = [];
+  const nextLightboxMiss = () => {
+    const p = missPath(media, misses.next());
+    missUrls.push(p);
+    return p;
+  };
+
+  // Both servers make the same output size.
+  await expectSize(await fetchBytes(`${lightbox.url}${nextLightboxMiss()}`), M_WIDTH, M_HEIGHT, 'lightbox');
+  await expectSize(
+    await fetchBytes(`${ipx.url}${ipxPath(files, ipxMisses.next())}`),
+    M_WIDTH,
+    M_HEIGHT,
+    'ipx',
+  );
+
+  // 1. One uncached rendition at a time: server (HTTP, child process) vs the same pipeline in this process.
+  log(`latency: ${LATENCY_ROUNDS} rounds per format (+1 warm-up)`);
+  for (const format of ['webp', 'jpeg'] as const) {
+    for (let round = 0; round <= LATENCY_ROUNDS; round++) {
+      if (round % 2 === 1) await quiet();
+      let miss = misses.next();
+      while (miss.format !== format) {
+        missUrls.push(missPath(media, miss));
+        miss = misses.next();
+      }
+      missUrls.push(missPath(media, miss));
+      const file = files[miss.image] as string;
+      const { value: server, foreign } = await withForeignLoad(pids, () =>
+        timed(() => fetchBytes(`${lightbox.url}${missPath(media, miss)}`)),
+      );
+      const direct = await timed(() => sharpInProcess(file, miss));
+      const render = await timed(() => renderInProcess(file, miss));
+      if (round === 0) {
+        await expectSize(server.value, M_WIDTH, M_HEIGHT, 'server');
+        await expectSize(direct.value, M_WIDTH, M_HEIGHT, 'sharp');
+        continue;
+      }
+      noteForeign('latency', foreign);
+      const bucket = results.latency[format];
+      bucket.server.push(server.ms);
+      bucket.sharp.push(direct.ms);
+      bucket.render.push(render.ms);
+    }
+  }
+
+  // 2. Uncached throughput, every request a distinct rendition, rotating over the 20 sources; servers interleaved.
+  for (const connections of [2, 8]) {
+    const bucket = { lightbox: [] as Run[], ipx: [] as Run[] };
+    results.throughput[connections] = bucket;
+    for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
+      log(`uncached throughput: ${connections} connections, round ${round + 1}/${THROUGHPUT_ROUNDS}`);
+      const common = { connections, durationS: THROUGHPUT_SECONDS };
+      const lightboxRun = () =>
+        loadRun(`uncached-${connections}`, lightbox.child, {
+          url: lightbox.url,
+          ...common,
+          nextPath: nextLightboxMiss,
+        });
+      const ipxRun = () =>
+        loadRun(`uncached-${connections}`, ipx, {
+          url: ipx.url,
+          ...common,
+          nextPath: () => ipxPath(files, ipxMisses.next()),
+        });
+      // Alternate who goes first, so a drift in the machine's load does not favour one side.
+      if (round % 2 === 0) {
+        bucket.lightbox.push(await lightboxRun());
+        bucket.ipx.push(await ipxRun());
+      } else {
+        bucket.ipx.push(await ipxRun());
+        bucket.lightbox.push(await lightboxRun());
+      }
+    }
+  }
+
+  // 3. Cached: a pool of warmed renditions (s as WebP, m as JPEG, of every source), 32 connections.
+  const pool = media.flatMap((m) => [lightboxPath(m, 'webp', 'size=s'), lightboxPath(m, 'jpg', 'size=m')]);
+  let poolBytes = 0;
+  for (const p of pool) poolBytes += (await fetchBytes(`${lightbox.url}${p}`)).length;
+  results.cachedPool = { count: pool.length, meanBytes: poolBytes / pool.length };
+  let cursor = 0;
+  for (let round = 0; round < CACHED_ROUNDS; round++) {
+    log(`cached: ${CACHED_CONNECTIONS} connections, round ${round + 1}/${CACHED_ROUNDS}`);
+    results.cached.push(
+      await loadRun('cached', lightbox.child, {
+        url: lightbox.url,
+        connections: CACHED_CONNECTIONS,
+        durationS: CACHED_SECONDS,
+        nextPath: () => pool[cursor++ % pool.length] as string,
+      }),
+    );
+  }
+
+  // The harness's own floor at 32 connections: a route with no database, no file and a 15-byte body.
+  for (let round = 0; round < 2; round++) {
+    results.floor.push(
+      await loadRun('cached', lightbox.child, {
+        url: lightbox.url,
+        connections: CACHED_CONNECTIONS,
+        durationS: CACHED_SECONDS,
+        nextPath: () => '/healthz',
+      }),
+    );
+  }
+
+  // 4. Memory over 10 000 mixed requests: hits over everything cached so far, one miss in 25.
+  log(`memory: ${MEMORY_REQUESTS} mixed requests`);
+  const hits = [...pool, ...missUrls];
+  let sent = 0;
+  let done = 0;
+  let missCount = 0;
+  const samples: { done: number; rss: number }[] = [];
+  const sampler = setInterval(() => {
+    const at = done;
+    void lightbox.child.rss().then((rss) => {
+      if (rss !== null) samples.push({ done: at, rss });
+    });
+  }, 100);
+  try {
+    const load = await loadRun('memory', lightbox.child, {
+      url: lightbox.url,
+      connections: 8,
+      durationS: 600,
+      amount: MEMORY_REQUESTS,
+      limitS: 600,
+      nextPath: () => {
+        const n = sent++;
+        if (n % MEMORY_MISS_EVERY === 0) {
+          missCount++;
+          return missPath(media, misses.next());
+        }
+        // A fixed pseudo-random walk over the hits (the same sequence every run).
+        return hits[(n * 7919) % hits.length] as string;
+      },
+      onResponse: () => {
+        done++;
+      },
+    });
+    const last = (await lightbox.child.rss()) ?? 0;
+    const total = load.ok + load.failed;
+    const window = (from: number, to: number) => samples.filter((s) => s.done >= from && s.done < to);
+    const after = window(MEMORY_WARMUP, 2 * MEMORY_WARMUP).map((s) => s.rss);
+    const end = [...window(total - MEMORY_WARMUP, total + 1).map((s) => s.rss), last];
+    const steady = [...window(MEMORY_WARMUP, total + 1).map((s) => s.rss), last];
+    results.memory = {
+      warm: median(after),
+      end: median(end),
+      min: Math.min(...steady),
+      max: Math.max(...steady),
+      load,
+      misses: missCount,
+    };
+  } finally {
+    clearInterval(sampler);
+  }
+  return results;
+}
+
+interface Goal {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+function formatReport(
+  results: Results,
+  elapsedMs: number,
+  loadAverages: number[][],
+): { console: string; markdown: string } {
+  const ms = (value: number) => `${fixed(value, 0)} ms`;
+  const latencyRows = (['webp', 'jpeg'] as const).map((format) => {
+    const { server, sharp: direct, render } = results.latency[format];
+    const paired = server.map((s, i) => s / (direct[i] ?? Number.NaN));
+    return {
+      format,
+      server: median(server),
+      direct: median(direct),
+      render: median(render),
+      ratio: median(paired),
+      range: `${fixed(Math.min(...paired), 2)}–${fixed(Math.max(...paired), 2)}`,
+    };
+  });
+  const tput = Object.entries(results.throughput).map(([connections, runs]) => {
+    const lightbox = median(runs.lightbox.map((r) => r.rps));
+    const ipx = median(runs.ipx.map((r) => r.rps));
+    return {
+      connections: Number(connections),
+      lightbox,
+      ipx,
+      ratio: lightbox / ipx,
+      rounds: runs.lightbox.map((r, i) => `${fixed(r.rps, 1)}/${fixed(runs.ipx[i]?.rps ?? Number.NaN, 1)}`),
+      lightboxCpu: median(runs.lightbox.map((r) => r.cpuMsPerRequest)),
+      ipxCpu: median(runs.ipx.map((r) => r.cpuMsPerRequest)),
+      lightboxP50: median(runs.lightbox.map((r) => r.p50Ms)),
+      ipxP50: median(runs.ipx.map((r) => r.p50Ms)),
+      failed: [...runs.lightbox, ...runs.ipx].reduce((sum, r) => sum + r.failed, 0),
+    };
+  });
+  const cached = {
+    rps: median(results.cached.map((r) => r.rps)),
+    p50: median(results.cached.map((r) => r.p50Ms)),
+    p99: median(results.cached.map((r) => r.p99Ms)),
+    bestP99: Math.min(...results.cached.map((r) => r.p99Ms)),
+    cpu: median(results.cached.map((r) => r.cpuMsPerRequest)),
+    failed: results.cached.reduce((sum, r) => sum + r.failed, 0),
+  };
+  const uncachedBest = Math.max(...tput.map((t) => t.lightbox));
+  const mem = results.memory;
+  const drift = (mem.end - mem.warm) / mem.warm;
+  const signed = (value: number) => `${value >= 0 ? '+' : ''}${fixed(value * 100, 1)} %`;
+
+  const goals: Goal[] = [
+    ...latencyRows.map((r) => ({
+      name: `uncached size=m ${r.format}: server time / sharp in-process`,
+      target: '≤ 1.15×',
+      measured: `${fixed(r.ratio, 2)}× (${ms(r.server)} vs ${ms(r.direct)})`,
+      met: r.ratio <= 1.15,
+    })),
+    ...tput.map((t) => ({
+      name: `uncached throughput, ${t.connections} connections: Lightbox / ipx`,
+      target: '≥ 1.5×',
+      measured: `${fixed(t.ratio, 2)}× (${fixed(t.lightbox, 1)} vs ${fixed(t.ipx, 1)} req/s)`,
+      met: t.ratio >= 1.5,
+    })),
+    {
+      name: 'cached throughput / uncached throughput',
+      target: '≥ 20×',
+      measured: `${fixed(cached.rps / uncachedBest, 0)}× (${fixed(cached.rps, 0)} vs ${fixed(uncachedBest, 1)} req/s)`,
+      met: cached.rps / uncachedBest >= 20,
+    },
+    {
+      name: `cached p99 latency, ${CACHED_CONNECTIONS} connections`,
+      target: '< 10 ms',
+      measured: `${ms(cached.p99)} (best round ${ms(cached.bestP99)})`,
+      met: cached.p99 < 10,
+    },
+    {
+      name: `RSS over ${MEMORY_REQUESTS} mixed requests (end vs after warm-up)`,
+      target: '± 10 %',
+      measured: `${signed(drift)} (${mb(mem.warm)} → ${mb(mem.end)})`,
+      met: Math.abs(drift) <= 0.1,
+    },
+  ];
+
+  const latencyTable = table(
+    [
+      'output',
+      'server (HTTP)',
+      'sharp in-process',
+      'renderImage in-process',
+      'server / sharp (paired)',
+      'range',
+    ],
+    latencyRows.map((r) => [
+      `size=m ${r.format} (${M_WIDTH}×${M_HEIGHT})`,
+      ms(r.server),
+      ms(r.direct),
+      ms(r.render),
+      `${fixed(r.ratio, 2)}×`,
+      r.range,
+    ]),
+  );
+  const throughputTable = table(
+    [
+      'connections',
+      'Lightbox req/s',
+      'ipx req/s',
+      'Lightbox / ipx',
+      'rounds (Lightbox/ipx req/s)',
+      'server CPU/req Lightbox',
+      'server CPU/req ipx',
+      'p50 Lightbox',
+      'p50 ipx',
+      'failed',
+    ],
+    tput.map((t) => [
+      String(t.connections),
+      fixed(t.lightbox, 1),
+      fixed(t.ipx, 1),
+      `${fixed(t.ratio, 2)}×`,
+      t.rounds.join(', '),
+      ms(t.lightboxCpu),
+      ms(t.ipxCpu),
+      ms(t.lightboxP50),
+      ms(t.ipxP50),
+      String(t.failed),
+    ]),
+  );
+  const floorRps = median(results.floor.map((r) => r.rps));
+  const cachedTable = table(
+    [
+      'requests',
+      'connections',
+      'req/s',
+      'p50',
+      'p99',
+      'rounds p99',
+      'server CPU/req',
+      'vs uncached',
+      'failed',
+    ],
+    [
+      [
+        'cached renditions',
+        String(CACHED_CONNECTIONS),
+        fixed(cached.rps, 0),
+        ms(cached.p50),
+        ms(cached.p99),
+        results.cached.map((r) => String(r.p99Ms)).join(', '),
+        `${fixed(cached.cpu, 2)} ms`,
+        `${fixed(cached.rps / uncachedBest, 0)}×`,
+        String(cached.failed),
+      ],
+      [
+        'reference: GET /healthz',
+        String(CACHED_CONNECTIONS),
+        fixed(floorRps, 0),
+        ms(median(results.floor.map((r) => r.p50Ms))),
+        ms(median(results.floor.map((r) => r.p99Ms))),
+        results.floor.map((r) => String(r.p99Ms)).join(', '),
+        `${fixed(median(results.floor.map((r) => r.cpuMsPerRequest)), 2)} ms`,
+        '',
+        String(results.floor.reduce((sum, r) => sum + r.failed, 0)),
+      ],
+    ],
+  );
+  const memoryTable = table(
+    [
+      'requests',
+      'misses',
+      'RSS after warm-up',
+      'RSS at end',
+      'min / max after warm-up',
+      'drift',
+      'req/s',
+      'failed',
+    ],
+    [
+      [
+        String(mem.load.ok + mem.load.failed),
+        String(mem.misses),
+        mb(mem.warm),
+        mb(mem.end),
+        `${mb(mem.min)} / ${mb(mem.max)}`,
+        signed(drift),
+        fixed(mem.load.rps, 0),
+        String(mem.load.failed),
+      ],
+    ],
+  );
+  const goalTable = table(
+    ['goal', 'target', 'measured', 'status'],
+    goals.map((g) => [g.name, g.target, g.measured, g.met ? 'met' : 'NOT met']),
+  );
+  const share = (phase: string) => {
+    const values = Object.entries(results.foreign)
+      .filter(([name]) => name === phase || name.startsWith(`${phase}-`))
+      .flatMap(([, v]) => v);
+    return values.length ? `${fixed(median(values) * 100, 0)} %` : 'n/a';
+  };
+  const facts = [
+    `- Command: \`npx tsx bench/delivery.ts${QUICK ? ' --quick' : ''}\` (run ${new Date().toISOString().slice(0, 16)}Z, ${fixed(elapsedMs / 60_000, 1)} min)`,
+    `- Machine: \`nproc\` = ${os.availableParallelism()}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${mb(os.totalmem())} RAM, ${os.type()} ${os.release()}; Node ${process.version}; sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips} (Lightbox and the in-process baseline); ipx 3.1.1 (its own sharp 0.34.5)`,
+    `- Shared machine: load average ${loadAverages.map((l) => l.map((v) => fixed(v, 1)).join(' ')).join(' → ')} (before → after). Median share of all cores used by other processes during the measurements: latency ${share('latency')}, uncached throughput ${share('uncached')}, cached ${share('cached')}, memory ${share('memory')}. Before each measurement the bench waits (≤ ${QUIET_WAIT_MS / 1000} s) until others use < ${QUIET_SHARE * 100} %.`,
+    `- Sources: ${PHOTOS} generated photo-like ${PHOTO_WIDTH}×${PHOTO_HEIGHT} JPEGs (q90, 4:2:0, gradients + blurred structure + noise), ${mb(median(results.photoBytes))} median`,
+  ].join('\n');
+  const method = [
+    `- Lightbox runs as a child process (\`node bin/lightbox.js serve\`, default settings, log level \`info\` written to a file, scratch data dir). This process is the HTTP client (autocannon 8) and, between requests, the in-process baseline: all share the ${os.availableParallelism()} cores.`,
+    `- Uncached latency: ${LATENCY_ROUNDS} rounds per format after one warm-up. Each round requests a rendition never requested before (distinct \`q\` or spelling of \`size=m\`), timed at the client, then runs the same pipeline in this process: \`sharp(file, {autoOrient, failOn: 'error'}).resize(${M_WIDTH}, ${M_HEIGHT}).toColorspace('srgb')\` + WebP (effort 2) or JPEG at that \`q\`, with the server's sharp settings (concurrency 1, cache off), and \`renderImage\` (the imaging module without HTTP). Columns are medians; the ratio is the median of the per-round ratios (robust to the machine's load drifting between rounds).`,
+    `- Uncached throughput: autocannon, ${THROUGHPUT_ROUNDS} × ${THROUGHPUT_SECONDS} s per server and connection count, servers alternating, medians of 2xx/s. Every request is a distinct rendition (${PHOTOS} sources × q 70–89 × WebP/JPEG × 4 spellings of the ${M_WIDTH}×${M_HEIGHT} output). ipx 3.1.1 (\`createIPXNodeServer\` over the photo folder, its defaults) gets the same sources, format, quality and output size (\`/w_${M_WIDTH},f_<fmt>,q_<q>/<file>\`). "server CPU/req" is the server process's CPU time (all threads, /proc) per response: the efficiency, independent of how much CPU other processes left us.`,
+    `- Cached: ${results.cachedPool.count} warmed renditions (\`size=s\` WebP and \`size=m\` JPEG of every source, ${fixed(results.cachedPool.meanBytes / 1024, 0)} KB mean) requested round-robin, ${CACHED_CONNECTIONS} connections, ${CACHED_ROUNDS} × ${CACHED_SECONDS} s, medians. "vs uncached" divides by the best uncached Lightbox throughput above. The \`/healthz\` row (no database, no file, 15-byte body) is what this co-located client and machine allow at that concurrency at all. autocannon UTF-8-decodes every response body into a string by default (≈ 1 ms of client CPU per 50 KB image here, which made the client the bottleneck); \`bench/lib/load.ts\` switches that off, bodies are not inspected.`,
+    `- Memory: ${MEMORY_REQUESTS} requests on 8 connections, one in ${MEMORY_MISS_EVERY} a new rendition, the rest hits over every rendition made so far; RSS of the server process from /proc every 100 ms. "After warm-up" is the median over requests ${MEMORY_WARMUP}–${2 * MEMORY_WARMUP}, "at the end" the median over the last ${MEMORY_WARMUP} (RSS saw-tooths by tens of MB as garbage is collected; single readings are not comparable).`,
+  ].join('\n');
+  const body = [
+    '### Uncached rendition of a 12 MP JPEG (single request)',
+    latencyTable,
+    '### Uncached throughput vs ipx',
+    throughputTable,
+    '### Cached renditions',
+    cachedTable,
+    '### Memory',
+    memoryTable,
+    '### Goals',
+    goalTable,
+  ];
+  const consoleText = [facts, '', ...body.flatMap((b) => [b, ''])].join('\n');
+  const markdown = [
+    '## Delivery',
+    '',
+    facts,
+    '',
+    'Method:',
+    '',
+    method,
+    '',
+    ...body.flatMap((b) => [b, '']),
+  ].join('\n');
+  return { console: consoleText, markdown };
+}
+
+/** Ends the generated part of the `## Delivery` section; hand-written notes after it survive a new run. */
+const GENERATED_END = '<!-- end of generated delivery results: notes below are kept by bench/delivery.ts -->';
+
+/** Replaces the generated part of the `## Delivery` section (or adds the section), leaving everything else alone. */
+async function writeSection(file: string, generated: string) {
+  let text = await readFile(file, 'utf8').catch(
+    () => '# Benchmarks\n\nMeasured results, one `##` section per area.\n',
+  );
+  const start = text.search(/^## Delivery\s*$/m);
+  if (start === -1) {
+    text = `${text.trimEnd()}\n\n${generated.trimEnd()}\n\n${GENERATED_END}\n`;
+  } else {
+    const next = text.slice(start + 1).search(/^## /m);
+    const end = next === -1 ? text.length : start + 1 + next;
+    const old = text.slice(start, end);
+    const marker = old.indexOf(GENERATED_END);
+    const notes = marker === -1 ? `${GENERATED_END}\n` : old.slice(marker);
+    const section = `${generated.trimEnd()}\n\n${notes.trimEnd()}\n`;
+    text = `${text.slice(0, start)}${section}${end < text.length ? `\n${text.slice(end)}` : ''}`;
+  }
+  await writeFile(file, text);
+}
+
+await main();
