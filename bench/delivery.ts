@@ -8,8 +8,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { DEFAULT_IMAGE_LIMITS, parseRenditionParams, renderImage } from '../src/imaging/index.ts';
+import { sharp } from '../src/imaging/sharp-lib.ts';
 import { type Child, freePort, startChild } from './lib/children.ts';
 import { type LightboxServer, startLightbox, type UploadedMedia } from './lib/lightbox.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
@@ -159,8 +159,8 @@ interface Results {
   latency: Record<Format, { server: number[]; sharp: number[]; render: number[] }>;
   throughput: Record<number, { lightbox: Run[]; ipx: Run[] }>;
   cached: Run[];
-  /** GET /healthz at the same concurrency: what this client and machine allow at all. */
-  floor: Run[];
+  /** References at the same concurrency: what this client and machine allow at all. */
+  floor: { healthz: Run[]; static: Run[] };
   cachedPool: { count: number; meanBytes: number };
   memory: {
     /** Median RSS over requests [WARMUP, 2 × WARMUP). */
@@ -218,7 +218,7 @@ async function measure(
     latency: { webp: { server: [], sharp: [], render: [] }, jpeg: { server: [], sharp: [], render: [] } },
     throughput: {},
     cached: [],
-    floor: [],
+    floor: { healthz: [], static: [] },
     cachedPool: { count: 0, meanBytes: 0 },
     memory: {
       warm: 0,
@@ -232,7 +232,9 @@ async function measure(
   };
   const misses = missSequence('lightbox');
   const ipxMisses = missSequence('ipx');
-  const pids = () => [process.pid, lightbox.child.pid, ipx.pid];
+  /** Our own processes (their CPU is not "others"). */
+  const ownPids = [process.pid, lightbox.child.pid, ipx.pid];
+  const pids = () => ownPids;
   const noteForeign = (phase: string, share: number) => {
     results.foreign[phase] ??= [];
     results.foreign[phase].push(share);
@@ -358,16 +360,47 @@ async function measure(
     );
   }
 
-  // The harness's own floor at 32 connections: a route with no database, no file and a 15-byte body.
-  for (let round = 0; round < 2; round++) {
-    results.floor.push(
-      await loadRun('cached', lightbox.child, {
-        url: lightbox.url,
-        connections: CACHED_CONNECTIONS,
-        durationS: CACHED_SECONDS,
-        nextPath: () => '/healthz',
-      }),
-    );
+  // What this client and machine allow at 32 connections at all: Lightbox's /healthz (no database, no file,
+  // 15-byte body), and plain node:http answering every request with one in-memory body of the pool's mean size.
+  const staticPort = await freePort();
+  const staticServer = await startChild({
+    args: [
+      '--import',
+      'tsx',
+      path.join(REPO, 'bench/lib/static-server.ts'),
+      String(Math.round(poolBytes / pool.length)),
+      String(staticPort),
+    ],
+    cwd: REPO,
+    port: staticPort,
+    probe: '/',
+    logFile: path.join(os.tmpdir(), `lightbox-bench-static-${process.pid}.log`),
+    env: {},
+  });
+  ownPids.push(staticServer.pid);
+  try {
+    for (let round = 0; round < 2; round++) {
+      results.floor.healthz.push(
+        await loadRun('cached', lightbox.child, {
+          url: lightbox.url,
+          connections: CACHED_CONNECTIONS,
+          durationS: CACHED_SECONDS,
+          nextPath: () => '/healthz',
+        }),
+      );
+      results.floor.static.push(
+        await loadRun('cached', staticServer, {
+          url: staticServer.url,
+          connections: CACHED_CONNECTIONS,
+          durationS: CACHED_SECONDS,
+          nextPath: () => '/',
+        }),
+      );
+    }
+  } finally {
+    ownPids.pop();
+    await staticServer.stop();
+    await rm(path.join(os.tmpdir(), `lightbox-bench-static-${process.pid}.log`), { force: true });
   }
 
   // 4. Memory over 10 000 mixed requests: hits over everything cached so far, one miss in 25.
@@ -554,7 +587,17 @@ function formatReport(
       String(t.failed),
     ]),
   );
-  const floorRps = median(results.floor.map((r) => r.rps));
+  const reference = (label: string, runs: Run[]) => [
+    label,
+    String(CACHED_CONNECTIONS),
+    fixed(median(runs.map((r) => r.rps)), 0),
+    ms(median(runs.map((r) => r.p50Ms))),
+    ms(median(runs.map((r) => r.p99Ms))),
+    runs.map((r) => String(r.p99Ms)).join(', '),
+    `${fixed(median(runs.map((r) => r.cpuMsPerRequest)), 2)} ms`,
+    '',
+    String(runs.reduce((sum, r) => sum + r.failed, 0)),
+  ];
   const cachedTable = table(
     [
       'requests',
@@ -579,17 +622,11 @@ function formatReport(
         `${fixed(cached.rps / uncachedBest, 0)}×`,
         String(cached.failed),
       ],
-      [
-        'reference: GET /healthz',
-        String(CACHED_CONNECTIONS),
-        fixed(floorRps, 0),
-        ms(median(results.floor.map((r) => r.p50Ms))),
-        ms(median(results.floor.map((r) => r.p99Ms))),
-        results.floor.map((r) => String(r.p99Ms)).join(', '),
-        `${fixed(median(results.floor.map((r) => r.cpuMsPerRequest)), 2)} ms`,
-        '',
-        String(results.floor.reduce((sum, r) => sum + r.failed, 0)),
-      ],
+      reference('reference: Lightbox GET /healthz (15 B)', results.floor.healthz),
+      reference(
+        `reference: plain node:http, constant ${fixed(results.cachedPool.meanBytes / 1024, 0)} KB body`,
+        results.floor.static,
+      ),
     ],
   );
   const memoryTable = table(
@@ -636,7 +673,7 @@ function formatReport(
     `- Lightbox runs as a child process (\`node bin/lightbox.js serve\`, default settings, log level \`info\` written to a file, scratch data dir). This process is the HTTP client (autocannon 8) and, between requests, the in-process baseline: all share the ${os.availableParallelism()} cores.`,
     `- Uncached latency: ${LATENCY_ROUNDS} rounds per format after one warm-up. Each round requests a rendition never requested before (distinct \`q\` or spelling of \`size=m\`), timed at the client, then runs the same pipeline in this process: \`sharp(file, {autoOrient, failOn: 'error'}).resize(${M_WIDTH}, ${M_HEIGHT}).toColorspace('srgb')\` + WebP (effort 2) or JPEG at that \`q\`, with the server's sharp settings (concurrency 1, cache off), and \`renderImage\` (the imaging module without HTTP). Columns are medians; the ratio is the median of the per-round ratios (robust to the machine's load drifting between rounds).`,
     `- Uncached throughput: autocannon, ${THROUGHPUT_ROUNDS} × ${THROUGHPUT_SECONDS} s per server and connection count, servers alternating, medians of 2xx/s. Every request is a distinct rendition (${PHOTOS} sources × q 70–89 × WebP/JPEG × 4 spellings of the ${M_WIDTH}×${M_HEIGHT} output). ipx 3.1.1 (\`createIPXNodeServer\` over the photo folder, its defaults) gets the same sources, format, quality and output size (\`/w_${M_WIDTH},f_<fmt>,q_<q>/<file>\`). "server CPU/req" is the server process's CPU time (all threads, /proc) per response: the efficiency, independent of how much CPU other processes left us.`,
-    `- Cached: ${results.cachedPool.count} warmed renditions (\`size=s\` WebP and \`size=m\` JPEG of every source, ${fixed(results.cachedPool.meanBytes / 1024, 0)} KB mean) requested round-robin, ${CACHED_CONNECTIONS} connections, ${CACHED_ROUNDS} × ${CACHED_SECONDS} s, medians. "vs uncached" divides by the best uncached Lightbox throughput above. The \`/healthz\` row (no database, no file, 15-byte body) is what this co-located client and machine allow at that concurrency at all. autocannon UTF-8-decodes every response body into a string by default (≈ 1 ms of client CPU per 50 KB image here, which made the client the bottleneck); \`bench/lib/load.ts\` switches that off, bodies are not inspected.`,
+    `- Cached: ${results.cachedPool.count} warmed renditions (\`size=s\` WebP and \`size=m\` JPEG of every source, ${fixed(results.cachedPool.meanBytes / 1024, 0)} KB mean) requested round-robin, ${CACHED_CONNECTIONS} connections, ${CACHED_ROUNDS} × ${CACHED_SECONDS} s, medians. "vs uncached" divides by the best uncached Lightbox throughput above. The reference rows show what this co-located client and machine allow at that concurrency at all: Lightbox's \`/healthz\` (no database, no file, 15-byte body) and a plain \`node:http\` server (\`bench/lib/static-server.ts\`) answering every request with one in-memory body of the pool's mean size. autocannon UTF-8-decodes every response body into a string by default (≈ 1 ms of client CPU per 50 KB image here, which made the client the bottleneck); \`bench/lib/load.ts\` switches that off, bodies are not inspected.`,
     `- Memory: ${MEMORY_REQUESTS} requests on 8 connections, one in ${MEMORY_MISS_EVERY} a new rendition, the rest hits over every rendition made so far; RSS of the server process from /proc every 100 ms. "After warm-up" is the median over requests ${MEMORY_WARMUP}–${2 * MEMORY_WARMUP}, "at the end" the median over the last ${MEMORY_WARMUP} (RSS saw-tooths by tens of MB as garbage is collected; single readings are not comparable).`,
   ].join('\n');
   const body = [

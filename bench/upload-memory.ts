@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
+import { sharp } from '../src/imaging/sharp-lib.ts';
 
 const MB = 1024 * 1024;
 const BUDGET_MB = 64;

@@ -1,19 +1,9 @@
-// Delivery of `src` URLs over real HTTP (API.md §2.6): formats, sizes, fits, metadata stripping, caching
-// headers, single computation of concurrent misses, private, deleted, expired and unknown media.
-import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlobSource } from '../src/blobs/blob-store.ts';
 import { HotRenditions } from '../src/delivery/hot-renditions.ts';
+import { sharp } from '../src/imaging/sharp-lib.ts';
 import * as images from './support/images.ts';
-import {
-  dataPath,
-  filesUnder,
-  type Keyed,
-  keyedAccount,
-  type MediaBody,
-  uploaded,
-} from './support/media-fixtures.ts';
+import { blobsUnder, type Keyed, keyedAccount, type MediaBody, uploaded } from './support/media-fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 let server: TestServer;
@@ -58,7 +48,7 @@ async function image(url: string, headers: Record<string, string> = {}): Promise
 const variant = (media: MediaBody, ext: string, query = ''): string =>
   `${media.src.replace(/\.[a-z]+$/, `.${ext}`)}${query ? `?${query}` : ''}`;
 
-const renditionFiles = (id: string) => filesUnder(dataPath(server, 'blobs', 'renditions', id));
+const renditionFiles = (id: string) => blobsUnder(server, `renditions/${id}`);
 
 /** Polls (every 20 ms, at most `ms`) until `check` holds; returns its last value. Cache writes follow the response. */
 async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 5000): Promise<T> {
@@ -265,8 +255,8 @@ describe('what every response strips and keeps', () => {
       expect(body.includes('LightboxCam'), url).toBe(false);
       expect(body.includes('exif-owner-name'), url).toBe(false);
     }
-    const stored = await readFile(dataPath(server, 'blobs', 'originals', media.id));
-    expect(stored.equals(withGps)).toBe(true);
+    const stored = await server.services.blobs.getBuffer(`originals/${media.id}`);
+    expect(stored?.equals(withGps)).toBe(true);
   });
 
   it('an animated GIF stays animated: as itself, resized, and as WebP', async () => {
@@ -428,10 +418,10 @@ describe('the rendition cache', () => {
         (files) => files.length > 0,
       );
       expect(written).toEqual(['w333-h0-scale-down-q71.jpeg']);
-      const onDisk = await readFile(
-        dataPath(server, 'blobs', 'renditions', media.id, 'w333-h0-scale-down-q71.jpeg'),
+      const cached = await server.services.blobs.getBuffer(
+        `renditions/${media.id}/w333-h0-scale-down-q71.jpeg`,
       );
-      expect(onDisk.equals(first.body)).toBe(true);
+      expect(cached?.equals(first.body)).toBe(true);
 
       const again = await image(url);
       expect(puts.keys).toHaveLength(1);
@@ -549,7 +539,7 @@ describe('who can load what', () => {
     expect(deleted.body).toEqual({ id: media.id, deleted: true });
     for (const url of [...urls, `${media.src}?size=m`]) expect((await fetchRaw(url)).status, url).toBe(404);
     expect(await renditionFiles(media.id)).toEqual([]);
-    expect(await filesUnder(dataPath(server, 'blobs', 'renditions'))).not.toContain(
+    expect(await blobsUnder(server, 'renditions')).not.toContain(
       expect.stringMatching(new RegExp(`^${media.id}/`)),
     );
     expect((await fetchRaw(`${server.url}/i/${media.id}`)).status).toBe(404);

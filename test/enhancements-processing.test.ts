@@ -1,9 +1,10 @@
 // Item processing (API.md §3.4): real downloads from a loopback "internet" through the safe fetcher, the built-in
 // pipeline, results stored as media, credits consumed per completed item and released per failed one, and every
 // source problem mapped to its item error code without one item holding up another.
-import sharp from 'sharp';
+
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { installLoopbackGuard } from '../src/fetcher/test-support.ts';
+import { sharp } from '../src/imaging/sharp-lib.ts';
 import {
   batchOf,
   type CreditBooks,

@@ -1,6 +1,7 @@
 // The viewer page `GET /i/{id}` over real HTTP (API.md §2.7): Open Graph and Twitter card tags, escaping, 404s.
-import sharp from 'sharp';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharp } from '../src/imaging/sharp-lib.ts';
 import * as images from './support/images.ts';
 import { type Keyed, keyedAccount, type MediaBody, uploaded } from './support/media-fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';

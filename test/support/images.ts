@@ -1,7 +1,7 @@
 // Test images built in code for the HTTP suites (no binary fixtures). Only tests and benches import this file.
 import { randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
-import sharp from 'sharp';
+import { sharp } from '../../src/imaging/sharp-lib.ts';
 
 type RasterFormat = 'jpeg' | 'png' | 'webp' | 'avif' | 'gif';
 
