@@ -171,7 +171,8 @@ async function openLimiter(config: Readonly<Config>, log: Logger): Promise<RateL
       return createMemoryLimiter();
     case 'redis': {
       const { createRedisLimiter } = await import('../limiter/redis-limiter.ts');
-      return createRedisLimiter({ url: url as string, prefix: config.redisPrefix, log });
+      // Generous enough for a first connection on a loaded machine; an outage still fails at once (offline).
+      return createRedisLimiter({ url: url as string, prefix: config.redisPrefix, log, timeoutMs: 2_000 });
     }
     default: {
       const never: never = backend;
