@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { deleteRedisPrefix, redisKeysUnder, redisUrlWithDatabase } from '../../test/support/redis.ts';
 import { limiterContract } from './limiter.contract.ts';
 import { LimiterUnavailableError, type RateLimiter } from './limiter.ts';
 import { createMemoryLimiter } from './memory-limiter.ts';
@@ -14,37 +15,9 @@ const REDIS_URL = process.env.LIGHTBOX_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379
 const RUN_PREFIX = `lightbox-test-${randomBytes(4).toString('hex')}:`;
 const OTHER_DB = 5;
 
-function urlWithDatabase(db: number): string {
-  const url = new URL(REDIS_URL);
-  url.pathname = `/${db}`;
-  return url.toString();
-}
-
-async function keysUnder(url: string, prefix: string): Promise<string[]> {
-  const redis = new Redis(url);
-  try {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      keys.push(...batch);
-      cursor = next;
-    } while (cursor !== '0');
-    return keys;
-  } finally {
-    redis.disconnect();
-  }
-}
-
-async function deleteKeysUnder(url: string, prefix: string): Promise<void> {
-  const keys = await keysUnder(url, prefix);
-  const redis = new Redis(url);
-  try {
-    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-  } finally {
-    redis.disconnect();
-  }
-}
+const urlWithDatabase = (db: number): string => redisUrlWithDatabase(REDIS_URL, db);
+const keysUnder = redisKeysUnder;
+const deleteKeysUnder = deleteRedisPrefix;
 
 async function withRedis<T>(url: string, fn: (redis: Redis) => Promise<T>): Promise<T> {
   const redis = new Redis(url);

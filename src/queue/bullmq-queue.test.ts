@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { deleteRedisPrefix, redisKeysUnder, redisUrlWithDatabase } from '../../test/support/redis.ts';
 import { createBullmqJobQueue } from './bullmq-queue.ts';
 import { createJobCatalog } from './job-catalog.ts';
 import { queueContract } from './queue.contract.ts';
@@ -10,37 +10,9 @@ const REDIS_URL = process.env.LIGHTBOX_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379
 /** Every key this file writes starts with it; afterAll deletes exactly those. */
 const RUN_PREFIX = `lightbox-test-${randomBytes(4).toString('hex')}:`;
 
-function urlWithDatabase(db: number): string {
-  const url = new URL(REDIS_URL);
-  url.pathname = `/${db}`;
-  return url.toString();
-}
-
-async function keysUnder(url: string, prefix: string): Promise<string[]> {
-  const redis = new Redis(url);
-  try {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      keys.push(...batch);
-      cursor = next;
-    } while (cursor !== '0');
-    return keys;
-  } finally {
-    redis.disconnect();
-  }
-}
-
-async function deleteKeysUnder(url: string, prefix: string): Promise<void> {
-  const keys = await keysUnder(url, prefix);
-  const redis = new Redis(url);
-  try {
-    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-  } finally {
-    redis.disconnect();
-  }
-}
+const urlWithDatabase = (db: number): string => redisUrlWithDatabase(REDIS_URL, db);
+const keysUnder = redisKeysUnder;
+const deleteKeysUnder = deleteRedisPrefix;
 
 afterAll(async () => {
   await deleteKeysUnder(REDIS_URL, RUN_PREFIX);

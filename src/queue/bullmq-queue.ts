@@ -4,6 +4,7 @@ import { type Job, Queue, UnrecoverableError, WaitingError, Worker } from 'bullm
 import { Redis } from 'ioredis';
 import type { Log } from '../lib/log.ts';
 import { settledWithin, withTimeout } from './bounded-wait.ts';
+import { type AbortCause, abortRunningJob } from './job-abort.ts';
 import { type JobCatalog, jobDefinition, storablePayload } from './job-catalog.ts';
 import {
   DEFAULT_LEASE_MS,
@@ -42,8 +43,6 @@ interface StoredJob {
   payload: unknown;
   maxAttempts: number;
 }
-
-type AbortCause = 'stop' | 'lease' | 'close';
 
 interface RunningJob {
   controller: AbortController;
@@ -166,7 +165,7 @@ class BullmqJobQueue implements JobQueue {
     worker.on('lockRenewalFailed', (jobIds) => {
       for (const id of jobIds) {
         const entry = this.running.get(id);
-        if (entry) abort(entry, 'lease');
+        if (entry) abortRunningJob(entry, 'lease');
       }
     });
     this.worker = worker;
@@ -196,7 +195,7 @@ class BullmqJobQueue implements JobQueue {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const entry of this.running.values()) abort(entry, 'close');
+    for (const entry of this.running.values()) abortRunningJob(entry, 'close');
     if (this.worker) {
       // Abrupt, like a crash: the worker's jobs keep their locks until they expire, then the stalled checker of
       // another worker puts them back. Closing first stops BullMQ from retrying writes on the cut connection.
@@ -212,7 +211,7 @@ class BullmqJobQueue implements JobQueue {
     if (!worker || this.closed) return;
     const closing = worker.close();
     if (!(await settledWithin(closing, this.stopTimeoutMs))) {
-      for (const entry of this.running.values()) abort(entry, 'stop');
+      for (const entry of this.running.values()) abortRunningJob(entry, 'stop');
       // Handlers that ignore their signal are left to close(): their locks run out and another worker takes over.
       if (!(await settledWithin(closing, ABORT_SETTLE_MS))) return;
     }
@@ -237,7 +236,7 @@ class BullmqJobQueue implements JobQueue {
       throw new UnrecoverableError(recordError(new InvalidJobPayloadError(job.name, error)));
     }
     const entry: RunningJob = { controller: new AbortController() };
-    const forward = () => abort(entry, 'lease');
+    const forward = () => abortRunningJob(entry, 'lease');
     signal?.addEventListener('abort', forward, { once: true });
     this.running.set(jobId, entry);
     try {
@@ -303,17 +302,6 @@ class BullmqJobQueue implements JobQueue {
       this.redisDown = false;
     });
   }
-}
-
-function abort(entry: RunningJob, cause: AbortCause): void {
-  if (entry.controller.signal.aborted) return;
-  entry.cause = cause;
-  const why = {
-    stop: 'the queue is stopping',
-    lease: 'the job lease was lost',
-    close: 'the queue was closed',
-  };
-  entry.controller.abort(new DOMException(why[cause], 'AbortError'));
 }
 
 /** BullMQ ids may not contain ':' nor look like integers; the hash also scopes the key to the job name. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Log } from '../lib/log.ts';
 import type { Store } from '../store/store.ts';
 import { settledWithin } from './bounded-wait.ts';
+import { type AbortCause, abortRunningJob } from './job-abort.ts';
 import { type JobCatalog, jobDefinition, storablePayload } from './job-catalog.ts';
 import { notifyLocalEnqueue, onLocalEnqueue } from './local-wakeup.ts';
 import {
@@ -44,8 +45,6 @@ export function createSqlJobQueue(
 ): JobQueue {
   return new SqlJobQueue(store, catalog, options);
 }
-
-type AbortCause = 'stop' | 'lease' | 'close';
 
 interface RunningJob {
   job: ClaimedJob;
@@ -288,14 +287,7 @@ class SqlJobQueue implements JobQueue {
   }
 
   private abort(entry: RunningJob, cause: AbortCause): void {
-    if (entry.controller.signal.aborted) return;
-    entry.cause = cause;
-    const why = {
-      stop: 'the queue is stopping',
-      lease: 'the job lease was lost',
-      close: 'the queue was closed',
-    };
-    entry.controller.abort(new DOMException(why[cause], 'AbortError'));
+    abortRunningJob(entry, cause);
   }
 
   private abandon(entry: RunningJob, cause: AbortCause): void {
