@@ -1,9 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SafeFetcher } from '../src/fetcher/index.ts';
-import { sharp } from '../src/imaging/sharp-lib.ts';
 import { createAccount, grantCredits, mintKey } from './support/fixtures.ts';
 import {
   type HttpsReceiver,
@@ -11,32 +9,18 @@ import {
   startHttpsReceiver,
   testCertificate,
 } from './support/https-receiver.ts';
+import { startProductSource } from './support/product-source.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const cert = testCertificate();
 let server: TestServer;
-let sources: Server;
+let sources: Awaited<ReturnType<typeof startProductSource>>;
 let sourceBase: string;
 const receivers: HttpsReceiver[] = [];
 
-async function productPhoto(): Promise<Buffer> {
-  const product = await sharp({ create: { width: 400, height: 500, channels: 3, background: '#223355' } })
-    .png()
-    .toBuffer();
-  return sharp({ create: { width: 1200, height: 900, channels: 3, background: '#f4f4f4' } })
-    .composite([{ input: product, left: 400, top: 200 }])
-    .jpeg()
-    .toBuffer();
-}
-
 beforeAll(async () => {
-  const photo = await productPhoto();
-  sources = createServer((req, res) => {
-    if (req.url?.startsWith('/missing')) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'image/jpeg' }).end(photo);
-  });
-  await new Promise<void>((resolve) => sources.listen(0, '127.0.0.1', resolve));
-  sourceBase = `http://127.0.0.1:${(sources.address() as { port: number }).port}`;
+  sources = await startProductSource();
+  sourceBase = sources.base;
   server = await startTestServer({
     LIGHTBOX_FETCH_ALLOW_CIDRS: '127.0.0.1/32',
     LIGHTBOX_FETCH_EXTRA_CA_FILE: cert.certFile,
@@ -49,7 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(receivers.map((r) => r.close()));
   await server.close();
-  await new Promise<void>((resolve) => sources.close(() => resolve()));
+  await sources.close();
 });
 
 async function receiver(respond?: Responder) {

@@ -1,19 +1,9 @@
+import { type ItemErrorCode, itemErrorCatalog } from '../errors/catalog.ts';
 import type { FetchFailure } from '../fetcher/index.ts';
 
-/** Item error codes of API.md §3.4 (never create-call errors). */
-export const ITEM_ERROR_CODES = [
-  'invalid_source_url',
-  'source_url_dns_failed',
-  'source_url_redirect_limit',
-  'source_url_unreachable',
-  'download_timeout',
-  'file_too_large',
-  'unsupported_file_type',
-  'content_policy_violation',
-  'provider_error',
-  'storage_error',
-] as const;
-export type ItemErrorCode = (typeof ITEM_ERROR_CODES)[number];
+/** Item error codes of API.md §3.4 (never create-call errors), as the error catalog lists them. */
+export const ITEM_ERROR_CODES = Object.keys(itemErrorCatalog) as ItemErrorCode[];
+export type { ItemErrorCode };
 
 export class ItemFailure extends Error {
   constructor(
