@@ -8,7 +8,15 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_IMAGE_LIMITS, parseRenditionParams, renderImage } from '../src/imaging/index.ts';
+import SqliteDatabase from 'better-sqlite3';
+import {
+  buildPyramid,
+  DEFAULT_IMAGE_LIMITS,
+  parseRenditionParams,
+  pickLevel,
+  pyramidDepth,
+  renderImage,
+} from '../src/imaging/index.ts';
 import { sharp } from '../src/imaging/sharp-lib.ts';
 import { type Child, freePort, startChild } from './lib/children.ts';
 import { type LightboxServer, startLightbox, type UploadedMedia } from './lib/lightbox.ts';
@@ -16,6 +24,7 @@ import { type LoadResult, runLoad } from './lib/load.ts';
 import { waitForQuiet, withForeignLoad } from './lib/machine.ts';
 import { PHOTO_HEIGHT, PHOTO_WIDTH, photoFiles } from './lib/photos.ts';
 import { fixed, mb, median, table } from './lib/stats.ts';
+import { findWrk, runWrk } from './lib/wrk.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const QUICK = process.argv.includes('--quick');
@@ -90,6 +99,38 @@ const missPath = (media: UploadedMedia[], miss: Miss) =>
 const ipxPath = (files: string[], miss: Miss) =>
   `/w_${M_WIDTH},f_${miss.format},q_${miss.quality}/${path.basename(files[miss.image] as string)}`;
 
+const ORIGINAL = { width: PHOTO_WIDTH, height: PHOTO_HEIGHT };
+const PYRAMID_DEPTH = pyramidDepth({ ...ORIGINAL, format: 'jpeg', frames: 1 });
+
+const missParams = (miss: Miss) =>
+  parseRenditionParams({
+    ext: miss.format === 'jpeg' ? 'jpg' : 'webp',
+    query: new URLSearchParams(`${STYLE_QUERIES[miss.style]}&q=${miss.quality}`),
+    source: 'jpeg',
+  });
+
+/** The pyramid level the server renders a miss from (src/imaging/pyramid.ts), as a file in its blob store. */
+function levelFile(dataDir: string, media: UploadedMedia, miss: Miss): { file: string; level: number } {
+  const level = pickLevel(ORIGINAL, PYRAMID_DEPTH, missParams(miss));
+  return { file: path.join(dataDir, 'blobs', 'renditions', media.id, `level-${level}.jpeg`), level };
+}
+
+/** Waits (≤ 5 min) until the server's pyramid job has built levels for every upload; returns how long that took. */
+async function waitForPyramids(dataDir: string, count: number): Promise<number> {
+  const started = Date.now();
+  const db = new SqliteDatabase(path.join(dataDir, 'lightbox.db'), { readonly: true, fileMustExist: true });
+  try {
+    while (Date.now() - started < 300_000) {
+      const row = db.prepare('select count(*) as n from media where levels > 0').get() as { n: number };
+      if (row.n >= count) return Date.now() - started;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('pyramids were not built within 5 minutes');
+  } finally {
+    db.close();
+  }
+}
+
 /** The pipeline renderImage builds for `size=m` of an opaque sRGB JPEG, written out with sharp directly. */
 async function sharpInProcess(file: string, miss: Miss): Promise<Buffer> {
   const image = sharp(file, { autoOrient: true, failOn: 'error', limitInputPixels: 100_000_000 })
@@ -101,13 +142,14 @@ async function sharpInProcess(file: string, miss: Miss): Promise<Buffer> {
 }
 
 async function renderInProcess(file: string, miss: Miss): Promise<Buffer> {
-  const params = parseRenditionParams({
-    ext: miss.format === 'jpeg' ? 'jpg' : 'webp',
-    query: new URLSearchParams(`${STYLE_QUERIES[miss.style]}&q=${miss.quality}`),
-    source: 'jpeg',
+  const rendered = await renderImage({
+    input: file,
+    sourceFormat: 'jpeg',
+    params: missParams(miss),
+    limits: DEFAULT_IMAGE_LIMITS,
+    plannedSize: ORIGINAL,
   });
-  return (await renderImage({ input: file, sourceFormat: 'jpeg', params, limits: DEFAULT_IMAGE_LIMITS }))
-    .data;
+  return rendered.data;
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
@@ -156,7 +198,11 @@ interface Run extends LoadResult {
 interface Results {
   /** Share of the machine's CPU other processes used during each phase's measurements. */
   foreign: Record<string, number[]>;
-  latency: Record<Format, { server: number[]; sharp: number[]; render: number[] }>;
+  latency: Record<Format, { server: number[]; sharp: number[]; render: number[]; original: number[] }>;
+  /** Pyramid levels of the sources: built by the server's job after upload, once per source. */
+  pyramid: { readyMs: number; buildMs: number[]; level: number; levelBytes: number[] };
+  /** The load generator of the cached measurements. */
+  cachedClient: string;
   throughput: Record<number, { lightbox: Run[]; ipx: Run[] }>;
   cached: Run[];
   /** References at the same concurrency: what this client and machine allow at all. */
@@ -187,13 +233,17 @@ async function main() {
   let lightbox: LightboxServer | undefined;
   let ipx: Child | undefined;
   try {
-    lightbox = await startLightbox({ repo: REPO, dataDir: path.join(scratch, 'lightbox') });
+    const dataDir = path.join(scratch, 'lightbox');
+    lightbox = await startLightbox({ repo: REPO, dataDir });
     ipx = await startIpx(path.dirname(files[0] as string), scratch, files[0] as string);
     log(`lightbox pid ${lightbox.child.pid} at ${lightbox.url}; ipx pid ${ipx.pid} at ${ipx.url}`);
     const media: UploadedMedia[] = [];
     for (const file of files) media.push(await lightbox.upload(file));
-    const results = await measure(lightbox, ipx, media, files);
+    const readyMs = await waitForPyramids(dataDir, media.length);
+    log(`pyramids of ${media.length} uploads ready ${fixed(readyMs / 1000, 1)} s after the last upload`);
+    const results = await measure(lightbox, ipx, media, files, dataDir);
     results.photoBytes = photoBytes;
+    results.pyramid.readyMs = readyMs;
     const report = formatReport(results, Date.now() - started, [loadBefore, os.loadavg()]);
     process.stdout.write(`\n${report.console}\n`);
     if (WRITE) {
@@ -212,10 +262,17 @@ async function measure(
   ipx: Child,
   media: UploadedMedia[],
   files: string[],
+  dataDir: string,
 ): Promise<Results> {
+  const wrk = await findWrk();
   const results: Results = {
     foreign: {},
-    latency: { webp: { server: [], sharp: [], render: [] }, jpeg: { server: [], sharp: [], render: [] } },
+    latency: {
+      webp: { server: [], sharp: [], render: [], original: [] },
+      jpeg: { server: [], sharp: [], render: [], original: [] },
+    },
+    pyramid: { readyMs: 0, buildMs: [], level: 0, levelBytes: [] },
+    cachedClient: wrk ? 'wrk' : 'autocannon',
     throughput: {},
     cached: [],
     floor: { healthz: [], static: [] },
@@ -254,11 +311,13 @@ async function measure(
   const loadRun = async (
     phase: string,
     server: Child,
-    options: Parameters<typeof runLoad>[0],
+    options: Parameters<typeof runLoad>[0] | (() => Promise<LoadResult>),
   ): Promise<Run> => {
     await quiet();
     const cpuBefore = (await server.cpuSeconds()) ?? 0;
-    const { value, foreign } = await withForeignLoad(pids, () => runLoad(options));
+    const { value, foreign } = await withForeignLoad(pids, () =>
+      typeof options === 'function' ? options() : runLoad(options),
+    );
     const cpuMsPerRequest = ((((await server.cpuSeconds()) ?? 0) - cpuBefore) * 1000) / Math.max(1, value.ok);
     noteForeign(phase, foreign);
     log(
@@ -293,15 +352,19 @@ async function measure(
         miss = misses.next();
       }
       missUrls.push(missPath(media, miss));
-      const file = files[miss.image] as string;
+      const original = files[miss.image] as string;
+      const { file, level } = levelFile(dataDir, media[miss.image] as UploadedMedia, miss);
       const { value: server, foreign } = await withForeignLoad(pids, () =>
         timed(() => fetchBytes(`${lightbox.url}${missPath(media, miss)}`)),
       );
       const direct = await timed(() => sharpInProcess(file, miss));
       const render = await timed(() => renderInProcess(file, miss));
+      const fromOriginal = await timed(() => sharpInProcess(original, miss));
       if (round === 0) {
         await expectSize(server.value, M_WIDTH, M_HEIGHT, 'server');
         await expectSize(direct.value, M_WIDTH, M_HEIGHT, 'sharp');
+        await expectSize(render.value, M_WIDTH, M_HEIGHT, 'renderImage');
+        results.pyramid.level = level;
         continue;
       }
       noteForeign('latency', foreign);
@@ -309,7 +372,18 @@ async function measure(
       bucket.server.push(server.ms);
       bucket.sharp.push(direct.ms);
       bucket.render.push(render.ms);
+      bucket.original.push(fromOriginal.ms);
     }
+  }
+
+  // What the pyramid costs, once per upload (the server's job runs the same function): one source, 3 builds.
+  for (let round = 0; round < 3; round++) {
+    await quiet();
+    const built = await timed(() =>
+      buildPyramid({ input: files[0] as string, format: 'jpeg', depth: PYRAMID_DEPTH }),
+    );
+    results.pyramid.buildMs.push(built.ms);
+    results.pyramid.levelBytes = built.value.map((l) => l.data.length);
   }
 
   // 2. Uncached throughput, every request a distinct rendition, rotating over the 20 sources; servers interleaved.
@@ -347,17 +421,24 @@ async function measure(
   let poolBytes = 0;
   for (const p of pool) poolBytes += (await fetchBytes(`${lightbox.url}${p}`)).length;
   results.cachedPool = { count: pool.length, meanBytes: poolBytes / pool.length };
-  let cursor = 0;
+  if (!wrk)
+    log('wrk not found (apt-get install wrk): the cached runs use autocannon, whose own cost shows in p99');
+  /** Round-robin over `paths` at CACHED_CONNECTIONS, with wrk when installed. */
+  const cachedLoad = (url: string, paths: string[]) => {
+    if (wrk) {
+      return () => runWrk({ wrk, url, connections: CACHED_CONNECTIONS, durationS: CACHED_SECONDS, paths });
+    }
+    let cursor = 0;
+    return {
+      url,
+      connections: CACHED_CONNECTIONS,
+      durationS: CACHED_SECONDS,
+      nextPath: () => paths[cursor++ % paths.length] as string,
+    };
+  };
   for (let round = 0; round < CACHED_ROUNDS; round++) {
     log(`cached: ${CACHED_CONNECTIONS} connections, round ${round + 1}/${CACHED_ROUNDS}`);
-    results.cached.push(
-      await loadRun('cached', lightbox.child, {
-        url: lightbox.url,
-        connections: CACHED_CONNECTIONS,
-        durationS: CACHED_SECONDS,
-        nextPath: () => pool[cursor++ % pool.length] as string,
-      }),
-    );
+    results.cached.push(await loadRun('cached', lightbox.child, cachedLoad(lightbox.url, pool)));
   }
 
   // What this client and machine allow at 32 connections at all: Lightbox's /healthz (no database, no file,
@@ -381,21 +462,9 @@ async function measure(
   try {
     for (let round = 0; round < 2; round++) {
       results.floor.healthz.push(
-        await loadRun('cached', lightbox.child, {
-          url: lightbox.url,
-          connections: CACHED_CONNECTIONS,
-          durationS: CACHED_SECONDS,
-          nextPath: () => '/healthz',
-        }),
+        await loadRun('cached', lightbox.child, cachedLoad(lightbox.url, ['/healthz'])),
       );
-      results.floor.static.push(
-        await loadRun('cached', staticServer, {
-          url: staticServer.url,
-          connections: CACHED_CONNECTIONS,
-          durationS: CACHED_SECONDS,
-          nextPath: () => '/',
-        }),
-      );
+      results.floor.static.push(await loadRun('cached', staticServer, cachedLoad(staticServer.url, ['/'])));
     }
   } finally {
     ownPids.pop();
@@ -470,13 +539,14 @@ function formatReport(
 ): { console: string; markdown: string } {
   const ms = (value: number) => `${fixed(value, 0)} ms`;
   const latencyRows = (['webp', 'jpeg'] as const).map((format) => {
-    const { server, sharp: direct, render } = results.latency[format];
+    const { server, sharp: direct, render, original } = results.latency[format];
     const paired = server.map((s, i) => s / (direct[i] ?? Number.NaN));
     return {
       format,
       server: median(server),
       direct: median(direct),
       render: median(render),
+      original: median(original),
       ratio: median(paired),
       range: `${fixed(Math.min(...paired), 2)}–${fixed(Math.max(...paired), 2)}`,
     };
@@ -512,7 +582,7 @@ function formatReport(
 
   const goals: Goal[] = [
     ...latencyRows.map((r) => ({
-      name: `uncached size=m ${r.format}: server time / sharp in-process`,
+      name: `uncached size=m ${r.format}: server time / the same sharp pipeline in-process`,
       target: '≤ 1.15×',
       measured: `${fixed(r.ratio, 2)}× (${ms(r.server)} vs ${ms(r.direct)})`,
       met: r.ratio <= 1.15,
@@ -547,10 +617,11 @@ function formatReport(
     [
       'output',
       'server (HTTP)',
-      'sharp in-process',
+      'sharp in-process (same level)',
       'renderImage in-process',
       'server / sharp (paired)',
       'range',
+      'for scale: sharp in-process from the 12 MP original',
     ],
     latencyRows.map((r) => [
       `size=m ${r.format} (${M_WIDTH}×${M_HEIGHT})`,
@@ -559,6 +630,7 @@ function formatReport(
       ms(r.render),
       `${fixed(r.ratio, 2)}×`,
       r.range,
+      ms(r.original),
     ]),
   );
   const throughputTable = table(
@@ -629,6 +701,28 @@ function formatReport(
       ),
     ],
   );
+  const { pyramid } = results;
+  const pyramidTable = table(
+    [
+      'source',
+      'levels',
+      'level bytes',
+      'build (one source, in-process)',
+      'ready after the last upload (server job)',
+    ],
+    [
+      [
+        `${PHOTO_WIDTH}×${PHOTO_HEIGHT} JPEG, ${mb(median(results.photoBytes))}`,
+        Array.from({ length: PYRAMID_DEPTH }, (_, i) => {
+          const size = `${Math.round(PHOTO_WIDTH / 2 ** (i + 1))}×${Math.round(PHOTO_HEIGHT / 2 ** (i + 1))}`;
+          return size;
+        }).join(', '),
+        pyramid.levelBytes.map((b) => `${fixed(b / 1024, 0)} KB`).join(', '),
+        `${ms(median(pyramid.buildMs))} (rounds ${pyramid.buildMs.map((b) => fixed(b, 0)).join(', ')})`,
+        `${fixed(pyramid.readyMs / 1000, 1)} s for ${results.photoBytes.length} uploads`,
+      ],
+    ],
+  );
   const memoryTable = table(
     [
       'requests',
@@ -670,15 +764,18 @@ function formatReport(
     `- Sources: ${PHOTOS} generated photo-like ${PHOTO_WIDTH}×${PHOTO_HEIGHT} JPEGs (q90, 4:2:0, gradients + blurred structure + noise), ${mb(median(results.photoBytes))} median`,
   ].join('\n');
   const method = [
-    `- Lightbox runs as a child process (\`node bin/lightbox.js serve\`, default settings, log level \`info\` written to a file, scratch data dir). This process is the HTTP client (autocannon 8) and, between requests, the in-process baseline: all share the ${os.availableParallelism()} cores.`,
-    `- Uncached latency: ${LATENCY_ROUNDS} rounds per format after one warm-up. Each round requests a rendition never requested before (distinct \`q\` or spelling of \`size=m\`), timed at the client, then runs the same pipeline in this process: \`sharp(file, {autoOrient, failOn: 'error'}).resize(${M_WIDTH}, ${M_HEIGHT}).toColorspace('srgb')\` + WebP (effort 2) or JPEG at that \`q\`, with the server's sharp settings (concurrency 1, cache off), and \`renderImage\` (the imaging module without HTTP). Columns are medians; the ratio is the median of the per-round ratios (robust to the machine's load drifting between rounds).`,
+    `- Lightbox runs as a child process (\`node bin/lightbox.js serve\`, default settings — log level \`info\`, \`src\` requests at \`warn\` — written to a file, scratch data dir). This process is the HTTP client (autocannon 8; wrk for the cached runs) and, between requests, the in-process baseline: all share the ${os.availableParallelism()} cores.`,
+    `- Pyramid: after upload, a job builds each source's levels (halves: ${PYRAMID_DEPTH} levels of a ${PHOTO_WIDTH}×${PHOTO_HEIGHT} photo, JPEG q95 4:4:4; \`src/imaging/pyramid.ts\`). The bench waits until every upload has its levels, then measures; an uncached lossy rendition is computed from the smallest level covering it (\`size=m\` from level ${results.pyramid.level}). ipx has no such step and reads the originals.`,
+    `- Uncached latency: ${LATENCY_ROUNDS} rounds per format after one warm-up. Each round requests a rendition never requested before (distinct \`q\` or spelling of \`size=m\`), timed at the client, then runs the same pipeline in this process on the same level file the server read: \`sharp(level, {autoOrient, failOn: 'error'}).resize(${M_WIDTH}, ${M_HEIGHT}).toColorspace('srgb')\` + WebP (effort 2) or JPEG at that \`q\`, with the server's sharp settings (concurrency 1, cache off), and \`renderImage\` (the imaging module without HTTP). The last column runs that pipeline on the 12 MP original, for scale. Columns are medians; the ratio is the median of the per-round ratios (robust to the machine's load drifting between rounds).`,
     `- Uncached throughput: autocannon, ${THROUGHPUT_ROUNDS} × ${THROUGHPUT_SECONDS} s per server and connection count, servers alternating, medians of 2xx/s. Every request is a distinct rendition (${PHOTOS} sources × q 70–89 × WebP/JPEG × 4 spellings of the ${M_WIDTH}×${M_HEIGHT} output). ipx 3.1.1 (\`createIPXNodeServer\` over the photo folder, its defaults) gets the same sources, format, quality and output size (\`/w_${M_WIDTH},f_<fmt>,q_<q>/<file>\`). "server CPU/req" is the server process's CPU time (all threads, /proc) per response: the efficiency, independent of how much CPU other processes left us.`,
-    `- Cached: ${results.cachedPool.count} warmed renditions (\`size=s\` WebP and \`size=m\` JPEG of every source, ${fixed(results.cachedPool.meanBytes / 1024, 0)} KB mean) requested round-robin, ${CACHED_CONNECTIONS} connections, ${CACHED_ROUNDS} × ${CACHED_SECONDS} s, medians. "vs uncached" divides by the best uncached Lightbox throughput above. The reference rows show what this co-located client and machine allow at that concurrency at all: Lightbox's \`/healthz\` (no database, no file, 15-byte body) and a plain \`node:http\` server (\`bench/lib/static-server.ts\`) answering every request with one in-memory body of the pool's mean size. autocannon UTF-8-decodes every response body into a string by default (≈ 1 ms of client CPU per 50 KB image here, which made the client the bottleneck); \`bench/lib/load.ts\` switches that off, bodies are not inspected.`,
+    `- Cached: ${results.cachedPool.count} warmed renditions (\`size=s\` WebP and \`size=m\` JPEG of every source, ${fixed(results.cachedPool.meanBytes / 1024, 0)} KB mean) requested round-robin by ${results.cachedClient === 'wrk' ? "wrk 4.1 (2 threads, Lua round-robin over the paths; `bench/lib/wrk.ts`) — a C client, so the latencies are the server's and not the client's garbage collector" : 'autocannon (wrk not installed)'}, ${CACHED_CONNECTIONS} connections, ${CACHED_ROUNDS} × ${CACHED_SECONDS} s, medians. "vs uncached" divides by the best uncached Lightbox throughput above. The reference rows show what this co-located client and machine allow at that concurrency at all: Lightbox's \`/healthz\` (no database, no file, 15-byte body, logged at \`info\`) and a plain \`node:http\` server (\`bench/lib/static-server.ts\`) answering every request with one in-memory body of the pool's mean size. (Where autocannon is used: it UTF-8-decodes every response body into a string by default, ≈ 1 ms of client CPU per 50 KB image here; \`bench/lib/load.ts\` switches that off.)`,
     `- Memory: ${MEMORY_REQUESTS} requests on 8 connections, one in ${MEMORY_MISS_EVERY} a new rendition, the rest hits over every rendition made so far; RSS of the server process from /proc every 100 ms. "After warm-up" is the median over requests ${MEMORY_WARMUP}–${2 * MEMORY_WARMUP}, "at the end" the median over the last ${MEMORY_WARMUP} (RSS saw-tooths by tens of MB as garbage is collected; single readings are not comparable).`,
   ].join('\n');
   const body = [
     '### Uncached rendition of a 12 MP JPEG (single request)',
     latencyTable,
+    '### Pyramid levels (made once per upload, in the background)',
+    pyramidTable,
     '### Uncached throughput vs ipx',
     throughputTable,
     '### Cached renditions',

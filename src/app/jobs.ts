@@ -1,4 +1,5 @@
 import { enhancementJobs } from '../enhancements/enhancement-jobs.ts';
+import { pyramidJob } from '../media/pyramid-job.ts';
 import { sweepRetention } from '../media/retention-sweeper.ts';
 import { createJobCatalog, type JobCatalog } from '../queue/job-catalog.ts';
 import { defineJob, type JobDefinition } from '../queue/queue.ts';
@@ -31,6 +32,20 @@ export function buildJobCatalog(services: () => Services): JobCatalog {
   });
   return createJobCatalog([
     maintenance as JobDefinition<unknown>,
+    pyramidJob({
+      get store() {
+        return s().store;
+      },
+      get blobs() {
+        return s().blobs;
+      },
+      get imageLimits() {
+        return s().imageLimits;
+      },
+      get logger() {
+        return s().logger;
+      },
+    }) as JobDefinition<unknown>,
     webhookDeliveryJob({
       get store() {
         return s().store;

@@ -152,6 +152,18 @@ export const settings = {
     oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
     'Log level.',
   ),
+  srcLogLevel: setting(
+    'LIGHTBOX_SRC_LOG_LEVEL',
+    'warn',
+    oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+    'Log level of image delivery (`src`) requests; at `info` every image served writes two log lines.',
+  ),
+  hotCacheMb: setting(
+    'LIGHTBOX_HOT_CACHE_MB',
+    '32',
+    int(0, 65536),
+    `Memory for recently served small renditions (${MB}); 0 turns it off.`,
+  ),
   logPretty: setting('LIGHTBOX_LOG_PRETTY', '0', bool, 'Human-readable logs instead of JSON lines.'),
   keyPrefix: setting('LIGHTBOX_KEY_PREFIX', 'img', keyPrefix, 'Prefix of API keys (`img_live_…`).'),
   plans: setting(

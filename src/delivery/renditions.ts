@@ -8,6 +8,7 @@ import {
   type ImageFormat,
   type ImageLimits,
   parseRenditionParams,
+  pickLevel,
   type QueryInput,
   type RenditionParams,
   renderImage,
@@ -15,7 +16,7 @@ import {
 } from '../imaging/index.ts';
 import type { Log } from '../lib/log.ts';
 import { expired } from '../media/media-queries.ts';
-import { type MediaRow, renditionsPrefix } from '../media/media-repo.ts';
+import { levelKey, type MediaRow, renditionsPrefix } from '../media/media-repo.ts';
 import type { Store } from '../store/store.ts';
 import { HotRenditions } from './hot-renditions.ts';
 
@@ -44,6 +45,8 @@ export interface Rendition {
   /** What `load` needs to compute it. */
   media: MediaLookup;
   params: RenditionParams;
+  /** The pyramid level it is computed from; 0 for the original. */
+  level: number;
 }
 
 export interface RenditionBody {
@@ -51,13 +54,17 @@ export interface RenditionBody {
   body: Buffer | Readable;
 }
 
-export type MediaLookup = Pick<MediaRow, 'id' | 'token' | 'format' | 'blob_key' | 'expires_at'>;
+export type MediaLookup = Pick<
+  MediaRow,
+  'id' | 'token' | 'format' | 'blob_key' | 'expires_at' | 'width' | 'height' | 'levels'
+>;
 
 /** Bumped when rendering changes what bytes a rendition key produces, so ETags and caches move on. */
 const RENDER_VERSION = '1';
 const FILE = /^([0-9A-Za-z]{8})\.([a-z0-9]{2,5})$/;
 const DEFAULT_HOT_CACHE_BYTES = 32 * 1024 * 1024;
 const DEFAULT_HOT_ENTRY_BYTES = 1024 * 1024;
+const MAX_MEMO_ETAGS = 20_000;
 
 /** The original is gone (deleted or swept while the request was on its way): the answer is 404. */
 class OriginalMissing extends Error {}
@@ -78,17 +85,34 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
   // Compiled once: the row read is on every request, and building the query costs more than running it.
   const lookupQuery = deps.store.db
     .selectFrom('media')
-    .select(['id', 'token', 'format', 'blob_key', 'expires_at'])
+    .select(['id', 'token', 'format', 'blob_key', 'expires_at', 'width', 'height', 'levels'])
     .where('id', '=', '')
     .compile();
   const existsQuery = deps.store.db.selectFrom('media').select('id').where('id', '=', '').compile();
+
+  // Hashing per request was ~4 % of a cache hit's CPU; the same few thousand hot keys come back again and again.
+  const etags = new Map<string, string>();
+  function etagOf(key: string, token: string): string {
+    const memo = `${key}\n${token}`;
+    let etag = etags.get(memo);
+    if (etag === undefined) {
+      etag = `"${createHash('sha256').update(`${RENDER_VERSION}:${key}:${token}`).digest('base64url').slice(0, 27)}"`;
+      if (etags.size >= MAX_MEMO_ETAGS) etags.clear();
+      etags.set(memo, etag);
+    }
+    return etag;
+  }
 
   async function row<T>(query: typeof lookupQuery | typeof existsQuery, id: string): Promise<T | undefined> {
     const result = await deps.store.db.executeQuery({ ...query, queryId: createQueryId(), parameters: [id] });
     return result.rows[0] as T | undefined;
   }
 
-  async function compute(media: MediaLookup, params: RenditionParams): Promise<Buffer> {
+  async function compute(media: MediaLookup, params: RenditionParams, level: number): Promise<Buffer> {
+    if (level > 0) {
+      const fromLevel = await computeFromLevel(media, level, params);
+      if (fromLevel) return fromLevel;
+    }
     const rendered = await deps.blobs.withLocalFile(media.blob_key, (file) =>
       renderImage({
         input: file,
@@ -99,6 +123,26 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
     );
     if (!rendered) throw new OriginalMissing(`original ${media.blob_key} is missing`);
     return rendered.data;
+  }
+
+  /** The rendition from a pyramid level, planned against the original; null when the level cannot be read. */
+  async function computeFromLevel(media: MediaLookup, level: number, params: RenditionParams) {
+    try {
+      const rendered = await deps.blobs.withLocalFile(levelKey(media.id, level), (file) =>
+        renderImage({
+          input: file,
+          sourceFormat: 'jpeg',
+          params,
+          limits: deps.imageLimits,
+          plannedSize: { width: media.width, height: media.height },
+        }),
+      );
+      return rendered?.data ?? null;
+    } catch (error) {
+      if (!(error instanceof ImageFailureError)) throw error;
+      deps.logger.warn({ err: error, media_id: media.id, level }, 'pyramid level unreadable');
+      return null;
+    }
   }
 
   /** Writes a computed rendition to the blob store; a failure only costs a recomputation later. */
@@ -114,10 +158,11 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
   }
 
   /** One computation per key at a time; resolves as soon as the bytes exist, the write follows. */
-  function computeOnce(media: MediaLookup, key: string, params: RenditionParams): Promise<Buffer> {
+  function computeOnce(rendition: Rendition): Promise<Buffer> {
+    const { media, key, params, level } = rendition;
     const pending = inFlight.get(key);
     if (pending) return pending;
-    const computing = compute(media, params);
+    const computing = compute(media, params, level);
     inFlight.set(key, computing);
     computing.then(
       (data) => {
@@ -138,8 +183,11 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
       if (!media || expired(media) || !sameToken(media.token, token)) return null;
 
       const params = parseRenditionParams({ ext, query, source: media.format as ImageFormat });
-      const key = `${renditionsPrefix(media.id)}${renditionKey(params)}`;
-      const etag = `"${createHash('sha256').update(`${RENDER_VERSION}:${key}:${media.token}`).digest('base64url').slice(0, 27)}"`;
+      // Computed from a pyramid level, a rendition's bytes differ (slightly) from the original's: another key and
+      // ETag, so a strong ETag always stands for one byte sequence.
+      const level = pickLevel(media, media.levels, params);
+      const key = `${renditionsPrefix(media.id)}${level > 0 ? `l${level}-` : ''}${renditionKey(params)}`;
+      const etag = etagOf(key, media.token);
       return {
         key,
         contentType: CONTENT_TYPES[params.format],
@@ -147,6 +195,7 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
         svg: params.format === 'svg',
         media,
         params,
+        level,
       };
     },
 
@@ -155,7 +204,7 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
      * `head`, a rendition streamed from the blob store is not opened: its size is enough.
      */
     async load(rendition: Rendition, options: { head?: boolean } = {}): Promise<RenditionBody | null> {
-      const { key, media, params } = rendition;
+      const { key, media } = rendition;
       const memory = hot.get(key);
       if (memory) return { size: memory.length, body: memory };
       let pending = inFlight.get(key);
@@ -173,7 +222,7 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
           const stream = await deps.blobs.get(key);
           if (stream) return { size: cached.size, body: stream };
         }
-        pending = computeOnce(media, key, params);
+        pending = computeOnce(rendition);
       }
       try {
         const data = await pending;

@@ -21,6 +21,14 @@ export { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits.ts';
 export type { ImageSource } from './image-source.ts';
 export { ImageWorkQueue, sharedImageWorkQueue } from './image-work-queue.ts';
 export { type ImageInfo, type ProbeOptions, type ProbeResult, probeImage } from './probe.ts';
+export {
+  buildPyramid,
+  levelSize,
+  PYRAMID_MIN_PIXELS,
+  type PyramidLevel,
+  pickLevel,
+  pyramidDepth,
+} from './pyramid.ts';
 export { type RenderedImage, type RenderRequest, renderImage } from './render.ts';
 export {
   FITS,

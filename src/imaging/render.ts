@@ -25,6 +25,11 @@ export interface RenderRequest {
   readonly params: RenditionParams;
   readonly limits?: ImageLimits;
   readonly queue?: ImageWorkQueue;
+  /**
+   * When `input` is a pyramid level of the original (see pyramid.ts), the original's display size: the rendition
+   * is planned against it, so its dimensions are those the original would give.
+   */
+  readonly plannedSize?: { readonly width: number; readonly height: number };
 }
 
 export interface RenderedImage {
@@ -82,7 +87,7 @@ async function renderNow(request: RenderRequest, limits: ImageLimits): Promise<R
   const { params, sourceFormat, input } = request;
   if (sourceFormat === 'svg') return renderSvg(input, params, limits);
   const opened = await openSource(input, sourceFormat, params.format, limits);
-  const plan = planResize(opened, params.resize, MAX_SIDE[params.format]);
+  const plan = planResize(request.plannedSize ?? opened, params.resize, MAX_SIDE[params.format]);
   const social = params.resize?.kind === 'preset' && params.resize.size === 'social';
   // Social cards are opaque; otherwise transparency is kept where the format can hold it.
   const keepAlpha = opened.hasAlpha && ALPHA_FORMATS.has(params.format) && !social;

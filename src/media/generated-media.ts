@@ -55,6 +55,7 @@ export async function writeGeneratedBlob(
     client_ip: null,
     created_at: now,
     updated_at: now,
+    levels: 0,
   };
 }
 

@@ -9,6 +9,7 @@ import type { ImageLimits } from '../imaging/index.ts';
 import { probeImage } from '../imaging/index.ts';
 import type { Log } from '../lib/log.ts';
 import type { RateLimiter } from '../limiter/limiter.ts';
+import type { JobQueue } from '../queue/queue.ts';
 import type { Store } from '../store/store.ts';
 import { collectGarbage } from './blob-garbage.ts';
 import { KNOWN_FIELDS, parseMediaFields } from './media-fields.ts';
@@ -22,6 +23,7 @@ import {
   originalKey,
 } from './media-repo.ts';
 import { mediaView } from './media-view.ts';
+import { requestPyramid } from './pyramid-job.ts';
 import { chargeUpload, quotaExceeded } from './quotas.ts';
 import { initialExpiry } from './retention.ts';
 
@@ -46,6 +48,7 @@ export interface IngestDeps {
   limiter: RateLimiter;
   logger: Log;
   imageLimits: ImageLimits;
+  queue: JobQueue;
 }
 
 export interface IngestInput {
@@ -121,6 +124,7 @@ export async function ingest(deps: IngestDeps, input: IngestInput) {
     client_ip: principal ? null : input.clientIp,
     created_at: now,
     updated_at: now,
+    levels: 0,
   };
 
   await announceBlob(deps.store.db, blobKey);
@@ -154,6 +158,7 @@ export async function ingest(deps: IngestDeps, input: IngestInput) {
     });
   }
 
+  await requestPyramid(deps, row, probe.hasAlpha);
   const view = mediaView(deps.config, row);
   if (principal) return view;
   return {

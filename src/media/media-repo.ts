@@ -12,6 +12,8 @@ export const newMediaId = (): string => randomBase62(8);
 export const newMediaToken = (): string => randomToken(12);
 export const originalKey = (id: string): string => `originals/${id}`;
 export const renditionsPrefix = (id: string): string => `renditions/${id}/`;
+/** Pyramid levels live beside the renditions, so deleting or expiring the media removes them with those. */
+export const levelKey = (id: string, level: number): string => `${renditionsPrefix(id)}level-${level}.jpeg`;
 
 /** Announces a blob before it is written, so a crash before its row exists leaves a marker the sweeper acts on. */
 export async function announceBlob(db: Db, blobKey: string): Promise<void> {

@@ -77,6 +77,8 @@ export interface MediaTable {
   client_ip: string | null;
   created_at: number;
   updated_at: number;
+  /** Pyramid levels built for delivery (imaging/pyramid.ts); 0 until built, and for sources that get none. */
+  levels: number;
 }
 
 export interface MediaTagsTable {

@@ -18,12 +18,15 @@ const notFound = (reply: FastifyReply) =>
 export const deliveryRoutes =
   (services: Services): FastifyPluginAsync =>
   async (app) => {
-    const renditions = createRenditionService(services);
+    const renditions = createRenditionService(services, {
+      hotCacheBytes: services.config.hotCacheMb * 1024 * 1024,
+    });
     const srcPath = new URL(services.config.srcBase).pathname.replace(/\/$/, '');
 
     app.get<{ Params: { token: string; file: string }; Querystring: Record<string, string> }>(
       `${srcPath}/:token/:file`,
-      { schema: { hide: true } },
+      // A page embedding images makes many requests per view: their access lines would drown the rest of the log.
+      { schema: { hide: true }, logLevel: services.config.srcLogLevel },
       async (request, reply) => {
         const rendition = await renditions.resolve(request.params.token, request.params.file, request.query);
         if (!rendition) return notFound(reply);

@@ -40,6 +40,21 @@ export function photo(width: number, height: number, channels: 3 | 4 = 3): Buffe
   return data;
 }
 
+/** Smooth photo-like structure: random colour blocks, upscaled and blurred. Deterministic per seed. */
+export async function photoLike(width: number, height: number, seed = 1): Promise<Buffer> {
+  const coarse = Buffer.alloc(24 * 18 * 3);
+  let state = seed * 2654435761;
+  for (let i = 0; i < coarse.length; i++) {
+    state = (state * 1103515245 + 12345) >>> 0;
+    coarse[i] = state >>> 24;
+  }
+  return sharp(coarse, { raw: { width: 24, height: 18, channels: 3 } })
+    .resize(width, height, { kernel: 'cubic' })
+    .blur(4)
+    .jpeg({ quality: 92 })
+    .toBuffer();
+}
+
 export async function encoded(
   format: 'jpeg' | 'png' | 'webp' | 'gif' | 'avif',
   width: number,

@@ -4,6 +4,7 @@ import { media } from './0002-media.ts';
 import { enhancements } from './0003-enhancements.ts';
 import { jobs } from './0004-jobs.ts';
 import { webhooks } from './0005-webhooks.ts';
+import { mediaLevels } from './0006-media-levels.ts';
 
 /** Ordered by name; never edit a migration that has shipped, add the next one. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003-enhancements': enhancements,
   '0004-jobs': jobs,
   '0005-webhooks': webhooks,
+  '0006-media-levels': mediaLevels,
 };

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import type { ImageFormat } from './image-format.ts';
+import { buildPyramid, levelSize, pickLevel, pyramidDepth } from './pyramid.ts';
+import { renderImage } from './render.ts';
+import { parseRenditionParams, type QueryInput } from './rendition-params.ts';
+import { sharp } from './sharp-lib.ts';
+import { photoLike } from './testing/fixtures.ts';
+
+const BIG = { width: 4000, height: 3000 };
+
+const params = (ext: string, query: QueryInput = {}, source: ImageFormat = 'jpeg') =>
+  parseRenditionParams({ ext, query, source });
+
+/** Peak signal-to-noise ratio of two same-sized images, in dB. */
+async function psnr(a: Buffer, b: Buffer): Promise<number> {
+  const left = await sharp(a).removeAlpha().toColorspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const right = await sharp(b).removeAlpha().toColorspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  expect([right.info.width, right.info.height]).toEqual([left.info.width, left.info.height]);
+  let sum = 0;
+  for (let i = 0; i < left.data.length; i++) {
+    const d = (left.data[i] ?? 0) - (right.data[i] ?? 0);
+    sum += d * d;
+  }
+  return 10 * Math.log10((255 * 255) / (sum / left.data.length));
+}
+
+describe('pyramid geometry', () => {
+  it('halves the original per level and stops before a level falls under size=s', () => {
+    expect(pyramidDepth({ ...BIG, format: 'jpeg', frames: 1 })).toBe(3);
+    expect([1, 2, 3].map((level) => levelSize(BIG, level))).toEqual([
+      { width: 2000, height: 1500 },
+      { width: 1000, height: 750 },
+      { width: 500, height: 375 },
+    ]);
+    expect(levelSize({ width: 4001, height: 2999 }, 1)).toEqual({ width: 2001, height: 1500 });
+  });
+
+  it('gives small images, animations, vector art and foreign formats no pyramid', () => {
+    expect(pyramidDepth({ width: 1999, height: 2000, format: 'jpeg', frames: 1 })).toBe(0);
+    expect(pyramidDepth({ ...BIG, format: 'webp', frames: 4 })).toBe(0);
+    expect(pyramidDepth({ ...BIG, format: 'svg', frames: 1 })).toBe(0);
+    expect(pyramidDepth({ ...BIG, format: 'heic', frames: 1 })).toBe(0);
+    expect(pyramidDepth({ ...BIG, format: 'png', frames: 1 })).toBe(3);
+    // A panorama whose first half would already be under 320 px high.
+    expect(pyramidDepth({ width: 12000, height: 600, format: 'jpeg', frames: 1 })).toBe(0);
+  });
+
+  it('picks the smallest level that covers the scaled source a rendition needs', () => {
+    const pick = (ext: string, query: QueryInput) => pickLevel(BIG, 3, params(ext, query));
+    expect(pick('jpg', { size: 's' })).toBe(3); // 427×320 from 500×375
+    expect(pick('webp', { size: 'm' })).toBe(2); // 853×640 from 1000×750
+    expect(pick('avif', { size: 'l' })).toBe(1); // 1440×1080 from 2000×1500
+    expect(pick('jpg', { size: 'social' })).toBe(2); // the image inside 1200×630 is 840×630
+    expect(pick('jpg', { w: '500', h: '500', fit: 'cover' })).toBe(2); // scaled to 667×500, then cropped
+    expect(pick('jpg', { w: '1000' })).toBe(2);
+    expect(pick('jpg', { w: '1001' })).toBe(1);
+    expect(pick('jpg', { w: '2001' })).toBe(0);
+    expect(pick('jpg', { w: '4000', fit: 'contain' })).toBe(0);
+  });
+
+  it('keeps lossless outputs, unresized renditions and sources without levels on the original', () => {
+    expect(pickLevel(BIG, 3, params('png', { size: 's' }))).toBe(0);
+    expect(pickLevel(BIG, 3, params('gif', { size: 's' }))).toBe(0);
+    expect(pickLevel(BIG, 3, params('jpg'))).toBe(0);
+    expect(pickLevel(BIG, 3, params('webp', { q: '50' }))).toBe(0);
+    expect(pickLevel(BIG, 0, params('jpg', { size: 's' }))).toBe(0);
+  });
+});
+
+describe('buildPyramid', () => {
+  it('writes oriented, metadata-free JPEG levels of the derived sizes', async () => {
+    // Stored 2400×1800 with EXIF orientation 6: displayed 1800×2400.
+    const input = await sharp(await photoLike(2400, 1800))
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer();
+    const display = { width: 1800, height: 2400 };
+    const depth = pyramidDepth({ ...display, format: 'jpeg', frames: 1 });
+    expect(depth).toBe(2);
+    const levels = await buildPyramid({ input, format: 'jpeg', depth });
+    expect(levels.map((l) => [l.level, l.width, l.height])).toEqual([
+      [1, 900, 1200],
+      [2, 450, 600],
+    ]);
+    for (const level of levels) {
+      const meta = await sharp(level.data).metadata();
+      expect(meta.format).toBe('jpeg');
+      expect([meta.width, meta.height]).toEqual([level.width, level.height]);
+      expect(meta.orientation).toBeUndefined();
+      expect(meta.exif).toBeUndefined();
+      expect(meta.chromaSubsampling).toBe('4:4:4');
+    }
+  });
+
+  it('keeps greyscale sources single-channel and builds nothing for sources with transparency', async () => {
+    const grey = await sharp(await photoLike(2400, 1800))
+      .toColorspace('b-w')
+      .png()
+      .toBuffer();
+    const [level] = await buildPyramid({ input: grey, format: 'png', depth: 1 });
+    expect((await sharp(level?.data).metadata()).channels).toBe(1);
+
+    const alpha = await sharp(await photoLike(2400, 1800))
+      .ensureAlpha(0.5)
+      .png()
+      .toBuffer();
+    expect(await buildPyramid({ input: alpha, format: 'png', depth: 2 })).toEqual([]);
+  });
+
+  it('renders from a level what the original renders, to the same size and within 40 dB', async () => {
+    const input = await photoLike(2400, 1800, 7);
+    const original = { width: 2400, height: 1800 };
+    const levels = await buildPyramid({ input, format: 'jpeg', depth: 2 });
+    // PNG output here only to compare pixels without a second lossy step; delivery uses levels for lossy outputs.
+    for (const query of [
+      { size: 's' },
+      { size: 'm' },
+      { w: '300', h: '300', fit: 'cover' },
+      { size: 'social' },
+    ]) {
+      const lossy = params('jpg', query);
+      const level = pickLevel(original, levels.length, lossy);
+      expect(level, JSON.stringify(query)).toBeGreaterThan(0);
+      const exact = params('png', query);
+      const direct = await renderImage({ input, sourceFormat: 'jpeg', params: exact });
+      const viaLevel = await renderImage({
+        input: levels[level - 1]?.data ?? Buffer.alloc(0),
+        sourceFormat: 'jpeg',
+        params: exact,
+        plannedSize: original,
+      });
+      expect([viaLevel.width, viaLevel.height]).toEqual([direct.width, direct.height]);
+      expect(await psnr(direct.data, viaLevel.data), JSON.stringify(query)).toBeGreaterThan(40);
+    }
+  });
+});

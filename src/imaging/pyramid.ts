@@ -1,0 +1,129 @@
+import type { Dimensions } from './header-dimensions.ts';
+import { type ImageFormat, LOSSY_FORMATS } from './image-format.ts';
+import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits.ts';
+import type { ImageSource } from './image-source.ts';
+import { type ImageWorkQueue, sharedImageWorkQueue } from './image-work-queue.ts';
+import { decodeOptions, inspectRaster, type NativeFormat } from './raster-source.ts';
+import { MAX_REQUESTED_DIMENSION, type RenditionParams, SIZE_PRESETS } from './rendition-params.ts';
+import { planResize } from './resize-plan.ts';
+import { asImageFailure } from './sharp-failure.ts';
+import { sharp } from './sharp-lib.ts';
+
+/**
+ * A pyramid of reduced copies of a large still (halves, quarters, …), made once after upload so that a rendition
+ * decodes the smallest copy that still covers it instead of the whole original. Decoding dominates a rendition of a
+ * big photo: the entropy decoding of a 12 MP JPEG costs the same whatever the output size. Levels are JPEG q95
+ * without chroma subsampling, already oriented and in sRGB; they feed lossy outputs only (JPEG, WebP, AVIF) —
+ * lossless outputs (PNG, GIF) and originals always read the original.
+ */
+
+/** Below this many pixels the original decodes quickly enough that a pyramid is not worth its storage. */
+export const PYRAMID_MIN_PIXELS = 4_000_000;
+/** The smallest level still covers `size=s` (short side 320). */
+const MIN_LEVEL_SHORT_SIDE = SIZE_PRESETS.s;
+const LEVEL_QUALITY = 95;
+const NATIVE: ReadonlySet<ImageFormat> = new Set(['jpeg', 'png', 'webp', 'avif']);
+
+export interface PyramidSource extends Dimensions {
+  readonly format: ImageFormat;
+  readonly frames: number;
+}
+
+/** Dimensions of level k (1-based): the original halved k times. Derived, never stored. */
+export function levelSize(original: Dimensions, level: number): Dimensions {
+  const factor = 2 ** level;
+  return {
+    width: Math.max(1, Math.round(original.width / factor)),
+    height: Math.max(1, Math.round(original.height / factor)),
+  };
+}
+
+/**
+ * How many levels a source gets: 0 for small images, animations, vector art and formats libvips cannot open. A
+ * source with transparency gets none either, which `buildPyramid` finds out (the row does not say).
+ */
+export function pyramidDepth(source: PyramidSource): number {
+  if (!NATIVE.has(source.format) || source.frames > 1) return 0;
+  if (source.width * source.height < PYRAMID_MIN_PIXELS) return 0;
+  let depth = 0;
+  while (true) {
+    const next = levelSize(source, depth + 1);
+    if (Math.min(next.width, next.height) < MIN_LEVEL_SHORT_SIDE) return depth;
+    depth += 1;
+  }
+}
+
+/**
+ * The level a rendition is computed from: the smallest whose pixels cover the scaled source the rendition needs
+ * (so nothing is enlarged that the original would not have enlarged), or 0 for the original.
+ */
+export function pickLevel(original: Dimensions, depth: number, params: RenditionParams): number {
+  if (depth === 0 || params.original || params.resize === null || !LOSSY_FORMATS.has(params.format)) return 0;
+  const plan = planResize(original, params.resize, MAX_REQUESTED_DIMENSION);
+  const needWidth = Math.ceil(original.width * plan.scale);
+  const needHeight = Math.ceil(original.height * plan.scale);
+  for (let level = depth; level >= 1; level--) {
+    const size = levelSize(original, level);
+    if (size.width >= needWidth && size.height >= needHeight) return level;
+  }
+  return 0;
+}
+
+export interface PyramidLevel extends Dimensions {
+  readonly level: number;
+  readonly data: Buffer;
+}
+
+/**
+ * Builds every level of a source (`depth` from `pyramidDepth`): one decode of the original to level 1, the smaller
+ * levels resized from that. Runs on the image work queue. Throws `ImageFailureError`.
+ */
+export function buildPyramid(request: {
+  input: ImageSource;
+  format: ImageFormat;
+  depth: number;
+  limits?: ImageLimits;
+  queue?: ImageWorkQueue;
+}): Promise<PyramidLevel[]> {
+  const limits = request.limits ?? DEFAULT_IMAGE_LIMITS;
+  return (request.queue ?? sharedImageWorkQueue).run(async () => {
+    try {
+      return await buildNow(request.input, request.format as NativeFormat, request.depth, limits);
+    } catch (error) {
+      throw asImageFailure(error);
+    }
+  });
+}
+
+async function buildNow(
+  input: ImageSource,
+  format: NativeFormat,
+  depth: number,
+  limits: ImageLimits,
+): Promise<PyramidLevel[]> {
+  if (depth < 1) return [];
+  const facts = await inspectRaster(input, format, limits);
+  // Lossy WebP and AVIF renditions keep transparency, which a JPEG level cannot hold: such sources get no levels.
+  if (facts.hasAlpha) return [];
+  const grey = facts.space === 'b-w' || facts.space === 'grey16';
+  const first = levelSize(facts, 1);
+  const decoded = await sharp(input, decodeOptions(limits, false))
+    .resize(first.width, first.height, { fit: 'fill' })
+    .toColorspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const raw = { width: decoded.info.width, height: decoded.info.height, channels: decoded.info.channels };
+  const levels: PyramidLevel[] = [];
+  for (let level = 1; level <= depth; level++) {
+    const size = levelSize(facts, level);
+    const image = sharp(decoded.data, { raw });
+    if (level > 1) image.resize(size.width, size.height, { fit: 'fill' });
+    image.toColorspace(grey ? 'b-w' : 'srgb');
+    const data = await image
+      .jpeg({ quality: LEVEL_QUALITY, chromaSubsampling: '4:4:4', mozjpeg: false })
+      .timeout({ seconds: limits.timeoutSeconds })
+      .toBuffer();
+    levels.push({ level, ...size, data });
+  }
+  return levels;
+}

@@ -1,0 +1,83 @@
+import type { BlobStore } from '../blobs/blob-store.ts';
+import {
+  buildPyramid,
+  ImageFailureError,
+  type ImageFormat,
+  type ImageLimits,
+  pyramidDepth,
+} from '../imaging/index.ts';
+import type { Log } from '../lib/log.ts';
+import { defineJob, type JobDefinition, type JobQueue } from '../queue/queue.ts';
+import type { Store } from '../store/store.ts';
+import { findMedia, levelKey, type MediaRow } from './media-repo.ts';
+
+export const PYRAMID_JOB = 'media.pyramid';
+
+export interface PyramidJobDeps {
+  store: Store;
+  blobs: BlobStore;
+  imageLimits: ImageLimits;
+  logger: Log;
+}
+
+const MEDIA_ID = /^[0-9A-Za-z]{8}$/;
+
+/**
+ * Builds the pyramid levels of a large still after upload (imaging/pyramid.ts) so uncached renditions decode a
+ * reduced copy. Idempotent: levels are written before the row says they exist, and a row deleted meanwhile gets
+ * its late levels removed again (its deletion may already have swept `renditions/<id>/`).
+ */
+export function pyramidJob(deps: PyramidJobDeps): JobDefinition<{ media_id: string }> {
+  return defineJob({
+    name: PYRAMID_JOB,
+    maxAttempts: 3,
+    validate(payload) {
+      const id = (payload as { media_id?: unknown } | null)?.media_id;
+      if (typeof id !== 'string' || !MEDIA_ID.test(id)) throw new Error('media_id must be a media id');
+      return { media_id: id };
+    },
+    async handle({ media_id: id }) {
+      const media = await findMedia(deps.store.db, id);
+      if (!media || media.levels > 0) return;
+      const depth = pyramidDepth({ ...media, format: media.format as ImageFormat });
+      if (depth === 0) return;
+      let levels: Awaited<ReturnType<typeof buildPyramid>> | null;
+      try {
+        levels = await deps.blobs.withLocalFile(media.blob_key, (file) =>
+          buildPyramid({ input: file, format: media.format as ImageFormat, depth, limits: deps.imageLimits }),
+        );
+      } catch (error) {
+        // Renditions read the original then, as they would have anyway; retrying would fail the same way.
+        if (error instanceof ImageFailureError) {
+          deps.logger.warn({ err: error, media_id: id }, 'pyramid not built');
+          return;
+        }
+        throw error;
+      }
+      if (!levels || levels.length === 0) return;
+      for (const level of levels) await deps.blobs.put(levelKey(id, level.level), level.data);
+      const updated = await deps.store.db
+        .updateTable('media')
+        .set({ levels: levels.length })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) {
+        for (const level of levels) await deps.blobs.delete(levelKey(id, level.level));
+      }
+    },
+  });
+}
+
+/** Asks for a pyramid when the media is big enough to get one; a queue outage only costs delivery speed. */
+export async function requestPyramid(
+  deps: { queue: JobQueue; logger: Log },
+  media: Pick<MediaRow, 'id' | 'format' | 'width' | 'height' | 'frames'>,
+  hasAlpha: boolean,
+): Promise<void> {
+  if (hasAlpha || pyramidDepth({ ...media, format: media.format as ImageFormat }) === 0) return;
+  try {
+    await deps.queue.enqueue(PYRAMID_JOB, { media_id: media.id }, { dedupeKey: media.id });
+  } catch (error) {
+    deps.logger.warn({ err: error, media_id: media.id }, 'pyramid not requested');
+  }
+}

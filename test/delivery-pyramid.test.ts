@@ -1,0 +1,206 @@
+// Pyramid levels (src/imaging/pyramid.ts): built after upload by a job, used by uncached lossy renditions of
+// large stills, removed with the media.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharp } from '../src/imaging/sharp-lib.ts';
+import { photoLike } from '../src/imaging/testing/fixtures.ts';
+import { pyramidJob } from '../src/media/pyramid-job.ts';
+import * as images from './support/images.ts';
+import {
+  blobsUnder,
+  type Keyed,
+  keyedAccount,
+  type MediaBody,
+  mediaRow,
+  uploaded,
+} from './support/media-fixtures.ts';
+import { startTestServer, type TestServer } from './support/test-server.ts';
+
+let server: TestServer;
+let owner: Keyed;
+/** 2400×1800 (4.3 MP): two levels, 1200×900 and 600×450. */
+let big: Buffer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  owner = await keyedAccount(server, { verified: true });
+  big = await photoLike(2400, 1800, 3);
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+const variant = (media: MediaBody, ext: string, query = ''): string =>
+  `${media.src.replace(/\.[a-z]+$/, `.${ext}`)}${query ? `?${query}` : ''}`;
+
+async function get(url: string, headers: Record<string, string> = {}) {
+  const response = await fetch(url, { headers });
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: Buffer.from(await response.arrayBuffer()),
+  };
+}
+
+async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let value = await read();
+  while (!check(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    value = await read();
+  }
+  return value;
+}
+
+const levelsOf = async (target: TestServer, id: string) => (await mediaRow(target, id))?.levels ?? -1;
+
+describe('pyramid levels', () => {
+  it('a large still gets its levels after upload, and lossy renditions are computed from the smallest that covers them', async () => {
+    const media = await uploaded(server, big, { key: owner.key });
+    expect(
+      await eventually(
+        () => levelsOf(server, media.id),
+        (n) => n === 2,
+      ),
+    ).toBe(2);
+    expect((await blobsUnder(server, `renditions/${media.id}`)).sort()).toEqual([
+      'level-1.jpeg',
+      'level-2.jpeg',
+    ]);
+    for (const [level, expected] of [
+      ['level-1.jpeg', [1200, 900]],
+      ['level-2.jpeg', [600, 450]],
+    ] as const) {
+      const bytes = await server.services.blobs.getBuffer(`renditions/${media.id}/${level}`);
+      const meta = await sharp(bytes ?? Buffer.alloc(0)).metadata();
+      expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', ...expected]);
+    }
+
+    const m = await get(variant(media, 'webp', 'size=m'));
+    expect(m.status).toBe(200);
+    expect(await sharp(m.body).metadata()).toMatchObject({ format: 'webp', width: 853, height: 640 });
+    const s = await get(variant(media, 'jpg', 'size=s'));
+    expect(await sharp(s.body).metadata()).toMatchObject({ format: 'jpeg', width: 427, height: 320 });
+    // Lossless output and the unresized original read the original.
+    const png = await get(variant(media, 'png', 'size=s'));
+    expect(await sharp(png.body).metadata()).toMatchObject({ format: 'png', width: 427, height: 320 });
+    expect((await get(media.src)).status).toBe(200);
+
+    const files = await eventually(
+      () => blobsUnder(server, `renditions/${media.id}`),
+      (names) => names.length === 6,
+    );
+    expect(files.sort()).toEqual([
+      'l1-m.webp',
+      'l2-s.jpeg',
+      'level-1.jpeg',
+      'level-2.jpeg',
+      'original.jpeg',
+      's.png',
+    ]);
+  });
+
+  it('a rendition asked for before the levels exist comes from the original; afterwards another key and ETag', async () => {
+    const idle = await startTestServer({}, { worker: false });
+    try {
+      const account = await keyedAccount(idle, { verified: true });
+      const media = await uploaded(idle, big, { key: account.key });
+      const before = await get(variant(media, 'jpg', 'size=m'));
+      expect(before.status).toBe(200);
+      expect(await levelsOf(idle, media.id)).toBe(0);
+
+      // What the worker runs for the job the upload queued.
+      await runPyramidJob(idle, media.id);
+      expect(await levelsOf(idle, media.id)).toBe(2);
+      const after = await get(variant(media, 'jpg', 'size=m'));
+      expect(after.status).toBe(200);
+      expect(after.headers.get('etag')).not.toBe(before.headers.get('etag'));
+      expect(await sharp(after.body).metadata()).toMatchObject({ width: 853, height: 640 });
+      expect(
+        (await get(variant(media, 'jpg', 'size=m'), { 'if-none-match': before.headers.get('etag') ?? '' }))
+          .status,
+      ).toBe(200);
+      const names = await eventually(
+        () => blobsUnder(idle, `renditions/${media.id}`),
+        (list) => list.includes('l1-m.jpeg') && list.includes('m.jpeg'),
+      );
+      expect(names).toEqual(expect.arrayContaining(['m.jpeg', 'l1-m.jpeg', 'level-1.jpeg', 'level-2.jpeg']));
+    } finally {
+      await idle.close();
+    }
+  });
+
+  it('a level that cannot be read falls back to the original', async () => {
+    const media = await uploaded(server, big, { key: owner.key });
+    await eventually(
+      () => levelsOf(server, media.id),
+      (n) => n === 2,
+    );
+    await server.services.blobs.put(`renditions/${media.id}/level-1.jpeg`, Buffer.from('not a jpeg'));
+    // size=m needs 853×640: level 1 (1200×900) covers it.
+    const response = await get(variant(media, 'jpg', 'size=m'));
+    expect(response.status).toBe(200);
+    expect(await sharp(response.body).metadata()).toMatchObject({ width: 853, height: 640 });
+  });
+
+  it('deleting the media removes its levels; a job for deleted media leaves nothing behind', async () => {
+    const media = await uploaded(server, big, { key: owner.key });
+    await eventually(
+      () => levelsOf(server, media.id),
+      (n) => n === 2,
+    );
+    expect((await server.request('DELETE', `/v1/media/${media.id}`, { key: owner.key })).status).toBe(200);
+    expect(
+      await eventually(
+        () => blobsUnder(server, `renditions/${media.id}`),
+        (n) => n.length === 0,
+      ),
+    ).toEqual([]);
+
+    const idle = await startTestServer({}, { worker: false });
+    try {
+      const account = await keyedAccount(idle, { verified: true });
+      const gone = await uploaded(idle, big, { key: account.key });
+      expect((await idle.request('DELETE', `/v1/media/${gone.id}`, { key: account.key })).status).toBe(200);
+      await runPyramidJob(idle, gone.id);
+      expect(await blobsUnder(idle, `renditions/${gone.id}`)).toEqual([]);
+    } finally {
+      await idle.close();
+    }
+  });
+
+  it('private media: levels do not open its src without the token', async () => {
+    const media = await uploaded(server, big, { key: owner.key, fields: { public: 'false' } });
+    await eventually(
+      () => levelsOf(server, media.id),
+      (n) => n === 2,
+    );
+    const wrongToken = variant(media, 'jpg', 'size=m').replace(/\/[^/]+\/([^/]+)$/, '/AAAAAAAAAAAA/$1');
+    expect((await get(wrongToken)).status).toBe(404);
+    expect((await get(variant(media, 'jpg', 'size=m'))).status).toBe(200);
+  });
+
+  it('small images, animations and images with transparency get no levels', async () => {
+    const small = await uploaded(server, await images.jpeg(1600, 1200), { key: owner.key });
+    const alpha = await uploaded(server, await sharp(big).ensureAlpha(0.5).png().toBuffer(), {
+      key: owner.key,
+    });
+    const animation = await uploaded(server, await images.animated('gif', 3, 2400, 1800), { key: owner.key });
+    for (const media of [small, alpha, animation]) {
+      await runPyramidJob(server, media.id);
+      expect(await levelsOf(server, media.id)).toBe(0);
+      expect(await blobsUnder(server, `renditions/${media.id}`)).toEqual([]);
+    }
+  });
+});
+
+/** The pyramid job's handler, run here as a worker would run it. */
+async function runPyramidJob(target: TestServer, id: string): Promise<void> {
+  const job = pyramidJob(target.services);
+  await job.handle(job.validate({ media_id: id }), {
+    jobId: `test-${id}`,
+    attempt: 1,
+    maxAttempts: 1,
+    signal: new AbortController().signal,
+  });
+}
