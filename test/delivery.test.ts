@@ -545,6 +545,15 @@ describe('who can load what', () => {
     expect((await fetchRaw(`${server.url}/i/${media.id}`)).status).toBe(404);
   });
 
+  it('a row deleted by another process (not through this one) stops being served within a second', async () => {
+    const media = await upload(await images.jpeg(40, 30));
+    expect((await fetchRaw(media.src)).status).toBe(200);
+    // What another API process's delete does to the shared store; this process is not told.
+    await server.services.store.db.deleteFrom('media').where('id', '=', media.id).execute();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await fetchRaw(media.src)).status).toBe(404);
+  });
+
   it('a rendition still being computed when its media is deleted leaves nothing behind', async () => {
     const media = await upload(await images.jpeg(600, 400));
     const blobs = server.services.blobs;
@@ -604,6 +613,9 @@ describe('who can load what', () => {
       .set({ expires_at: Date.now() - 1000 })
       .where('id', '=', media.id)
       .execute();
+    // Time moving past `expires_at` needs no notice (the cached row's expiry is checked per request); moving
+    // `expires_at` itself is a change to the row, announced as the media service announces its updates.
+    server.services.mediaChanges.notify(media.id);
     for (const url of [media.src, `${media.src}?size=s`, `${media.src}?size=m`]) {
       expect((await fetchRaw(url)).status, url).toBe(404);
     }

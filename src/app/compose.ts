@@ -14,6 +14,7 @@ import type { RateLimiter } from '../limiter/limiter.ts';
 import { createMemoryLimiter } from '../limiter/memory-limiter.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { createOutboxMailer } from '../mail/outbox-mailer.ts';
+import { createMediaChanges, type MediaChanges } from '../media/media-changes.ts';
 import { liftUnverifiedRetention } from '../media/retention-sweeper.ts';
 import type { JobCatalog } from '../queue/job-catalog.ts';
 import type { JobQueue } from '../queue/queue.ts';
@@ -45,6 +46,8 @@ export interface Services {
   events: EnhancementEventSink;
   /** Idempotent follow-ups of an email verification, registered by the domains that care. */
   onEmailVerified: VerificationHook[];
+  /** Media rows changed or deleted in this process (caches of rows listen). */
+  mediaChanges: MediaChanges;
   /** What `/readyz` probes: every backend the server needs to answer. */
   readiness: Record<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -112,6 +115,7 @@ export async function composeServices(config: Readonly<Config>, logger: Logger):
     sandboxEnhancer,
     events: noEvents,
     onEmailVerified: [(accountId) => liftUnverifiedRetention(store, accountId)],
+    mediaChanges: createMediaChanges(),
     readiness: { store: () => store.ping(), blobs: () => blobs.ping(), queue: () => services.queue.ping() },
     async close() {
       await services.queue.stop();

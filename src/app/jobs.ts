@@ -45,6 +45,9 @@ export function buildJobCatalog(services: () => Services): JobCatalog {
       get logger() {
         return s().logger;
       },
+      get mediaChanges() {
+        return s().mediaChanges;
+      },
     }) as JobDefinition<unknown>,
     webhookDeliveryJob({
       get store() {

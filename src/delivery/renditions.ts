@@ -15,16 +15,19 @@ import {
   renditionKey,
 } from '../imaging/index.ts';
 import type { Log } from '../lib/log.ts';
+import type { MediaChanges } from '../media/media-changes.ts';
 import { expired } from '../media/media-queries.ts';
 import { levelKey, type MediaRow, renditionsPrefix } from '../media/media-repo.ts';
 import type { Store } from '../store/store.ts';
 import { HotRenditions } from './hot-renditions.ts';
+import { MediaLookups } from './media-lookups.ts';
 
 export interface DeliveryDeps {
   store: Store;
   blobs: BlobStore;
   imageLimits: ImageLimits;
   logger: Log;
+  mediaChanges: MediaChanges;
 }
 
 export interface DeliveryOptions {
@@ -32,6 +35,8 @@ export interface DeliveryOptions {
   hotCacheBytes?: number;
   /** Largest rendition kept in memory; bigger ones are streamed from the blob store. */
   hotEntryBytes?: number;
+  /** How long another process's change may go unseen (see media-lookups.ts); 0 reads the row every time. */
+  rowTtlMs?: number;
 }
 
 /** A `src` request that passed the token check: what the response will be, before any image byte is read. */
@@ -65,6 +70,8 @@ const FILE = /^([0-9A-Za-z]{8})\.([a-z0-9]{2,5})$/;
 const DEFAULT_HOT_CACHE_BYTES = 32 * 1024 * 1024;
 const DEFAULT_HOT_ENTRY_BYTES = 1024 * 1024;
 const MAX_MEMO_ETAGS = 20_000;
+const DEFAULT_ROW_TTL_MS = 1000;
+const MAX_ROWS = 20_000;
 
 /** The original is gone (deleted or swept while the request was on its way): the answer is 404. */
 class OriginalMissing extends Error {}
@@ -78,6 +85,8 @@ class OriginalMissing extends Error {}
  */
 export function createRenditionService(deps: DeliveryDeps, options: DeliveryOptions = {}) {
   const inFlight = new Map<string, Promise<Buffer>>();
+  /** Cache writes that follow responses; `drain` waits for them so a shutdown does not cut one off. */
+  const writes = new Set<Promise<void>>();
   const hot = new HotRenditions({
     maxBytes: options.hotCacheBytes ?? DEFAULT_HOT_CACHE_BYTES,
     maxEntryBytes: options.hotEntryBytes ?? DEFAULT_HOT_ENTRY_BYTES,
@@ -102,6 +111,12 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
     }
     return etag;
   }
+
+  const lookups = new MediaLookups((id) => row<MediaLookup>(lookupQuery, id), {
+    ttlMs: options.rowTtlMs ?? DEFAULT_ROW_TTL_MS,
+    maxEntries: MAX_ROWS,
+  });
+  deps.mediaChanges.subscribe((id) => lookups.forget(id));
 
   async function row<T>(query: typeof lookupQuery | typeof existsQuery, id: string): Promise<T | undefined> {
     const result = await deps.store.db.executeQuery({ ...query, queryId: createQueryId(), parameters: [id] });
@@ -167,7 +182,11 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
     computing.then(
       (data) => {
         hot.set(key, data);
-        void persist(media, key, data).finally(() => inFlight.delete(key));
+        const writing = persist(media, key, data).finally(() => {
+          inFlight.delete(key);
+          writes.delete(writing);
+        });
+        writes.add(writing);
       },
       () => inFlight.delete(key),
     );
@@ -179,7 +198,7 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
       const match = FILE.exec(file);
       if (!match?.[1] || !match[2] || token.length > 64) return null;
       const [, id, ext] = match;
-      const media = await row<MediaLookup>(lookupQuery, id);
+      const media = await lookups.get(id);
       if (!media || expired(media) || !sameToken(media.token, token)) return null;
 
       const params = parseRenditionParams({ ext, query, source: media.format as ImageFormat });
@@ -234,6 +253,13 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
           return null;
         }
         throw error;
+      }
+    },
+
+    /** Resolves when every computation and cache write in progress has finished (for a graceful shutdown). */
+    async drain(): Promise<void> {
+      while (inFlight.size > 0 || writes.size > 0) {
+        await Promise.allSettled([...inFlight.values(), ...writes]);
       }
     },
 

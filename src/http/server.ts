@@ -1,12 +1,14 @@
+import { createServer } from 'node:http';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Services } from '../app/compose.ts';
+import { createRenditionService } from '../delivery/renditions.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { requestIdFor } from './request-id.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
-import { deliveryRoutes } from './routes/delivery-routes.ts';
+import { deliveryRoutes, srcPathOf } from './routes/delivery-routes.ts';
 import { enhancementCreateRoutes } from './routes/enhancement-create-routes.ts';
 import { enhancementReadRoutes } from './routes/enhancement-read-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
@@ -14,20 +16,44 @@ import { hostingKeyRoutes } from './routes/hosting-key-routes.ts';
 import { mediaRoutes } from './routes/media-routes.ts';
 import { signedLinkRoutes } from './routes/signed-link-routes.ts';
 import { usageRoutes } from './routes/usage-routes.ts';
+import { srcFastPath } from './src-fast-path.ts';
 import { validatorCompiler } from './validators.ts';
 
 export type App = FastifyInstance;
 
+/** Levels at which Fastify writes a line per request. */
+const ACCESS_LOGGED: ReadonlySet<string> = new Set(['info', 'debug', 'trace']);
+
 export async function buildServer(services: Services): Promise<App> {
   const { config } = services;
+  const renditions = createRenditionService(services, { hotCacheBytes: config.hotCacheMb * 1024 * 1024 });
+  let closing = false;
+  // Access-logged `src` requests need Fastify's request logging; otherwise hits skip the framework.
+  const fastPath = ACCESS_LOGGED.has(config.srcLogLevel)
+    ? null
+    : srcFastPath({
+        srcPath: srcPathOf(config.srcBase),
+        renditions,
+        logger: services.logger,
+        closing: () => closing,
+      });
   const app = Fastify({
+    serverFactory: (handler) =>
+      createServer(fastPath ? (request, response) => fastPath(request, response, handler) : handler),
     loggerInstance: services.logger as FastifyBaseLogger,
     genReqId: requestIdFor,
     bodyLimit: config.bodyLimitBytes,
+    // A too-long token or id is an unknown one (404, as the src fast path answers), not a 414.
+    maxParamLength: 512,
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  // Renditions already answered may still be on their way into the cache: finish those before the store closes.
+  app.addHook('onClose', () => renditions.drain());
   app.setValidatorCompiler(validatorCompiler);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -52,7 +78,7 @@ export async function buildServer(services: Services): Promise<App> {
   await app.register(hostingKeyRoutes(services));
   await app.register(usageRoutes(services));
   await app.register(mediaRoutes(services));
-  await app.register(deliveryRoutes(services));
+  await app.register(deliveryRoutes(services, renditions));
   await app.register(signedLinkRoutes(services));
   await app.register(adminRoutes(services));
   await app.register(enhancementReadRoutes(services));

@@ -5,6 +5,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { Log } from '../lib/log.ts';
 import type { Store } from '../store/store.ts';
 import { collectGarbage } from './blob-garbage.ts';
+import type { MediaChanges } from './media-changes.ts';
 import { parseMediaFields } from './media-fields.ts';
 import { expired, type ListQuery, listMediaRows, ownedMedia, splitList } from './media-queries.ts';
 import { deleteMediaRow, findMedia, type MediaRow, replaceTags } from './media-repo.ts';
@@ -16,6 +17,7 @@ export interface MediaDeps {
   store: Store;
   blobs: BlobStore;
   logger: Log;
+  mediaChanges: MediaChanges;
 }
 
 type TagMode = 'replace' | 'add' | 'remove';
@@ -154,6 +156,7 @@ async function applyUpdate(
     deps.logger.error({ err: error, media_id: row.id }, 'media update failed');
     throw new AppError('update_failed');
   }
+  deps.mediaChanges.notify(row.id);
   return { ...row, ...set };
 }
 
@@ -165,5 +168,6 @@ async function removeRow(deps: MediaDeps, row: MediaRow): Promise<void> {
     deps.logger.error({ err: error, media_id: row.id }, 'media delete failed');
     throw new AppError('delete_failed');
   }
+  deps.mediaChanges.notify(row.id);
   await collectGarbage(deps, [row.blob_key, `renditions/${row.id}/`]);
 }

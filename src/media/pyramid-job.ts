@@ -9,6 +9,7 @@ import {
 import type { Log } from '../lib/log.ts';
 import { defineJob, type JobDefinition, type JobQueue } from '../queue/queue.ts';
 import type { Store } from '../store/store.ts';
+import type { MediaChanges } from './media-changes.ts';
 import { findMedia, levelKey, type MediaRow } from './media-repo.ts';
 
 export const PYRAMID_JOB = 'media.pyramid';
@@ -18,6 +19,7 @@ export interface PyramidJobDeps {
   blobs: BlobStore;
   imageLimits: ImageLimits;
   logger: Log;
+  mediaChanges: MediaChanges;
 }
 
 const MEDIA_ID = /^[0-9A-Za-z]{8}$/;
@@ -63,6 +65,8 @@ export function pyramidJob(deps: PyramidJobDeps): JobDefinition<{ media_id: stri
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) {
         for (const level of levels) await deps.blobs.delete(levelKey(id, level.level));
+      } else {
+        deps.mediaChanges.notify(id);
       }
     },
   });

@@ -1,50 +1,39 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../app/compose.ts';
-import { createRenditionService } from '../../delivery/renditions.ts';
+import type { RenditionService } from '../../delivery/renditions.ts';
 import { viewerPage } from '../../delivery/viewer-page.ts';
 import { htmlPage } from '../html-page.ts';
+import { answerSrc } from '../src-response.ts';
 
-const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+/** The path part of `LIGHTBOX_SRC_BASE`, without a trailing slash. */
+export const srcPathOf = (srcBase: string): string => new URL(srcBase).pathname.replace(/\/$/, '');
 
-const notFound = (reply: FastifyReply) =>
-  reply
-    .status(404)
-    .header('content-type', 'text/plain; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header('x-content-type-options', 'nosniff')
-    .send('Not found');
-
-/** `GET|HEAD <SRC_BASE>/{token}/{id}.{ext}` and the viewer page (API.md §2.6–§2.7). */
+/**
+ * `GET|HEAD <SRC_BASE>/{token}/{id}.{ext}` and the viewer page (API.md §2.6–§2.7). When `src` requests are not
+ * access-logged, most of them are answered before Fastify by the fast path (src-fast-path.ts) with the same
+ * `answerSrc`; this route answers the rest.
+ */
 export const deliveryRoutes =
-  (services: Services): FastifyPluginAsync =>
+  (services: Services, renditions: RenditionService): FastifyPluginAsync =>
   async (app) => {
-    const renditions = createRenditionService(services, {
-      hotCacheBytes: services.config.hotCacheMb * 1024 * 1024,
-    });
-    const srcPath = new URL(services.config.srcBase).pathname.replace(/\/$/, '');
-
-    app.get<{ Params: { token: string; file: string }; Querystring: Record<string, string> }>(
-      `${srcPath}/:token/:file`,
+    app.get<{ Params: { token: string; file: string } }>(
+      `${srcPathOf(services.config.srcBase)}/:token/:file`,
       // A page embedding images makes many requests per view: their access lines would drown the rest of the log.
       { schema: { hide: true }, logLevel: services.config.srcLogLevel },
       async (request, reply) => {
-        const rendition = await renditions.resolve(request.params.token, request.params.file, request.query);
-        if (!rendition) return notFound(reply);
-        const match = request.headers['if-none-match'];
-        // The ETag is known from the key: a revalidation needs no image byte, not even a computed rendition.
-        const fresh =
-          match?.split(',').some((tag) => tag.trim() === rendition.etag || tag.trim() === '*') ?? false;
-        const loaded = fresh ? null : await renditions.load(rendition, { head: request.method === 'HEAD' });
-        if (!fresh && !loaded) return notFound(reply);
-        reply
-          .header('cache-control', 'public, max-age=31536000, immutable')
-          .header('etag', rendition.etag)
-          .header('x-content-type-options', 'nosniff')
-          .header('content-type', rendition.contentType);
-        if (rendition.svg) reply.header('content-security-policy', SVG_CSP);
-        if (!loaded) return reply.status(304).send();
-        reply.header('content-length', String(loaded.size));
-        return reply.send(loaded.body);
+        const url = request.raw.url ?? '';
+        const queryAt = url.indexOf('?');
+        const answer = await answerSrc(renditions, {
+          method: request.method,
+          token: request.params.token,
+          file: request.params.file,
+          search: queryAt === -1 ? '' : url.slice(queryAt + 1),
+          ifNoneMatch: request.headers['if-none-match'],
+        });
+        return reply
+          .status(answer.status)
+          .headers(answer.headers)
+          .send(answer.body ?? undefined);
       },
     );
 
