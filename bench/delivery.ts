@@ -16,6 +16,7 @@ import {
   pickLevel,
   pyramidDepth,
   renderImage,
+  renditionKey,
 } from '../src/imaging/index.ts';
 import { sharp } from '../src/imaging/sharp-lib.ts';
 import { type Child, freePort, startChild } from './lib/children.ts';
@@ -56,11 +57,30 @@ interface Miss {
   image: number;
   format: Format;
   quality: number;
-  /** Four spellings of the same 853 × 640 output, each its own cache key. */
+  /** Eight spellings of the same 853 × 640 output, each its own cache key. */
   style: number;
 }
 
-const STYLE_QUERIES = ['size=m', `w=${M_WIDTH}`, `h=${M_HEIGHT}`, `w=${M_WIDTH}&h=${M_HEIGHT}`];
+const STYLE_QUERIES = [
+  'size=m',
+  `w=${M_WIDTH}`,
+  `h=${M_HEIGHT}`,
+  `w=${M_WIDTH}&h=${M_HEIGHT}`,
+  `w=${M_WIDTH}&fit=contain`,
+  `h=${M_HEIGHT}&fit=contain`,
+  `w=${M_WIDTH}&h=${M_HEIGHT}&fit=contain`,
+  `w=${M_WIDTH}&h=${M_HEIGHT}&fit=cover`,
+];
+// Every spelling must be its own cache key, or "uncached" requests would be hits.
+if (
+  new Set(
+    STYLE_QUERIES.map((q) =>
+      renditionKey(parseRenditionParams({ ext: 'jpg', query: new URLSearchParams(q), source: 'jpeg' })),
+    ),
+  ).size !== STYLE_QUERIES.length
+) {
+  throw new Error('two spellings of the miss sequence share a rendition key');
+}
 
 function missSequence(label: string) {
   const QUALITIES = 20; // 70…89: the cost of a request barely depends on where in the sequence it is
@@ -770,7 +790,7 @@ function formatReport(
     `- Lightbox runs as a child process (\`node bin/lightbox.js serve\`, default settings — log level \`info\`, \`src\` requests at \`warn\` — written to a file, scratch data dir). This process is the HTTP client (autocannon 8; wrk for the cached runs) and, between requests, the in-process baseline: all share the ${os.availableParallelism()} cores.`,
     `- Pyramid: after upload, a job builds each source's levels (halves: ${PYRAMID_DEPTH} levels of a ${PHOTO_WIDTH}×${PHOTO_HEIGHT} photo, JPEG q95 4:4:4; \`src/imaging/pyramid.ts\`). The bench waits until every upload has its levels, then measures; an uncached lossy rendition is computed from the smallest level covering it (\`size=m\` from level ${results.pyramid.level}). ipx has no such step and reads the originals.`,
     `- Uncached latency: ${LATENCY_ROUNDS} rounds per format after one warm-up. Each round requests a rendition never requested before (distinct \`q\` or spelling of \`size=m\`), timed at the client, then runs the same pipeline in this process on the same level file the server read: \`sharp(level, {autoOrient, failOn: 'error'}).resize(${M_WIDTH}, ${M_HEIGHT}).toColorspace('srgb')\` + WebP (effort 2) or JPEG at that \`q\`, with the server's sharp settings (concurrency 1, cache off), and \`renderImage\` (the imaging module without HTTP). The last column runs that pipeline on the 12 MP original, for scale. Columns are medians; the ratio is the median of the per-round ratios (robust to the machine's load drifting between rounds).`,
-    `- Uncached throughput: autocannon, ${THROUGHPUT_ROUNDS} × ${THROUGHPUT_SECONDS} s per server and connection count, servers alternating, medians of 2xx/s. Every request is a distinct rendition (${PHOTOS} sources × q 70–89 × WebP/JPEG × 4 spellings of the ${M_WIDTH}×${M_HEIGHT} output). ipx 3.1.1 (\`createIPXNodeServer\` over the photo folder, its defaults) gets the same sources, format, quality and output size (\`/w_${M_WIDTH},f_<fmt>,q_<q>/<file>\`). "server CPU/req" is the server process's CPU time (all threads, /proc) per response: the efficiency, independent of how much CPU other processes left us.`,
+    `- Uncached throughput: autocannon, ${THROUGHPUT_ROUNDS} × ${THROUGHPUT_SECONDS} s per server and connection count, servers alternating, medians of 2xx/s. Every request is a distinct rendition (${PHOTOS} sources × q 70–89 × WebP/JPEG × ${STYLE_QUERIES.length} spellings of the ${M_WIDTH}×${M_HEIGHT} output). ipx 3.1.1 (\`createIPXNodeServer\` over the photo folder, its defaults) gets the same sources, format, quality and output size (\`/w_${M_WIDTH},f_<fmt>,q_<q>/<file>\`). "server CPU/req" is the server process's CPU time (all threads, /proc) per response: the efficiency, independent of how much CPU other processes left us.`,
     `- Cached: ${results.cachedPool.count} warmed renditions (\`size=s\` WebP and \`size=m\` JPEG of every source, ${fixed(results.cachedPool.meanBytes / 1024, 0)} KB mean) requested round-robin by ${results.cachedClient === 'wrk' ? "wrk 4.1 (2 threads, Lua round-robin over the paths; `bench/lib/wrk.ts`) — a C client, so the latencies are the server's and not the client's garbage collector" : 'autocannon (wrk not installed)'}, ${CACHED_CONNECTIONS} connections, one unrecorded warm-up run, then ${CACHED_ROUNDS} × ${CACHED_SECONDS} s, medians. "vs uncached" divides by the best uncached Lightbox throughput above. The reference rows show what this co-located client and machine allow at that concurrency at all: Lightbox's \`/healthz\` (no database, no file, 15-byte body, logged at \`info\`) and a plain \`node:http\` server (\`bench/lib/static-server.ts\`) answering every request with one in-memory body of the pool's mean size. (Where autocannon is used: it UTF-8-decodes every response body into a string by default, ≈ 1 ms of client CPU per 50 KB image here; \`bench/lib/load.ts\` switches that off.)`,
     `- Memory: ${MEMORY_REQUESTS} requests on 8 connections, one in ${MEMORY_MISS_EVERY} a new rendition, the rest hits over every rendition made so far; RSS of the server process from /proc every 100 ms. "After warm-up" is the median over requests ${MEMORY_WARMUP}–${2 * MEMORY_WARMUP}, "at the end" the median over the last ${MEMORY_WARMUP} (RSS saw-tooths by tens of MB as garbage is collected; single readings are not comparable).`,
   ].join('\n');

@@ -1,9 +1,12 @@
 // The src fast path (src/http/src-fast-path.ts) answers before Fastify; the Fastify route is the reference. Every
 // request here is sent both ways — over the socket (fast path) and through `app.inject` (Fastify's routing only) —
 // and the answers must be the same.
+
+import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_PROFILE } from './support/databases.ts';
 import * as images from './support/images.ts';
-import { keyedAccount, type MediaBody, uploaded } from './support/media-fixtures.ts';
+import { dataPath, keyedAccount, type MediaBody, uploaded } from './support/media-fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 let server: TestServer;
@@ -116,6 +119,23 @@ describe('src fast path', () => {
       if (routed.requestId !== undefined) expect(fast.requestId, label).toMatch(/^req_[0-9A-Za-z]{22}$/);
     }
   });
+
+  // The fault is made on the local disk; on S3 there is no such thing as a directory in the rendition's place.
+  it.skipIf(TEST_PROFILE === 'scale-out')(
+    'a failure while answering is rendered by Fastify as any route renders it: 500, no internal detail',
+    async () => {
+      const owner = await keyedAccount(server, { verified: true });
+      const item = await uploaded(server, await images.jpeg(50, 40), { key: owner.key });
+      // A directory where the cached rendition should be: reading it fails (EISDIR), a real disk-level fault.
+      await mkdir(dataPath(server, 'blobs', 'renditions', item.id, 's.webp'), { recursive: true });
+      const response = await fetch(`${server.url}${pathOf(item.src, 'webp', 'size=s')}`);
+      const text = await response.text();
+      expect(response.status).toBe(500);
+      expect(JSON.parse(text)).toMatchObject({ error: 'server_error' });
+      expect(text).not.toMatch(/EISDIR|renditions|blobs/);
+      expect(response.headers.get('x-request-id')).toMatch(/^req_/);
+    },
+  );
 
   it('echoes a client request id, as every route does', async () => {
     const response = await fetch(`${server.url}${pathOf(media.src)}`, {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharp } from '../src/imaging/sharp-lib.ts';
 import { photoLike } from '../src/imaging/testing/fixtures.ts';
 import { pyramidJob } from '../src/media/pyramid-job.ts';
+import { eventually } from './support/eventually.ts';
 import * as images from './support/images.ts';
 import {
   blobsUnder,
@@ -40,16 +41,6 @@ async function get(url: string, headers: Record<string, string> = {}) {
     headers: response.headers,
     body: Buffer.from(await response.arrayBuffer()),
   };
-}
-
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await read();
-  while (!check(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    value = await read();
-  }
-  return value;
 }
 
 const levelsOf = async (target: TestServer, id: string) => (await mediaRow(target, id))?.levels ?? -1;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlobSource } from '../src/blobs/blob-store.ts';
 import { HotRenditions } from '../src/delivery/hot-renditions.ts';
 import { sharp } from '../src/imaging/sharp-lib.ts';
+import { eventually } from './support/eventually.ts';
 import * as images from './support/images.ts';
 import { blobsUnder, type Keyed, keyedAccount, type MediaBody, uploaded } from './support/media-fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
@@ -49,17 +50,6 @@ const variant = (media: MediaBody, ext: string, query = ''): string =>
   `${media.src.replace(/\.[a-z]+$/, `.${ext}`)}${query ? `?${query}` : ''}`;
 
 const renditionFiles = (id: string) => blobsUnder(server, `renditions/${id}`);
-
-/** Polls (every 20 ms, at most `ms`) until `check` holds; returns its last value. Cache writes follow the response. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await read();
-  while (!check(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    value = await read();
-  }
-  return value;
-}
 
 const upload = (file: Buffer, fields: Record<string, string> = {}) =>
   uploaded(server, file, { key: owner.key, fields });
@@ -620,6 +610,39 @@ describe('who can load what', () => {
       expect((await fetchRaw(url)).status, url).toBe(404);
     }
     expect((await fetchRaw(`${server.url}/i/${media.id}`)).status).toBe(404);
+  });
+});
+
+describe('LIGHTBOX_HOT_CACHE_MB', () => {
+  /** Serves a rendition, lets its cache write land, then replaces the stored bytes: which bytes come back next? */
+  async function servedAfterStoreChange(target: TestServer): Promise<{ first: Buffer; second: Buffer }> {
+    const account = await keyedAccount(target, { verified: true });
+    const media = await uploaded(target, await images.jpeg(80, 60), { key: account.key });
+    const url = variant(media, 'webp', 'size=s');
+    const first = (await image(url)).body;
+    const key = `renditions/${media.id}/s.webp`;
+    await eventually(
+      () => target.services.blobs.stat(key),
+      (stat) => stat !== null,
+    );
+    await target.services.blobs.put(key, await images.raster('webp', 10, 10));
+    return { first, second: (await image(url)).body };
+  }
+
+  it('default: a hot rendition is answered from memory, without reading the blob store', async () => {
+    const { first, second } = await servedAfterStoreChange(server);
+    expect(second.equals(first)).toBe(true);
+  });
+
+  it('0: every hit reads the blob store', async () => {
+    const uncached = await startTestServer({ LIGHTBOX_HOT_CACHE_MB: '0' });
+    try {
+      const { first, second } = await servedAfterStoreChange(uncached);
+      expect(second.equals(first)).toBe(false);
+      expect(await size(second)).toEqual({ width: 10, height: 10 });
+    } finally {
+      await uncached.close();
+    }
   });
 });
 

@@ -115,6 +115,60 @@ describe('concurrent creates (no worker: batches stay queued)', () => {
     expect(await credits(server, accountId)).toMatchObject({ paid_available: 190, paid_reserved: 10 });
   });
 
+  /** Puts a create's idempotency record back in the state between its commit and its queued job. */
+  async function markPending(accountId: string, idempotencyKey: string, createdAt: number) {
+    await server.services.store.db
+      .updateTable('idempotency_records')
+      .set({ response_status: 0, created_at: createdAt })
+      .where('account_id', '=', accountId)
+      .where('idempotency_key', '=', idempotencyKey)
+      .execute();
+  }
+
+  it('a duplicate of a create still queueing its job waits for it, then replays it', async () => {
+    const { accountId, key } = await enhancementAccount(server, books);
+    const idempotencyKey = newIdempotencyKey();
+    const body = batchOf([`${sources.url}/a.jpg`]);
+    const first = await postEnhancement(server, key, body, { idempotencyKey });
+    expect(first.status).toBe(201);
+    await markPending(accountId, idempotencyKey, Date.now());
+
+    const started = Date.now();
+    const duplicate = postEnhancement(server, key, body, { idempotencyKey });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The first request's enqueue returns: its record is confirmed.
+    await server.services.store.db
+      .updateTable('idempotency_records')
+      .set({ response_status: 201 })
+      .where('account_id', '=', accountId)
+      .where('idempotency_key', '=', idempotencyKey)
+      .execute();
+    const replay = await duplicate;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(replay.status).toBe(200);
+    expect(replay.text).toBe(first.text);
+    expect((await storedEnhancements(server, accountId)).map((e) => e.id)).toEqual([
+      first.body.enhancement.id,
+    ]);
+  });
+
+  it('a duplicate of a create that died between its commit and its enqueue replays the batch (the sweep queues it)', async () => {
+    const { accountId, key } = await enhancementAccount(server, books);
+    const idempotencyKey = newIdempotencyKey();
+    const body = batchOf([`${sources.url}/a.jpg`]);
+    const first = await postEnhancement(server, key, body, { idempotencyKey });
+    await markPending(accountId, idempotencyKey, Date.now() - 60_000);
+    const replay = await postEnhancement(server, key, body, { idempotencyKey });
+    expect(replay.status).toBe(200);
+    expect(replay.text).toBe(first.text);
+    // A different body under the same key is still a conflict, pending or not.
+    await markPending(accountId, idempotencyKey, Date.now());
+    const conflicting = await postEnhancement(server, key, batchOf([`${sources.url}/b.jpg`]), {
+      idempotencyKey,
+    });
+    expectEnhancementError(conflicting, 409, 'idempotency_conflict');
+  });
+
   it('20 different creates at once, with credits for exactly 3 → three 201s, seventeen 402s, never negative', async () => {
     const { accountId } = await enhancementAccount(server, books, { purchased: 300 });
     const keys = await Promise.all(

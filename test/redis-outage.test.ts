@@ -96,6 +96,25 @@ describe('Redis outage and recovery', () => {
     const balanceAfter = (await queueOnRedis.admin('GET', `/admin/v1/accounts/${b.account.id}`)).body.credits;
     expect(balanceAfter).toEqual(balanceBefore);
     expect(await ledgerViolations(queueOnRedis.services.store.db, b.account.id)).toEqual([]);
+
+    // Duplicates racing a create whose job cannot be queued: none may be told the batch exists (a replay of an
+    // enhancement that is then undone). They wait for the first to settle, then are answered on their own.
+    const duplicateKey = `outage-dup-${Date.now()}`;
+    const duplicates = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        queueOnRedis.request('POST', '/api/v1/product-image-enhancements', {
+          key: b.key,
+          headers: { 'idempotency-key': duplicateKey },
+          json: { images: [{ source_url: `${source.base}/ok.jpg` }] },
+        }),
+      ),
+    );
+    expect(duplicates.map((r) => [r.status, r.body?.error?.code])).toEqual(
+      Array.from({ length: 5 }, () => [503, 'queue_unavailable']),
+    );
+    expect((await queueOnRedis.admin('GET', `/admin/v1/accounts/${b.account.id}`)).body.credits).toEqual(
+      balanceBefore,
+    );
     const listed = await queueOnRedis.request('GET', '/api/v1/product-image-enhancements', { key: b.key });
     expect(listed.body.enhancements).toHaveLength(1);
     expect((await queueOnRedis.request('GET', '/readyz')).status).toBe(503);

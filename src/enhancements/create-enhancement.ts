@@ -40,6 +40,19 @@ export interface CreateResult {
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,160}$/;
 const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+/**
+ * `response_status` of a record whose create has committed but whose start job is not queued yet. If queueing fails
+ * the create is undone (503), so until then a duplicate must not be told the batch exists: it waits.
+ */
+const PENDING = 0;
+/**
+ * A record still pending after this long belongs to a request that died between its commit and its enqueue (the
+ * enqueue is bounded at seconds): its batch exists and the maintenance sweep queues it, so duplicates replay it.
+ */
+const PENDING_GRACE_MS = 10_000;
+const PENDING_POLL_MS = 50;
+/** What the transaction returns to a duplicate that must wait for the request ahead of it. */
+const WAIT = Symbol('wait for the pending create');
 export const START_JOB = 'enhancement.start';
 
 /**
@@ -67,106 +80,14 @@ export async function createEnhancement(
   const bodyHash = canonicalHash(body);
   const sandbox = principal.key.environment === 'test';
   const cost = sandbox ? 0 : body.images.length * deps.config.creditsPerImage;
-  const now = Date.now();
   const id = randomUUID();
 
-  const outcome = await deps.store.transaction(async (tx) => {
-    const account = await deps.store
-      .forUpdate(tx.selectFrom('accounts').selectAll().where('id', '=', principal.account.id))
-      .executeTakeFirstOrThrow();
-
-    const replay = await findReplay(tx, principal, idempotencyKey, bodyHash, now);
-    if (replay) return replay;
-
-    if (!sandbox) {
-      if (Number(account.lifetime_purchased) < deps.config.apiMinLifetimePurchased) {
-        throw new AppError('api_access_not_enabled', {
-          message: `Live API access requires at least ${deps.config.apiMinLifetimePurchased} purchased credits.`,
-        });
-      }
-      if (Number(account.paid_available) < cost) {
-        throw new AppError('insufficient_api_credits', {
-          message: `This batch needs ${cost} paid credits; ${account.paid_available} are available.`,
-        });
-      }
-    }
-    await checkActiveLimit(deps, tx, principal);
-
-    const enhancement: EnhancementsTable = {
-      id,
-      account_id: principal.account.id,
-      key_id: principal.key.id,
-      environment: principal.key.environment,
-      status: 'queued',
-      preset: body.preset ?? 'single_product_white_background',
-      preservation_level: body.preservation_level ?? 'strict',
-      instructions: body.instructions ?? null,
-      webhook_url: body.webhook_url ?? null,
-      signing_key_hash: principal.key.key_hash,
-      total_items: body.images.length,
-      completed_items: 0,
-      failed_items: 0,
-      credits_reserved: cost,
-      credits_used: 0,
-      sandbox: sandbox ? 1 : 0,
-      request_id: input.requestId,
-      seq: sortableId('enh'),
-      created_at: now,
-      updated_at: now,
-      completed_at: null,
-    };
-    await tx.insertInto('enhancements').values(enhancement).execute();
-    const perItem = sandbox ? 0 : deps.config.creditsPerImage;
-    const items: EnhancementItemsTable[] = body.images.map((image, position) => ({
-      id: randomUUID(),
-      enhancement_id: id,
-      position,
-      external_id: image.external_id ?? null,
-      source_url: image.source_url,
-      status: 'queued',
-      result_media_id: null,
-      thumbnail_media_id: null,
-      error_code: null,
-      error_message: null,
-      provider: null,
-      credits_reserved: perItem,
-      credits_used: 0,
-      attempts: 0,
-      created_at: now,
-      updated_at: now,
-    }));
-    await tx.insertInto('enhancement_items').values(items).execute();
-
-    let remaining = 0;
-    if (!sandbox) {
-      remaining = Number(account.paid_available);
-      // A free batch (LIGHTBOX_CREDITS_PER_IMAGE=0) reserves nothing: reserveCredits has no entry to write then.
-      if (cost > 0) {
-        const reserved = await reserveCredits(tx, { accountId: account.id, amount: cost, enhancementId: id });
-        if (!reserved) throw new AppError('insufficient_api_credits');
-        remaining = reserved.balance_after;
-      }
-    }
-    const response = {
-      enhancement: { id, status: 'queued', total_items: items.length, credits_reserved: cost, sandbox },
-      remaining_paid_credits: remaining,
-      request_id: input.requestId,
-    };
-    await tx
-      .insertInto('idempotency_records')
-      .values({
-        account_id: principal.account.id,
-        environment: principal.key.environment,
-        idempotency_key: idempotencyKey,
-        body_hash: bodyHash,
-        response_status: 201,
-        response_body: JSON.stringify(response),
-        created_at: now,
-        expires_at: now + IDEMPOTENCY_TTL_MS,
-      })
-      .execute();
-    return { status: 201 as const, replayed: false, body: response, location: locationOf(id) };
-  });
+  let outcome = await attempt();
+  // Bounded: a record stops making duplicates wait once it is PENDING_GRACE_MS old.
+  while (outcome === WAIT) {
+    await new Promise((resolve) => setTimeout(resolve, PENDING_POLL_MS));
+    outcome = await attempt();
+  }
   if (outcome.replayed) return outcome;
 
   try {
@@ -176,7 +97,129 @@ export async function createEnhancement(
     await undoCreation(deps, principal, id, idempotencyKey, cost);
     throw new AppError('queue_unavailable');
   }
+  await confirmRecord(deps, principal, idempotencyKey);
   return outcome;
+
+  function attempt(): Promise<CreateResult | typeof WAIT> {
+    const now = Date.now();
+    return deps.store.transaction(async (tx) => {
+      const account = await deps.store
+        .forUpdate(tx.selectFrom('accounts').selectAll().where('id', '=', principal.account.id))
+        .executeTakeFirstOrThrow();
+
+      const replay = await findReplay(tx, principal, idempotencyKey, bodyHash, now);
+      if (replay) return replay;
+
+      if (!sandbox) {
+        if (Number(account.lifetime_purchased) < deps.config.apiMinLifetimePurchased) {
+          throw new AppError('api_access_not_enabled', {
+            message: `Live API access requires at least ${deps.config.apiMinLifetimePurchased} purchased credits.`,
+          });
+        }
+        if (Number(account.paid_available) < cost) {
+          throw new AppError('insufficient_api_credits', {
+            message: `This batch needs ${cost} paid credits; ${account.paid_available} are available.`,
+          });
+        }
+      }
+      await checkActiveLimit(deps, tx, principal);
+
+      const enhancement: EnhancementsTable = {
+        id,
+        account_id: principal.account.id,
+        key_id: principal.key.id,
+        environment: principal.key.environment,
+        status: 'queued',
+        preset: body.preset ?? 'single_product_white_background',
+        preservation_level: body.preservation_level ?? 'strict',
+        instructions: body.instructions ?? null,
+        webhook_url: body.webhook_url ?? null,
+        signing_key_hash: principal.key.key_hash,
+        total_items: body.images.length,
+        completed_items: 0,
+        failed_items: 0,
+        credits_reserved: cost,
+        credits_used: 0,
+        sandbox: sandbox ? 1 : 0,
+        request_id: input.requestId,
+        seq: sortableId('enh'),
+        created_at: now,
+        updated_at: now,
+        completed_at: null,
+      };
+      await tx.insertInto('enhancements').values(enhancement).execute();
+      const perItem = sandbox ? 0 : deps.config.creditsPerImage;
+      const items: EnhancementItemsTable[] = body.images.map((image, position) => ({
+        id: randomUUID(),
+        enhancement_id: id,
+        position,
+        external_id: image.external_id ?? null,
+        source_url: image.source_url,
+        status: 'queued',
+        result_media_id: null,
+        thumbnail_media_id: null,
+        error_code: null,
+        error_message: null,
+        provider: null,
+        credits_reserved: perItem,
+        credits_used: 0,
+        attempts: 0,
+        created_at: now,
+        updated_at: now,
+      }));
+      await tx.insertInto('enhancement_items').values(items).execute();
+
+      let remaining = 0;
+      if (!sandbox) {
+        remaining = Number(account.paid_available);
+        // A free batch (LIGHTBOX_CREDITS_PER_IMAGE=0) reserves nothing: reserveCredits has no entry to write then.
+        if (cost > 0) {
+          const reserved = await reserveCredits(tx, {
+            accountId: account.id,
+            amount: cost,
+            enhancementId: id,
+          });
+          if (!reserved) throw new AppError('insufficient_api_credits');
+          remaining = reserved.balance_after;
+        }
+      }
+      const response = {
+        enhancement: { id, status: 'queued', total_items: items.length, credits_reserved: cost, sandbox },
+        remaining_paid_credits: remaining,
+        request_id: input.requestId,
+      };
+      await tx
+        .insertInto('idempotency_records')
+        .values({
+          account_id: principal.account.id,
+          environment: principal.key.environment,
+          idempotency_key: idempotencyKey,
+          body_hash: bodyHash,
+          response_status: PENDING,
+          response_body: JSON.stringify(response),
+          created_at: now,
+          expires_at: now + IDEMPOTENCY_TTL_MS,
+        })
+        .execute();
+      return { status: 201 as const, replayed: false, body: response, location: locationOf(id) };
+    });
+  }
+}
+
+/** The batch is queued: duplicates may now replay it. If this write fails they replay it after the grace. */
+async function confirmRecord(deps: CreateDeps, principal: Principal, idempotencyKey: string): Promise<void> {
+  try {
+    await deps.store.db
+      .updateTable('idempotency_records')
+      .set({ response_status: 201 })
+      .where('account_id', '=', principal.account.id)
+      .where('environment', '=', principal.key.environment)
+      .where('idempotency_key', '=', idempotencyKey)
+      .where('response_status', '=', PENDING)
+      .execute();
+  } catch (error) {
+    deps.logger.warn({ err: error, idempotency_key: idempotencyKey }, 'idempotency record not confirmed');
+  }
 }
 
 const locationOf = (id: string) => `/api/v1/product-image-enhancements/${id}`;
@@ -187,7 +230,7 @@ async function findReplay(
   idempotencyKey: string,
   bodyHash: string,
   now: number,
-): Promise<CreateResult | null> {
+): Promise<CreateResult | typeof WAIT | null> {
   const record = await tx
     .selectFrom('idempotency_records')
     .selectAll()
@@ -206,6 +249,8 @@ async function findReplay(
     return null;
   }
   if (record.body_hash !== bodyHash) throw new AppError('idempotency_conflict');
+  if (Number(record.response_status) === PENDING && now - Number(record.created_at) < PENDING_GRACE_MS)
+    return WAIT;
   const body = JSON.parse(record.response_body) as { enhancement: { id: string } };
   return { status: 200, replayed: true, body, location: locationOf(body.enhancement.id) };
 }

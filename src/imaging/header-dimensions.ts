@@ -57,6 +57,12 @@ async function readJpegDimensions(bytes: ByteSource): Promise<Dimensions | null>
 
 /** JPEG dimensions from the frame header in `data` (a prefix of the file, or a data: URI's bytes). */
 export function jpegDimensions(data: Buffer): Dimensions | null | 'need-more' {
+  const frame = jpegFrame(data);
+  return frame === null || frame === 'need-more' ? frame : { width: frame.width, height: frame.height };
+}
+
+/** The frame header of a JPEG: its dimensions and colour components (1 = greyscale). */
+export function jpegFrame(data: Buffer): (Dimensions & { components: number }) | null | 'need-more' {
   let offset = 2;
   for (let segment = 0; segment < MAX_JPEG_SEGMENTS; segment++) {
     if (offset + 2 > data.length) return 'need-more';
@@ -72,7 +78,10 @@ export function jpegDimensions(data: Buffer): Dimensions | null | 'need-more' {
     }
     if (code === 0xd9 || code === 0xda) return null; // end of image, or a scan before any frame header
     if (offset + 11 > data.length) return 'need-more';
-    if (isStartOfFrame(code)) return positive(data.readUInt16BE(offset + 7), data.readUInt16BE(offset + 5));
+    if (isStartOfFrame(code)) {
+      const size = positive(data.readUInt16BE(offset + 7), data.readUInt16BE(offset + 5));
+      return size && { ...size, components: data[offset + 9] ?? 0 };
+    }
     offset += 2 + data.readUInt16BE(offset + 2);
   }
   return null;

@@ -99,6 +99,14 @@ describe('buildPyramid', () => {
       .toBuffer();
     const [level] = await buildPyramid({ input: grey, format: 'png', depth: 1 });
     expect((await sharp(level?.data).metadata()).channels).toBe(1);
+    // A rendition from that level stays greyscale, as one from the original would.
+    const rendered = await renderImage({
+      input: level?.data ?? Buffer.alloc(0),
+      sourceFormat: 'jpeg',
+      params: params('jpg', { size: 's' }, 'png'),
+      plannedSize: { width: 2400, height: 1800 },
+    });
+    expect(await sharp(rendered.data).metadata()).toMatchObject({ channels: 1, width: 427, height: 320 });
 
     const alpha = await sharp(await photoLike(2400, 1800))
       .ensureAlpha(0.5)

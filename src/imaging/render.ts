@@ -1,5 +1,5 @@
 import { decodeForeignImage, isForeignFormat } from './decoders/foreign-image.ts';
-import { isLosslessWebp } from './header-dimensions.ts';
+import { isLosslessWebp, jpegFrame } from './header-dimensions.ts';
 import {
   ALPHA_FORMATS,
   ANIMATED_FORMATS,
@@ -7,7 +7,7 @@ import {
   type ImageFormat,
   type OutputFormat,
 } from './image-format.ts';
-import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits.ts';
+import { assertWithinLimits, DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits.ts';
 import { type ImageSource, withByteSource } from './image-source.ts';
 import { type ImageWorkQueue, sharedImageWorkQueue } from './image-work-queue.ts';
 import { decodeOptions, inspectRaster, type RasterFacts } from './raster-source.ts';
@@ -26,8 +26,9 @@ export interface RenderRequest {
   readonly limits?: ImageLimits;
   readonly queue?: ImageWorkQueue;
   /**
-   * When `input` is a pyramid level of the original (see pyramid.ts), the original's display size: the rendition
-   * is planned against it, so its dimensions are those the original would give.
+   * Set when `input` is a pyramid level of the original (pyramid.ts: our own baseline JPEG, oriented, sRGB or grey,
+   * no alpha): the original's display size. The rendition is planned against it, so its dimensions are those the
+   * original would give, and the level's facts come from its frame header alone (no metadata pass).
    */
   readonly plannedSize?: { readonly width: number; readonly height: number };
 }
@@ -53,6 +54,8 @@ const MAX_SIDE: Readonly<Record<OutputFormat, number>> = {
   svg: MAX_REQUESTED_DIMENSION,
 };
 const WHITE = { r: 255, g: 255, b: 255, alpha: 1 };
+/** Levels carry no metadata: their frame header sits behind the quantisation tables, well within this. */
+const LEVEL_HEADER_BYTES = 4096;
 const TRANSPARENT = { r: 255, g: 255, b: 255, alpha: 0 };
 
 /**
@@ -86,7 +89,9 @@ interface OpenedSource {
 async function renderNow(request: RenderRequest, limits: ImageLimits): Promise<RenderedImage> {
   const { params, sourceFormat, input } = request;
   if (sourceFormat === 'svg') return renderSvg(input, params, limits);
-  const opened = await openSource(input, sourceFormat, params.format, limits);
+  const opened =
+    (request.plannedSize && (await openLevel(input, limits))) ??
+    (await openSource(input, sourceFormat, params.format, limits));
   const plan = planResize(request.plannedSize ?? opened, params.resize, MAX_SIDE[params.format]);
   const social = params.resize?.kind === 'preset' && params.resize.size === 'social';
   // Social cards are opaque; otherwise transparency is kept where the format can hold it.
@@ -134,6 +139,24 @@ async function openSource(
     format === 'webp' &&
     (await withByteSource(input, async (bytes) => isLosslessWebp(await bytes.read(0, 4096))));
   return opened(sharp(input, decodeOptions(limits, animated)), facts, animated, losslessWebp);
+}
+
+/** A pyramid level, described by its frame header; null when that cannot be read (then it is inspected). */
+async function openLevel(input: ImageSource, limits: ImageLimits): Promise<OpenedSource | null> {
+  const frame = await withByteSource(input, async (bytes) =>
+    jpegFrame(await bytes.read(0, LEVEL_HEADER_BYTES)),
+  );
+  if (frame === null || frame === 'need-more' || (frame.components !== 1 && frame.components !== 3))
+    return null;
+  assertWithinLimits({ ...frame, frames: 1 }, limits);
+  const facts = {
+    width: frame.width,
+    height: frame.height,
+    hasAlpha: false,
+    space: frame.components === 1 ? 'b-w' : 'srgb',
+    depth: 'uchar',
+  } as const;
+  return opened(sharp(input, decodeOptions(limits, false)), facts, false, false);
 }
 
 function opened(
