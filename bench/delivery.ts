@@ -2,9 +2,10 @@
 // cached throughput and p99, memory over 10 000 mixed requests. Everything on 127.0.0.1; every loop is bounded
 // in count and time.
 //
-//   npx tsx bench/delivery.ts            full run (≈ 12–25 min: it waits for a quiet machine before measuring)
+//   npx tsx bench/delivery.ts            full run (≈ 6–25 min: it waits for a quiet machine before measuring)
 //   npx tsx bench/delivery.ts --quick    fewer and shorter rounds, for iterating (numbers are noisier)
 //   add --no-write to leave docs/benchmarks.md alone
+// The cached runs use wrk when installed (apt-get install wrk), autocannon otherwise.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

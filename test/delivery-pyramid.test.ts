@@ -160,6 +160,41 @@ describe('pyramid levels', () => {
     }
   });
 
+  it('media stored before pyramids existed get their levels on the first miss that would use one', async () => {
+    const media = await uploaded(server, big, { key: owner.key });
+    await eventually(
+      () => levelsOf(server, media.id),
+      (n) => n === 2,
+    );
+    // Back to how a media row looked before this feature: no levels, no job.
+    await server.services.store.db
+      .updateTable('media')
+      .set({ levels: 0 })
+      .where('id', '=', media.id)
+      .execute();
+    for (const level of ['level-1.jpeg', 'level-2.jpeg']) {
+      await server.services.blobs.delete(`renditions/${media.id}/${level}`);
+    }
+    server.services.mediaChanges.notify(media.id);
+
+    // A lossless miss would never use a level: it asks for nothing.
+    expect((await get(variant(media, 'png', 'size=s'))).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await levelsOf(server, media.id)).toBe(0);
+
+    const first = await get(variant(media, 'jpg', 'size=m'));
+    expect(first.status).toBe(200);
+    expect(
+      await eventually(
+        () => levelsOf(server, media.id),
+        (n) => n === 2,
+      ),
+    ).toBe(2);
+    expect(await blobsUnder(server, `renditions/${media.id}`)).toEqual(
+      expect.arrayContaining(['level-1.jpeg', 'level-2.jpeg', 'm.jpeg']),
+    );
+  });
+
   it('private media: levels do not open its src without the token', async () => {
     const media = await uploaded(server, big, { key: owner.key, fields: { public: 'false' } });
     await eventually(
@@ -179,9 +214,19 @@ describe('pyramid levels', () => {
     const animation = await uploaded(server, await images.animated('gif', 3, 2400, 1800), { key: owner.key });
     for (const media of [small, alpha, animation]) {
       await runPyramidJob(server, media.id);
-      expect(await levelsOf(server, media.id)).toBe(0);
       expect(await blobsUnder(server, `renditions/${media.id}`)).toEqual([]);
     }
+    // Transparency is settled at upload; small images and animations never qualify.
+    expect(await levelsOf(server, alpha.id)).toBe(-1);
+    expect(await levelsOf(server, small.id)).toBe(0);
+    // (A GIF declares transparency, so it is settled like the PNG; either way it never gets levels.)
+    expect(await levelsOf(server, animation.id)).toBeLessThanOrEqual(0);
+    // Asking for renditions does not queue anything for them either.
+    for (const media of [small, alpha, animation])
+      expect((await get(variant(media, 'webp', 'size=s'))).status).toBe(200);
+    expect(
+      (await blobsUnder(server, `renditions/${alpha.id}`)).filter((n) => n.startsWith('level-')),
+    ).toEqual([]);
   });
 });
 

@@ -18,6 +18,8 @@ import type { Log } from '../lib/log.ts';
 import type { MediaChanges } from '../media/media-changes.ts';
 import { expired } from '../media/media-queries.ts';
 import { levelKey, type MediaRow, renditionsPrefix } from '../media/media-repo.ts';
+import { requestPyramid, wantsPyramid } from '../media/pyramid-job.ts';
+import type { JobQueue } from '../queue/queue.ts';
 import type { Store } from '../store/store.ts';
 import { HotRenditions } from './hot-renditions.ts';
 import { MediaLookups } from './media-lookups.ts';
@@ -28,6 +30,7 @@ export interface DeliveryDeps {
   imageLimits: ImageLimits;
   logger: Log;
   mediaChanges: MediaChanges;
+  queue: JobQueue;
 }
 
 export interface DeliveryOptions {
@@ -61,7 +64,7 @@ export interface RenditionBody {
 
 export type MediaLookup = Pick<
   MediaRow,
-  'id' | 'token' | 'format' | 'blob_key' | 'expires_at' | 'width' | 'height' | 'levels'
+  'id' | 'token' | 'format' | 'blob_key' | 'expires_at' | 'width' | 'height' | 'frames' | 'levels'
 >;
 
 /** Bumped when rendering changes what bytes a rendition key produces, so ETags and caches move on. */
@@ -71,6 +74,8 @@ const DEFAULT_HOT_CACHE_BYTES = 32 * 1024 * 1024;
 const DEFAULT_HOT_ENTRY_BYTES = 1024 * 1024;
 const MAX_MEMO_ETAGS = 20_000;
 const DEFAULT_ROW_TTL_MS = 1000;
+/** Any depth: only asks whether a rendition could come from a level at all (lossy, resized). */
+const PROSPECTIVE_DEPTH = 1;
 const MAX_ROWS = 20_000;
 
 /** The original is gone (deleted or swept while the request was on its way): the answer is 404. */
@@ -94,7 +99,7 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
   // Compiled once: the row read is on every request, and building the query costs more than running it.
   const lookupQuery = deps.store.db
     .selectFrom('media')
-    .select(['id', 'token', 'format', 'blob_key', 'expires_at', 'width', 'height', 'levels'])
+    .select(['id', 'token', 'format', 'blob_key', 'expires_at', 'width', 'height', 'frames', 'levels'])
     .where('id', '=', '')
     .compile();
   const existsQuery = deps.store.db.selectFrom('media').select('id').where('id', '=', '').compile();
@@ -127,7 +132,7 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
     if (level > 0) {
       const fromLevel = await computeFromLevel(media, level, params);
       if (fromLevel) return fromLevel;
-    }
+    } else if (pickLevel(media, PROSPECTIVE_DEPTH, params) > 0) backfill(media);
     const rendered = await deps.blobs.withLocalFile(media.blob_key, (file) =>
       renderImage({
         input: file,
@@ -138,6 +143,15 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
     );
     if (!rendered) throw new OriginalMissing(`original ${media.blob_key} is missing`);
     return rendered.data;
+  }
+
+  // Media stored before pyramids existed (or whose job was lost) get theirs on the first miss that would use one.
+  const backfilled = new Set<string>();
+  function backfill(media: MediaLookup): void {
+    if (!wantsPyramid(media) || backfilled.has(media.id)) return;
+    if (backfilled.size >= MAX_ROWS) backfilled.clear();
+    backfilled.add(media.id);
+    void requestPyramid(deps, media);
   }
 
   /** The rendition from a pyramid level, planned against the original; null when the level cannot be read. */

@@ -44,7 +44,7 @@ export async function buildServer(services: Services): Promise<App> {
     genReqId: requestIdFor,
     bodyLimit: config.bodyLimitBytes,
     // A too-long token or id is an unknown one (404, as the src fast path answers), not a 414.
-    maxParamLength: 512,
+    routerOptions: { maxParamLength: 512 },
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -58,7 +58,7 @@ export function pyramidDepth(source: PyramidSource): number {
  * (so nothing is enlarged that the original would not have enlarged), or 0 for the original.
  */
 export function pickLevel(original: Dimensions, depth: number, params: RenditionParams): number {
-  if (depth === 0 || params.original || params.resize === null || !LOSSY_FORMATS.has(params.format)) return 0;
+  if (depth <= 0 || params.original || params.resize === null || !LOSSY_FORMATS.has(params.format)) return 0;
   const plan = planResize(original, params.resize, MAX_REQUESTED_DIMENSION);
   const needWidth = Math.ceil(original.width * plan.scale);
   const needHeight = Math.ceil(original.height * plan.scale);

@@ -23,7 +23,7 @@ import {
   originalKey,
 } from './media-repo.ts';
 import { mediaView } from './media-view.ts';
-import { requestPyramid } from './pyramid-job.ts';
+import { NO_LEVELS, requestPyramid } from './pyramid-job.ts';
 import { chargeUpload, quotaExceeded } from './quotas.ts';
 import { initialExpiry } from './retention.ts';
 
@@ -124,7 +124,8 @@ export async function ingest(deps: IngestDeps, input: IngestInput) {
     client_ip: principal ? null : input.clientIp,
     created_at: now,
     updated_at: now,
-    levels: 0,
+    // Transparency cannot go into a JPEG level: such a source is settled now, not by a job.
+    levels: probe.hasAlpha ? NO_LEVELS : 0,
   };
 
   await announceBlob(deps.store.db, blobKey);
@@ -158,7 +159,7 @@ export async function ingest(deps: IngestDeps, input: IngestInput) {
     });
   }
 
-  await requestPyramid(deps, row, probe.hasAlpha);
+  await requestPyramid(deps, row);
   const view = mediaView(deps.config, row);
   if (principal) return view;
   return {

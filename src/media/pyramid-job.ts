@@ -13,6 +13,8 @@ import type { MediaChanges } from './media-changes.ts';
 import { findMedia, levelKey, type MediaRow } from './media-repo.ts';
 
 export const PYRAMID_JOB = 'media.pyramid';
+/** `media.levels` of a source that gets no levels (transparency, or the build failed for good). */
+export const NO_LEVELS = -1;
 
 export interface PyramidJobDeps {
   store: Store;
@@ -40,7 +42,7 @@ export function pyramidJob(deps: PyramidJobDeps): JobDefinition<{ media_id: stri
     },
     async handle({ media_id: id }) {
       const media = await findMedia(deps.store.db, id);
-      if (!media || media.levels > 0) return;
+      if (!media || media.levels !== 0) return;
       const depth = pyramidDepth({ ...media, format: media.format as ImageFormat });
       if (depth === 0) return;
       let levels: Awaited<ReturnType<typeof buildPyramid>> | null;
@@ -52,33 +54,55 @@ export function pyramidJob(deps: PyramidJobDeps): JobDefinition<{ media_id: stri
         // Renditions read the original then, as they would have anyway; retrying would fail the same way.
         if (error instanceof ImageFailureError) {
           deps.logger.warn({ err: error, media_id: id }, 'pyramid not built');
+          await settle(deps, id, NO_LEVELS);
           return;
         }
         throw error;
       }
-      if (!levels || levels.length === 0) return;
+      if (!levels) return;
+      if (levels.length === 0) {
+        await settle(deps, id, NO_LEVELS);
+        return;
+      }
       for (const level of levels) await deps.blobs.put(levelKey(id, level.level), level.data);
-      const updated = await deps.store.db
-        .updateTable('media')
-        .set({ levels: levels.length })
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 0) {
+      if (!(await settle(deps, id, levels.length))) {
         for (const level of levels) await deps.blobs.delete(levelKey(id, level.level));
-      } else {
-        deps.mediaChanges.notify(id);
       }
     },
   });
 }
 
-/** Asks for a pyramid when the media is big enough to get one; a queue outage only costs delivery speed. */
+/**
+ * Records the outcome once (a second run of the job finds it settled). False only when the media is gone (deleted
+ * while the levels were built): its deletion may already have swept `renditions/<id>/`.
+ */
+async function settle(deps: PyramidJobDeps, id: string, levels: number): Promise<boolean> {
+  const updated = await deps.store.db
+    .updateTable('media')
+    .set({ levels })
+    .where('id', '=', id)
+    .where('levels', '=', 0)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) > 0) {
+    deps.mediaChanges.notify(id);
+    return true;
+  }
+  return (await findMedia(deps.store.db, id)) !== undefined;
+}
+
+/** Whether this media could get levels and has none yet. */
+export function wantsPyramid(
+  media: Pick<MediaRow, 'format' | 'width' | 'height' | 'frames' | 'levels'>,
+): boolean {
+  return media.levels === 0 && pyramidDepth({ ...media, format: media.format as ImageFormat }) > 0;
+}
+
+/** Asks for a pyramid when the media can get one and has none; a queue outage only costs delivery speed. */
 export async function requestPyramid(
   deps: { queue: JobQueue; logger: Log },
-  media: Pick<MediaRow, 'id' | 'format' | 'width' | 'height' | 'frames'>,
-  hasAlpha: boolean,
+  media: Pick<MediaRow, 'id' | 'format' | 'width' | 'height' | 'frames' | 'levels'>,
 ): Promise<void> {
-  if (hasAlpha || pyramidDepth({ ...media, format: media.format as ImageFormat }) === 0) return;
+  if (!wantsPyramid(media)) return;
   try {
     await deps.queue.enqueue(PYRAMID_JOB, { media_id: media.id }, { dedupeKey: media.id });
   } catch (error) {

@@ -77,7 +77,7 @@ export interface MediaTable {
   client_ip: string | null;
   created_at: number;
   updated_at: number;
-  /** Pyramid levels built for delivery (imaging/pyramid.ts); 0 until built, and for sources that get none. */
+  /** Pyramid levels built for delivery (imaging/pyramid.ts): 0 not yet, -1 none for this source, n > 0 built. */
   levels: number;
 }
 
