@@ -14,6 +14,7 @@ import type { RateLimiter } from '../limiter/limiter.ts';
 import { createMemoryLimiter } from '../limiter/memory-limiter.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { createOutboxMailer } from '../mail/outbox-mailer.ts';
+import type { MailTransport } from '../mail/smtp-transport.ts';
 import { createMediaChanges, type MediaChanges } from '../media/media-changes.ts';
 import { liftUnverifiedRetention } from '../media/retention-sweeper.ts';
 import type { JobCatalog } from '../queue/job-catalog.ts';
@@ -34,6 +35,8 @@ export interface Services {
   fetcher: SafeFetcher;
   limiter: RateLimiter;
   mailer: Mailer;
+  /** Set when mail is delivered by SMTP (the `mail.deliver` job uses it); null: mail stays in the outbox. */
+  mailTransport: MailTransport | null;
   imageLimits: ImageLimits;
   /** Scratch space for uploads and imports on their way into the blob store. */
   tmpDir: string;
@@ -67,7 +70,7 @@ export async function composeServices(config: Readonly<Config>, logger: Logger):
   // Whatever a crashed process left here was never recorded anywhere: it is garbage.
   await rm(tmpDir, { recursive: true, force: true });
   await mkdir(tmpDir, { recursive: true });
-  const mailer = createOutboxMailer(store, logger);
+  const mail = await openMail(config, store, logger, () => services.queue);
   const enhancer = createEnhancer({
     providers: config.enhanceProviders,
     modelPath: config.segmentationModel,
@@ -99,7 +102,8 @@ export async function composeServices(config: Readonly<Config>, logger: Logger):
     blobs,
     fetcher,
     limiter,
-    mailer,
+    mailer: mail.mailer,
+    mailTransport: mail.transport,
     imageLimits: {
       maxPixels: config.maxPixels,
       maxFrames: config.maxFrames,
@@ -123,6 +127,7 @@ export async function composeServices(config: Readonly<Config>, logger: Logger):
       await enhancer.close();
       if (sandboxEnhancer !== enhancer) await sandboxEnhancer.close();
       await limiter.close();
+      await mail.transport?.close();
       await blobs.close?.();
       await store.close();
     },
@@ -140,6 +145,33 @@ export async function composeServices(config: Readonly<Config>, logger: Logger):
     logger,
   );
   return services;
+}
+
+async function openMail(
+  config: Readonly<Config>,
+  store: Store,
+  logger: Logger,
+  queue: () => JobQueue,
+): Promise<{ mailer: Mailer; transport: MailTransport | null }> {
+  const backend: 'outbox' | 'smtp' = config.smtpUrl ? 'smtp' : 'outbox';
+  switch (backend) {
+    case 'outbox':
+      return { mailer: createOutboxMailer(store, logger), transport: null };
+    case 'smtp': {
+      const [{ createSmtpMailer }, { createSmtpTransport }] = await Promise.all([
+        import('../mail/smtp-mailer.ts'),
+        import('../mail/smtp-transport.ts'),
+      ]);
+      return {
+        mailer: createSmtpMailer({ store, log: logger, queue }),
+        transport: await createSmtpTransport(config.smtpUrl as string, config.mailFrom),
+      };
+    }
+    default: {
+      const never: never = backend;
+      throw new Error(`unknown mail backend ${String(never)}`);
+    }
+  }
 }
 
 async function openBlobs(config: Readonly<Config>): Promise<BlobStore & { close?(): Promise<void> }> {

@@ -1,4 +1,5 @@
 import { enhancementJobs } from '../enhancements/enhancement-jobs.ts';
+import { mailDeliveryJob, requeueUnsentMail } from '../mail/smtp-mailer.ts';
 import { pyramidJob } from '../media/pyramid-job.ts';
 import { sweepRetention } from '../media/retention-sweeper.ts';
 import { createJobCatalog, type JobCatalog } from '../queue/job-catalog.ts';
@@ -20,11 +21,15 @@ export function buildJobCatalog(services: () => Services): JobCatalog {
       if (typeof slot !== 'number') throw new Error('slot must be a number');
       return { slot };
     },
-    // Expired media and owed blob deletions, stale idempotency records, and batches whose start job was lost.
+    // Expired media and owed blob deletions, stale idempotency records, batches whose start job was lost, and mail
+    // whose delivery job was lost.
     async handle() {
       const result = await sweepRetention(s());
       const records = await sweepIdempotencyRecords(s().store);
-      const requeued = (await requeueStranded(s())) + (await requeueDueWebhooks(s()));
+      const requeued =
+        (await requeueStranded(s())) +
+        (await requeueDueWebhooks(s())) +
+        (s().mailTransport ? await requeueUnsentMail(s()) : 0);
       if (result.media + result.blobs + records + requeued > 0) {
         s().logger.info({ ...result, idempotency_records: records, requeued }, 'maintenance sweep');
       }
@@ -32,6 +37,19 @@ export function buildJobCatalog(services: () => Services): JobCatalog {
   });
   return createJobCatalog([
     maintenance as JobDefinition<unknown>,
+    mailDeliveryJob({
+      get store() {
+        return s().store;
+      },
+      get log() {
+        return s().logger;
+      },
+      transport: () => {
+        const transport = s().mailTransport;
+        if (!transport) throw new Error('mail.deliver needs LIGHTBOX_SMTP_URL');
+        return transport;
+      },
+    }) as JobDefinition<unknown>,
     pyramidJob({
       get store() {
         return s().store;

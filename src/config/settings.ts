@@ -77,6 +77,12 @@ export const settings = {
     'Unset: SQLite at `<data>/lightbox.db`. `postgres://…` switches to PostgreSQL; `sqlite:///path` picks a file.',
   ),
   mailFrom: setting('LIGHTBOX_MAIL_FROM', 'Lightbox <no-reply@localhost>', str, 'Sender of outgoing mail.'),
+  smtpUrl: setting(
+    'LIGHTBOX_SMTP_URL',
+    null,
+    urlWithScheme('smtp', 'smtps'),
+    'SMTP server for outgoing mail (`smtp://user:pass@host:587` with STARTTLS, `smtps://…:465`). Unset: mail stays in the outbox (admin API, CLI) and the log.',
+  ),
   redisUrl: setting(
     'LIGHTBOX_REDIS_URL',
     null,
