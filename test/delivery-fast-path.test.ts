@@ -4,6 +4,7 @@
 
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { srcLogLevelOf } from '../src/http/routes/delivery-routes.ts';
 import { TEST_PROFILE } from './support/databases.ts';
 import * as images from './support/images.ts';
 import { dataPath, keyedAccount, type MediaBody, uploaded } from './support/media-fixtures.ts';
@@ -137,6 +138,30 @@ describe('src fast path', () => {
     },
   );
 
+  it('src mounted at the root (LIGHTBOX_SRC_BASE without a path) leaves every other route alone', async () => {
+    // A CDN host in front, with the image paths at its root.
+    const rooted = await startTestServer({ LIGHTBOX_SRC_BASE: 'https://cdn.example.test/' });
+    try {
+      const owner = await keyedAccount(rooted, { verified: true });
+      const item = await uploaded(rooted, await images.jpeg(60, 40), { key: owner.key });
+      const { pathname } = new URL(item.src);
+      expect(pathname.split('/')).toHaveLength(3);
+      expect((await fetch(`${rooted.url}${pathname}`)).status).toBe(200);
+      expect((await rooted.request('GET', '/v1/usage', { key: owner.key })).status).toBe(200);
+      expect((await rooted.request('GET', `/i/${item.id}`)).status).toBe(200);
+      expect((await rooted.request('GET', `/v1/media/${item.id}`, { key: owner.key })).status).toBe(200);
+    } finally {
+      await rooted.close();
+    }
+  });
+
+  it('src requests never log more than LIGHTBOX_LOG_LEVEL allows', () => {
+    expect(srcLogLevelOf({ logLevel: 'silent', srcLogLevel: 'warn' })).toBe('silent');
+    expect(srcLogLevelOf({ logLevel: 'error', srcLogLevel: 'info' })).toBe('error');
+    expect(srcLogLevelOf({ logLevel: 'info', srcLogLevel: 'warn' })).toBe('warn');
+    expect(srcLogLevelOf({ logLevel: 'debug', srcLogLevel: 'info' })).toBe('info');
+  });
+
   it('echoes a client request id, as every route does', async () => {
     const response = await fetch(`${server.url}${pathOf(media.src)}`, {
       headers: { 'x-request-id': 'trace-42' },
@@ -146,7 +171,7 @@ describe('src fast path', () => {
   });
 
   it('with src requests access-logged, the Fastify route answers them and logs each one', async () => {
-    const logged = await startTestServer({ LIGHTBOX_LOG_LEVEL: 'warn', LIGHTBOX_SRC_LOG_LEVEL: 'info' });
+    const logged = await startTestServer({ LIGHTBOX_LOG_LEVEL: 'info', LIGHTBOX_SRC_LOG_LEVEL: 'info' });
     try {
       const owner = await keyedAccount(logged, { verified: true });
       const item = await uploaded(logged, await images.jpeg(60, 40), { key: owner.key });

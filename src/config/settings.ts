@@ -162,7 +162,7 @@ export const settings = {
     'LIGHTBOX_SRC_LOG_LEVEL',
     'warn',
     oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
-    'Log level of image delivery (`src`) requests; at `info` every image served writes two log lines.',
+    'Log level of image delivery (`src`) requests, never more verbose than `LIGHTBOX_LOG_LEVEL`; at `info` every image served writes two log lines.',
   ),
   hotCacheMb: setting(
     'LIGHTBOX_HOT_CACHE_MB',

@@ -8,7 +8,7 @@ import { createRenditionService } from '../delivery/renditions.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { requestIdFor } from './request-id.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
-import { deliveryRoutes, srcPathOf } from './routes/delivery-routes.ts';
+import { deliveryRoutes, srcLogLevelOf, srcPathOf } from './routes/delivery-routes.ts';
 import { enhancementCreateRoutes } from './routes/enhancement-create-routes.ts';
 import { enhancementReadRoutes } from './routes/enhancement-read-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
@@ -28,15 +28,13 @@ export async function buildServer(services: Services): Promise<App> {
   const { config } = services;
   const renditions = createRenditionService(services, { hotCacheBytes: config.hotCacheMb * 1024 * 1024 });
   let closing = false;
-  // Access-logged `src` requests need Fastify's request logging; otherwise hits skip the framework.
-  const fastPath = ACCESS_LOGGED.has(config.srcLogLevel)
-    ? null
-    : srcFastPath({
-        srcPath: srcPathOf(config.srcBase),
-        renditions,
-        logger: services.logger,
-        closing: () => closing,
-      });
+  const srcPath = srcPathOf(config.srcBase);
+  // Access-logged `src` requests need Fastify's request logging; otherwise hits skip the framework. `src` mounted at
+  // the root shares the URL space with every other route: then only Fastify's router can tell them apart.
+  const fastPath =
+    ACCESS_LOGGED.has(srcLogLevelOf(config)) || srcPath === ''
+      ? null
+      : srcFastPath({ srcPath, renditions, logger: services.logger, closing: () => closing });
   const app = Fastify({
     serverFactory: (handler) =>
       createServer(fastPath ? (request, response) => fastPath(request, response, handler) : handler),

@@ -42,7 +42,7 @@ export function pyramidJob(deps: PyramidJobDeps): JobDefinition<{ media_id: stri
     },
     async handle({ media_id: id }) {
       const media = await findMedia(deps.store.db, id);
-      if (!media || media.levels !== 0) return;
+      if (media?.levels !== 0) return;
       const depth = pyramidDepth({ ...media, format: media.format as ImageFormat });
       if (depth === 0) return;
       let levels: Awaited<ReturnType<typeof buildPyramid>> | null;

@@ -5,6 +5,13 @@ import { viewerPage } from '../../delivery/viewer-page.ts';
 import { htmlPage } from '../html-page.ts';
 import { answerSrc } from '../src-response.ts';
 
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+type Level = (typeof LEVELS)[number];
+
+/** The level `src` requests log at: `LIGHTBOX_SRC_LOG_LEVEL`, never more verbose than `LIGHTBOX_LOG_LEVEL`. */
+export const srcLogLevelOf = (config: { logLevel: Level; srcLogLevel: Level }): Level =>
+  LEVELS.indexOf(config.srcLogLevel) > LEVELS.indexOf(config.logLevel) ? config.srcLogLevel : config.logLevel;
+
 /** The path part of `LIGHTBOX_SRC_BASE`, without a trailing slash. */
 export const srcPathOf = (srcBase: string): string => new URL(srcBase).pathname.replace(/\/$/, '');
 
@@ -19,7 +26,7 @@ export const deliveryRoutes =
     app.get<{ Params: { token: string; file: string } }>(
       `${srcPathOf(services.config.srcBase)}/:token/:file`,
       // A page embedding images makes many requests per view: their access lines would drown the rest of the log.
-      { schema: { hide: true }, logLevel: services.config.srcLogLevel },
+      { schema: { hide: true }, logLevel: srcLogLevelOf(services.config) },
       async (request, reply) => {
         const url = request.raw.url ?? '';
         const queryAt = url.indexOf('?');
