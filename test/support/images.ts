@@ -2,6 +2,12 @@
 import { randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { sharp } from '../../src/imaging/sharp-lib.ts';
+import {
+  bmp as bmpFile,
+  ico as icoFile,
+  pngWithHeader,
+  pngBomb as squareBomb,
+} from '../../src/imaging/testing/fixtures.ts';
 
 type RasterFormat = 'jpeg' | 'png' | 'webp' | 'avif' | 'gif';
 
@@ -45,37 +51,12 @@ export async function animated(format: 'gif' | 'webp', frames: number, width: nu
 }
 
 /** A 24-bit Windows BMP (BITMAPINFOHEADER, bottom-up), written byte by byte. */
-export function bmp(width: number, height: number): Buffer {
-  const rowBytes = Math.ceil((width * 3) / 4) * 4;
-  const file = Buffer.alloc(54 + rowBytes * height);
-  file.write('BM', 0, 'latin1');
-  file.writeUInt32LE(file.length, 2);
-  file.writeUInt32LE(54, 10);
-  file.writeUInt32LE(40, 14);
-  file.writeInt32LE(width, 18);
-  file.writeInt32LE(height, 22);
-  file.writeUInt16LE(1, 26);
-  file.writeUInt16LE(24, 28);
-  file.writeUInt32LE(rowBytes * height, 34);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) file.set([x % 256, y % 256, 128], 54 + y * rowBytes + x * 3);
-  }
-  return file;
-}
+export const bmp = (width: number, height: number): Buffer =>
+  bmpFile(width, height, { bitsPerPixel: 24, pixel: (x, y) => [128, y % 256, x % 256, 255] });
 
 /** An ICO file holding one PNG entry of `size × size`. */
 export async function ico(size: number): Promise<Buffer> {
-  const entry = await png(size, size);
-  const header = Buffer.alloc(6 + 16);
-  header.writeUInt16LE(1, 2); // type: icon
-  header.writeUInt16LE(1, 4); // one entry
-  header[6] = size >= 256 ? 0 : size;
-  header[7] = size >= 256 ? 0 : size;
-  header.writeUInt16LE(1, 10); // planes
-  header.writeUInt16LE(32, 12); // bits per pixel
-  header.writeUInt32LE(entry.length, 14);
-  header.writeUInt32LE(header.length, 18);
-  return Buffer.concat([header, entry]);
+  return icoFile([{ png: await png(size, size), width: size, height: size }]);
 }
 
 export const svg = (
@@ -83,62 +64,19 @@ export const svg = (
   attributes = 'width="120" height="60"',
 ) => Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" ${attributes}>${body}</svg>`);
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) crc = (CRC_TABLE[(crc ^ byte) & 0xff] ?? 0) ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
 /**
  * A PNG whose IHDR declares `width × height` (8-bit RGB, valid CRCs) followed by a tiny IDAT and IEND:
  * the header lies about a size the file could never hold.
  */
 export function pngDeclaring(width: number, height: number): Buffer {
-  return pngFile(width, height, { bitDepth: 8, colourType: 2 }, deflateSync(Buffer.alloc(1 + width * 3)));
-}
-
-function pngFile(
-  width: number,
-  height: number,
-  format: { bitDepth: number; colourType: number },
-  idat: Buffer,
-): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = format.bitDepth;
-  ihdr[9] = format.colourType;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', idat),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
+  return pngWithHeader(width, height, { idat: deflateSync(Buffer.alloc(1 + width * 3)) });
 }
 
 /**
  * A decompression bomb: a single-colour (black, 1-bit greyscale) `size × size` PNG. 20000 × 20000 is about
  * 50 KB on disk and 400 megapixels decoded. Deflated by hand: sharp takes ~10 s to encode that many pixels.
  */
-export function pngBomb(size: number): Buffer {
-  const rows = Buffer.alloc((1 + Math.ceil(size / 8)) * size); // filter byte 0 + packed zero bits per row
-  return pngFile(size, size, { bitDepth: 1, colourType: 0 }, deflateSync(rows, { level: 9 }));
-}
+export const pngBomb = (size: number): Buffer => squareBomb(size, size);
 
 /** Noise PNG of about `bytes` bytes (stored uncompressed): for storage quotas and the memory benchmark. */
 export async function noisePng(bytes: number): Promise<Buffer> {
