@@ -4,7 +4,7 @@
 
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { srcLogLevelOf } from '../src/http/routes/delivery-routes.ts';
+import { accessLogged, srcLogLevelOf } from '../src/http/routes/delivery-routes.ts';
 import { TEST_PROFILE } from './support/databases.ts';
 import * as images from './support/images.ts';
 import { dataPath, keyedAccount, type MediaBody, uploaded } from './support/media-fixtures.ts';
@@ -160,6 +160,12 @@ describe('src fast path', () => {
     expect(srcLogLevelOf({ logLevel: 'error', srcLogLevel: 'info' })).toBe('error');
     expect(srcLogLevelOf({ logLevel: 'info', srcLogLevel: 'warn' })).toBe('warn');
     expect(srcLogLevelOf({ logLevel: 'debug', srcLogLevel: 'info' })).toBe('info');
+    expect([
+      accessLogged('info'),
+      accessLogged('debug'),
+      accessLogged('warn'),
+      accessLogged('silent'),
+    ]).toEqual([true, true, false, false]);
   });
 
   it('echoes a client request id, as every route does', async () => {

@@ -63,24 +63,32 @@ async function waitUntil(what: string, check: () => Promise<boolean> | boolean, 
   }
 }
 
-describe('concurrent creates (no worker: batches stay queued)', () => {
-  let server: TestServer;
-
+/** A server without a worker for the enclosing `describe` (its tests run workers themselves), closed after it. */
+function idleServer(env: Record<string, string>): () => TestServer {
+  let server: TestServer | undefined;
   beforeAll(async () => {
-    server = await startTestServer({ LIGHTBOX_ACTIVE_ENHANCEMENTS_PER_ACCOUNT: '100' }, { worker: false });
+    server = await startTestServer(env, { worker: false });
   });
-
   afterAll(async () => {
+    if (!server) return;
     books.forget(server);
-    await server?.close();
+    await server.close();
   });
+  return () => {
+    if (!server) throw new Error('the server starts in beforeAll');
+    return server;
+  };
+}
+
+describe('concurrent creates (no worker: batches stay queued)', () => {
+  const server = idleServer({ LIGHTBOX_ACTIVE_ENHANCEMENTS_PER_ACCOUNT: '100' });
 
   it('20 identical creates at once → one enhancement, one reservation, one 201 and 19 replays', async () => {
-    const { accountId, key } = await enhancementAccount(server, books);
+    const { accountId, key } = await enhancementAccount(server(), books);
     const idempotencyKey = newIdempotencyKey();
     const body = batchOf([`${sources.url}/a.jpg`, `${sources.url}/b.jpg`]);
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () => postEnhancement(server, key, body, { idempotencyKey })),
+      Array.from({ length: 20 }, () => postEnhancement(server(), key, body, { idempotencyKey })),
     );
 
     const statuses = responses.map((r) => r.status).sort();
@@ -94,31 +102,31 @@ describe('concurrent creates (no worker: batches stay queued)', () => {
     }
     const id = created?.body.enhancement.id;
 
-    const stored = await storedEnhancements(server, accountId);
+    const stored = await storedEnhancements(server(), accountId);
     expect(stored.map((e) => e.id)).toEqual([id]);
-    const items = await server.services.store.db
-      .selectFrom('enhancement_items')
+    const items = await server()
+      .services.store.db.selectFrom('enhancement_items')
       .select('id')
       .where('enhancement_id', '=', id)
       .execute();
     expect(items).toHaveLength(2);
-    if (!usesRedisQueue(server)) {
-      const startJobs = await server.services.store.db
-        .selectFrom('jobs')
+    if (!usesRedisQueue(server())) {
+      const startJobs = await server()
+        .services.store.db.selectFrom('jobs')
         .select('id')
         .where('name', '=', START_JOB)
         .where('dedupe_key', '=', id)
         .execute();
       expect(startJobs).toHaveLength(1);
     }
-    expect(await movements(server, accountId)).toEqual(['reserve:-10']);
-    expect(await credits(server, accountId)).toMatchObject({ paid_available: 190, paid_reserved: 10 });
+    expect(await movements(server(), accountId)).toEqual(['reserve:-10']);
+    expect(await credits(server(), accountId)).toMatchObject({ paid_available: 190, paid_reserved: 10 });
   });
 
   /** Puts a create's idempotency record back in the state between its commit and its queued job. */
   async function markPending(accountId: string, idempotencyKey: string, createdAt: number) {
-    await server.services.store.db
-      .updateTable('idempotency_records')
+    await server()
+      .services.store.db.updateTable('idempotency_records')
       .set({ response_status: 0, created_at: createdAt })
       .where('account_id', '=', accountId)
       .where('idempotency_key', '=', idempotencyKey)
@@ -126,19 +134,19 @@ describe('concurrent creates (no worker: batches stay queued)', () => {
   }
 
   it('a duplicate of a create still queueing its job waits for it, then replays it', async () => {
-    const { accountId, key } = await enhancementAccount(server, books);
+    const { accountId, key } = await enhancementAccount(server(), books);
     const idempotencyKey = newIdempotencyKey();
     const body = batchOf([`${sources.url}/a.jpg`]);
-    const first = await postEnhancement(server, key, body, { idempotencyKey });
+    const first = await postEnhancement(server(), key, body, { idempotencyKey });
     expect(first.status).toBe(201);
     await markPending(accountId, idempotencyKey, Date.now());
 
     const started = Date.now();
-    const duplicate = postEnhancement(server, key, body, { idempotencyKey });
+    const duplicate = postEnhancement(server(), key, body, { idempotencyKey });
     await new Promise((resolve) => setTimeout(resolve, 300));
     // The first request's enqueue returns: its record is confirmed.
-    await server.services.store.db
-      .updateTable('idempotency_records')
+    await server()
+      .services.store.db.updateTable('idempotency_records')
       .set({ response_status: 201 })
       .where('account_id', '=', accountId)
       .where('idempotency_key', '=', idempotencyKey)
@@ -147,35 +155,35 @@ describe('concurrent creates (no worker: batches stay queued)', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     expect(replay.status).toBe(200);
     expect(replay.text).toBe(first.text);
-    expect((await storedEnhancements(server, accountId)).map((e) => e.id)).toEqual([
+    expect((await storedEnhancements(server(), accountId)).map((e) => e.id)).toEqual([
       first.body.enhancement.id,
     ]);
   });
 
   it('a duplicate of a create that died between its commit and its enqueue replays the batch (the sweep queues it)', async () => {
-    const { accountId, key } = await enhancementAccount(server, books);
+    const { accountId, key } = await enhancementAccount(server(), books);
     const idempotencyKey = newIdempotencyKey();
     const body = batchOf([`${sources.url}/a.jpg`]);
-    const first = await postEnhancement(server, key, body, { idempotencyKey });
+    const first = await postEnhancement(server(), key, body, { idempotencyKey });
     await markPending(accountId, idempotencyKey, Date.now() - 60_000);
-    const replay = await postEnhancement(server, key, body, { idempotencyKey });
+    const replay = await postEnhancement(server(), key, body, { idempotencyKey });
     expect(replay.status).toBe(200);
     expect(replay.text).toBe(first.text);
     // A different body under the same key is still a conflict, pending or not.
     await markPending(accountId, idempotencyKey, Date.now());
-    const conflicting = await postEnhancement(server, key, batchOf([`${sources.url}/b.jpg`]), {
+    const conflicting = await postEnhancement(server(), key, batchOf([`${sources.url}/b.jpg`]), {
       idempotencyKey,
     });
     expectEnhancementError(conflicting, 409, 'idempotency_conflict');
   });
 
   it('20 different creates at once, with credits for exactly 3 → three 201s, seventeen 402s, never negative', async () => {
-    const { accountId } = await enhancementAccount(server, books, { purchased: 300 });
+    const { accountId } = await enhancementAccount(server(), books, { purchased: 300 });
     const keys = await Promise.all(
-      Array.from({ length: 20 }, async () => (await mintKey(server, accountId)).key),
+      Array.from({ length: 20 }, async () => (await mintKey(server(), accountId)).key),
     );
     const twenty = batchOf(Array.from({ length: 20 }, (_, i) => `${sources.url}/p${i}.jpg`));
-    const responses = await Promise.all(keys.map((key) => postEnhancement(server, key, twenty)));
+    const responses = await Promise.all(keys.map((key) => postEnhancement(server(), key, twenty)));
 
     const accepted = responses.filter((r) => r.status === 201);
     const refused = responses.filter((r) => r.status !== 201);
@@ -186,15 +194,15 @@ describe('concurrent creates (no worker: batches stay queued)', () => {
     expect(accepted.map((r) => r.body.remaining_paid_credits).sort((a, b) => a - b)).toEqual([0, 100, 200]);
     expect(accepted.every((r) => r.body.enhancement.credits_reserved === 100)).toBe(true);
 
-    expect(await storedEnhancements(server, accountId)).toHaveLength(3);
-    const ledger = await ledgerOf(server, accountId);
+    expect(await storedEnhancements(server(), accountId)).toHaveLength(3);
+    const ledger = await ledgerOf(server(), accountId);
     expect(ledger.filter((e) => e.type !== 'grant').map((e) => `${e.type}:${e.amount}`)).toEqual([
       'reserve:-100',
       'reserve:-100',
       'reserve:-100',
     ]);
     for (const entry of ledger) expect(entry.balance_after).toBeGreaterThanOrEqual(0);
-    expect(await credits(server, accountId)).toEqual({
+    expect(await credits(server(), accountId)).toEqual({
       paid_available: 0,
       paid_reserved: 300,
       lifetime_purchased: 300,
@@ -290,19 +298,10 @@ async function itemRows(server: TestServer, enhancementId: string) {
 }
 
 describe('a worker killed mid-item', () => {
-  let server: TestServer;
-
-  beforeAll(async () => {
-    server = await startTestServer(LOOPBACK_SOURCES, { worker: false });
-  });
-
-  afterAll(async () => {
-    books.forget(server);
-    await server?.close();
-  });
+  const server = idleServer(LOOPBACK_SOURCES);
 
   it('the real worker takes the items over after the lease; each finishes once and is charged once', async () => {
-    const { accountId, key } = await enhancementAccount(server, books);
+    const { accountId, key } = await enhancementAccount(server(), books);
     // The first download of each source hangs (the worker dies while waiting for it); later ones are served.
     const held: { path: string; response: ServerResponse }[] = [];
     for (const path of ['/held-1.jpg', '/held-2.jpg']) {
@@ -318,34 +317,34 @@ describe('a worker killed mid-item', () => {
       });
     }
     const created = await createBatch(
-      server,
+      server(),
       key,
       batchOf([`${sources.url}/held-1.jpg`, `${sources.url}/held-2.jpg`]),
     );
     const id = created.enhancement.id;
 
     // Worker A takes the batch and both items, and dies while downloading.
-    const crashed = crashingWorker(server, { detachSignal: true });
+    const crashed = crashingWorker(server(), { detachSignal: true });
     await sources.waitForHits('/held-1.jpg');
     await sources.waitForHits('/held-2.jpg');
-    expect((await itemRows(server, id)).map((i) => [i.status, i.attempts])).toEqual([
+    expect((await itemRows(server(), id)).map((i) => [i.status, i.attempts])).toEqual([
       ['processing', 1],
       ['processing', 1],
     ]);
-    expect((await readEnhancement(server, key, id)).status).toBe('processing');
+    expect((await readEnhancement(server(), key, id)).status).toBe('processing');
     await crashed.queue.close();
 
     // The server's own worker starts: it must wait out A's lease, then run both items again.
-    const next = nextWorker(server);
+    const next = nextWorker(server());
     onTestFinished(() => next.close());
-    const done = await waitForEnhancement(server, key, id);
+    const done = await waitForEnhancement(server(), key, id);
     expect(done).toMatchObject({
       status: 'completed',
       completed_items: 2,
       failed_items: 0,
       credits_used: 10,
     });
-    const afterRecovery = await itemRows(server, id);
+    const afterRecovery = await itemRows(server(), id);
     expect(afterRecovery.map((i) => [i.status, i.attempts])).toEqual([
       ['completed', 2],
       ['completed', 2],
@@ -353,7 +352,7 @@ describe('a worker killed mid-item', () => {
     for (const item of done.items) {
       expect(await imageInfo(await loadSrc(item.result_url ?? ''))).toMatchObject({ format: 'jpeg' });
     }
-    expect(await movements(server, accountId, id)).toEqual(['reserve:-10', 'consume:-5', 'consume:-5']);
+    expect(await movements(server(), accountId, id)).toEqual(['reserve:-10', 'consume:-5', 'consume:-5']);
 
     // A was only frozen: it wakes up, gets its downloads and carries on to the end. Nothing changes.
     for (const { response } of held) {
@@ -362,47 +361,41 @@ describe('a worker killed mid-item', () => {
     }
     await waitUntil('the frozen worker finished', () => crashed.outcomes.length === 2);
     expect(crashed.outcomes).toEqual(['ok', 'ok']);
-    expect(await itemRows(server, id)).toEqual(afterRecovery);
-    expect(await readEnhancement(server, key, id)).toEqual(done);
-    expect(await movements(server, accountId, id)).toEqual(['reserve:-10', 'consume:-5', 'consume:-5']);
-    expect(await credits(server, accountId)).toEqual({
+    expect(await itemRows(server(), id)).toEqual(afterRecovery);
+    expect(await readEnhancement(server(), key, id)).toEqual(done);
+    expect(await movements(server(), accountId, id)).toEqual(['reserve:-10', 'consume:-5', 'consume:-5']);
+    expect(await credits(server(), accountId)).toEqual({
       paid_available: 190,
       paid_reserved: 0,
       lifetime_purchased: 200,
       promotional: 0,
     });
-    if (!usesRedisQueue(server)) {
-      const leftover = await server.services.store.db.selectFrom('jobs').select(['name', 'status']).execute();
+    if (!usesRedisQueue(server())) {
+      const leftover = await server()
+        .services.store.db.selectFrom('jobs')
+        .select(['name', 'status'])
+        .execute();
       expect(leftover.filter((job) => job.name !== 'maintenance.sweep')).toEqual([]);
     }
   });
 });
 
 describe('a worker that lost its lease', () => {
-  let server: TestServer;
-
-  beforeAll(async () => {
-    server = await startTestServer(LOOPBACK_SOURCES, { worker: false });
-  });
-
-  afterAll(async () => {
-    books.forget(server);
-    await server?.close();
-  });
+  const server = idleServer(LOOPBACK_SOURCES);
 
   it('does not decide the item: its late download failure is dropped, the new owner completes the item', async () => {
-    const { accountId, key } = await enhancementAccount(server, books);
+    const { accountId, key } = await enhancementAccount(server(), books);
     const waiting: ServerResponse[] = [];
     sources.route('/contested.jpg', (_request, response) => {
       waiting.push(response);
     });
-    const created = await createBatch(server, key, batchOf([`${sources.url}/contested.jpg`]));
+    const created = await createBatch(server(), key, batchOf([`${sources.url}/contested.jpg`]));
     const id = created.enhancement.id;
 
-    const crashed = crashingWorker(server);
+    const crashed = crashingWorker(server());
     await sources.waitForHits('/contested.jpg');
     await crashed.queue.close();
-    const next = nextWorker(server);
+    const next = nextWorker(server());
     onTestFinished(() => next.close());
     await sources.waitForHits('/contested.jpg', 2);
 
@@ -412,66 +405,57 @@ describe('a worker that lost its lease', () => {
     stale?.end('gone');
     await waitUntil('the stale attempt ended', () => crashed.outcomes.length === 1);
     expect((crashed.outcomes[0] as Error).name).toBe('AbortError');
-    expect((await itemRows(server, id)).map((i) => i.status)).toEqual(['processing']);
-    expect(await movements(server, accountId, id)).toEqual(['reserve:-5']);
+    expect((await itemRows(server(), id)).map((i) => i.status)).toEqual(['processing']);
+    expect(await movements(server(), accountId, id)).toEqual(['reserve:-5']);
 
     current?.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': photo.length });
     current?.end(photo);
-    const done = await waitForEnhancement(server, key, id);
+    const done = await waitForEnhancement(server(), key, id);
     expect(done.items[0]).toMatchObject({ status: 'completed', error_code: null, credits_used: 5 });
-    expect(await movements(server, accountId, id)).toEqual(['reserve:-5', 'consume:-5']);
+    expect(await movements(server(), accountId, id)).toEqual(['reserve:-5', 'consume:-5']);
   });
 });
 
 describe('an item that kills its worker on every attempt', () => {
-  let server: TestServer;
-
-  beforeAll(async () => {
-    server = await startTestServer(LOOPBACK_SOURCES, { worker: false });
-  });
-
-  afterAll(async () => {
-    books.forget(server);
-    await server?.close();
-  });
+  const server = idleServer(LOOPBACK_SOURCES);
 
   it('fails with provider_error once its attempts are spent; its credits are released once, the other item is charged', async () => {
-    const { accountId, key } = await enhancementAccount(server, books);
+    const { accountId, key } = await enhancementAccount(server(), books);
     // Never answered: every worker that downloads it is killed while waiting.
     sources.route('/deadly.jpg', () => {});
     // Small, so the first (short-lease) worker finishes it quickly.
     sources.serve('/fine.jpg', await productPhoto('jpeg', { width: 480, height: 360 }), 'image/jpeg');
     const created = await createBatch(
-      server,
+      server(),
       key,
       batchOf([`${sources.url}/deadly.jpg`, `${sources.url}/fine.jpg`]),
     );
     const id = created.enhancement.id;
-    const deadly = async () => (await itemRows(server, id))[0]?.attempts ?? 0;
+    const deadly = async () => (await itemRows(server(), id))[0]?.attempts ?? 0;
 
     // Item jobs allow 4 starts; each of these workers dies during one of them.
     for (let attempt = 1; attempt <= 4; attempt++) {
-      const crashed = crashingWorker(server);
+      const crashed = crashingWorker(server());
       await waitUntil(`attempt ${attempt} started`, async () => (await deadly()) === attempt);
       // The first worker gets to finish the other item before it dies.
       if (attempt === 1)
         await waitUntil(
           'the fine item is done',
-          async () => (await itemRows(server, id))[1]?.status === 'completed',
+          async () => (await itemRows(server(), id))[1]?.status === 'completed',
         );
       await crashed.queue.close();
     }
-    const next = nextWorker(server);
+    const next = nextWorker(server());
     onTestFinished(() => next.close());
-    const done = await waitForEnhancement(server, key, id);
+    const done = await waitForEnhancement(server(), key, id);
     expect(done.status).toBe('partially_completed');
     expect(done.items[0]).toMatchObject({ status: 'failed', error_code: 'provider_error', credits_used: 0 });
     expect(done.items[1]).toMatchObject({ status: 'completed', credits_used: 5 });
     // The fifth start only runs onExhausted: the deadly item was not attempted again.
     expect(await deadly()).toBe(4);
-    const moves = await movements(server, accountId, id);
+    const moves = await movements(server(), accountId, id);
     expect(moves[0]).toBe('reserve:-10');
     expect(moves.slice(1).sort()).toEqual(['consume:-5', 'release:5']);
-    expect(await credits(server, accountId)).toMatchObject({ paid_available: 195, paid_reserved: 0 });
+    expect(await credits(server(), accountId)).toMatchObject({ paid_available: 195, paid_reserved: 0 });
   });
 });

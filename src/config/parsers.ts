@@ -23,6 +23,10 @@ export const bool: Parser<boolean> = (raw) => {
   throw new SettingError('must be true/false (or 1/0)');
 };
 
+/** pino's levels, most verbose first (a level logs itself and everything after it). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export const oneOf =
   <T extends string>(...values: readonly T[]): Parser<T> =>
   (raw) => {

@@ -3,6 +3,7 @@ import {
   cidrList,
   int,
   keyPrefix,
+  LOG_LEVELS,
   oneOf,
   optionalHttpUrl,
   optionalString,
@@ -152,16 +153,11 @@ export const settings = {
     secondsList,
     'Seconds between webhook attempts (each ±20 % jitter); one more attempt than delays. Default spans ~3.3 days.',
   ),
-  logLevel: setting(
-    'LIGHTBOX_LOG_LEVEL',
-    'info',
-    oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
-    'Log level.',
-  ),
+  logLevel: setting('LIGHTBOX_LOG_LEVEL', 'info', oneOf(...LOG_LEVELS), 'Log level.'),
   srcLogLevel: setting(
     'LIGHTBOX_SRC_LOG_LEVEL',
     'warn',
-    oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+    oneOf(...LOG_LEVELS),
     'Log level of image delivery (`src`) requests, never more verbose than `LIGHTBOX_LOG_LEVEL`; at `info` every image served writes two log lines.',
   ),
   hotCacheMb: setting(

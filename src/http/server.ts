@@ -8,7 +8,7 @@ import { createRenditionService } from '../delivery/renditions.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { requestIdFor } from './request-id.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
-import { deliveryRoutes, srcLogLevelOf, srcPathOf } from './routes/delivery-routes.ts';
+import { accessLogged, deliveryRoutes, srcLogLevelOf, srcPathOf } from './routes/delivery-routes.ts';
 import { enhancementCreateRoutes } from './routes/enhancement-create-routes.ts';
 import { enhancementReadRoutes } from './routes/enhancement-read-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
@@ -21,9 +21,6 @@ import { validatorCompiler } from './validators.ts';
 
 export type App = FastifyInstance;
 
-/** Levels at which Fastify writes a line per request. */
-const ACCESS_LOGGED: ReadonlySet<string> = new Set(['info', 'debug', 'trace']);
-
 export async function buildServer(services: Services): Promise<App> {
   const { config } = services;
   const renditions = createRenditionService(services, { hotCacheBytes: config.hotCacheMb * 1024 * 1024 });
@@ -32,7 +29,7 @@ export async function buildServer(services: Services): Promise<App> {
   // Access-logged `src` requests need Fastify's request logging; otherwise hits skip the framework. `src` mounted at
   // the root shares the URL space with every other route: then only Fastify's router can tell them apart.
   const fastPath =
-    ACCESS_LOGGED.has(srcLogLevelOf(config)) || srcPath === ''
+    accessLogged(srcLogLevelOf(config)) || srcPath === ''
       ? null
       : srcFastPath({ srcPath, renditions, logger: services.logger, closing: () => closing });
   const app = Fastify({

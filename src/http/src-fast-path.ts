@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream';
 import type { RenditionService } from '../delivery/renditions.ts';
 import type { Log } from '../lib/log.ts';
 import { requestIdFor } from './request-id.ts';
-import { answerSrc } from './src-response.ts';
+import { answerSrc, searchOf } from './src-response.ts';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -41,7 +41,7 @@ export function srcFastPath(options: {
       method,
       token,
       file,
-      search: queryAt === -1 ? '' : url.slice(queryAt + 1),
+      search: searchOf(url),
       ifNoneMatch: request.headers['if-none-match'],
     }).then(
       (answer) => {

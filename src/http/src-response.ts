@@ -18,16 +18,23 @@ export interface SrcResponse {
   body: Buffer | Readable | string | null;
 }
 
+const NOT_FOUND_BODY = 'Not found';
 const NOT_FOUND: SrcResponse = {
   status: 404,
   headers: {
     'content-type': 'text/plain; charset=utf-8',
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
-    'content-length': '9',
+    'content-length': String(Buffer.byteLength(NOT_FOUND_BODY)),
   },
-  body: 'Not found',
+  body: NOT_FOUND_BODY,
 };
+
+/** The raw query string of a request URL (after `?`), as both paths hand it to `answerSrc`. */
+export function searchOf(url: string): string {
+  const at = url.indexOf('?');
+  return at === -1 ? '' : url.slice(at + 1);
+}
 
 /**
  * The answer to `GET|HEAD <SRC_BASE>/{token}/{id}.{ext}` (API.md §2.6), independent of the HTTP framework: the

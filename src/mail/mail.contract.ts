@@ -4,7 +4,10 @@ import type { Mail, Mailer } from './mailer.ts';
 
 export interface MailHarness {
   mailer: Mailer;
-  /** Waits until `to` has received a message and returns what arrived; null for a backend that keeps mail. */
+  /**
+   * Waits until `to` has received a message and returns what arrived; null for a backend that keeps mail (the
+   * outbox is the mailbox, and its messages stay unsent).
+   */
   received(to: string): Promise<{ subject: string; text: string } | null>;
   close(): Promise<void>;
 }
@@ -43,13 +46,20 @@ export function mailContract(name: string, open: () => Promise<MailHarness>): vo
       expect(await harness.mailer.list({ to: `other-${randomUUID()}@example.test` })).toEqual([]);
     });
 
-    it('delivers what the backend delivers, with its subject and text unchanged', async () => {
+    it('a delivered message arrives unchanged and is marked sent; a kept one stays unsent', async () => {
       const to = `reader-${randomUUID()}@example.test`;
       await harness.mailer.send(mail(to, 3));
       const arrived = await harness.received(to);
-      if (arrived === null) return; // the outbox backend delivers nothing: the outbox is the mailbox
+      const sentAt = async () => (await harness.mailer.list({ to }))[0]?.sent_at ?? null;
+      if (arrived === null) {
+        expect(await sentAt()).toBeNull();
+        return;
+      }
       expect(arrived.subject).toBe('Subject 3');
       expect(arrived.text).toContain('https://lightbox.test/verify?t=3');
+      const deadline = Date.now() + 5000;
+      while ((await sentAt()) === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      expect(await sentAt()).toEqual(expect.any(Number));
     });
   });
 }

@@ -1,16 +1,20 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../app/compose.ts';
+import { LOG_LEVELS, type LogLevel } from '../../config/parsers.ts';
 import type { RenditionService } from '../../delivery/renditions.ts';
 import { viewerPage } from '../../delivery/viewer-page.ts';
 import { htmlPage } from '../html-page.ts';
-import { answerSrc } from '../src-response.ts';
-
-const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-type Level = (typeof LEVELS)[number];
+import { answerSrc, searchOf } from '../src-response.ts';
 
 /** The level `src` requests log at: `LIGHTBOX_SRC_LOG_LEVEL`, never more verbose than `LIGHTBOX_LOG_LEVEL`. */
-export const srcLogLevelOf = (config: { logLevel: Level; srcLogLevel: Level }): Level =>
-  LEVELS.indexOf(config.srcLogLevel) > LEVELS.indexOf(config.logLevel) ? config.srcLogLevel : config.logLevel;
+export const srcLogLevelOf = (config: { logLevel: LogLevel; srcLogLevel: LogLevel }): LogLevel =>
+  LOG_LEVELS.indexOf(config.srcLogLevel) > LOG_LEVELS.indexOf(config.logLevel)
+    ? config.srcLogLevel
+    : config.logLevel;
+
+/** Whether Fastify writes a line per request at this level. */
+export const accessLogged = (level: LogLevel): boolean =>
+  LOG_LEVELS.indexOf(level) <= LOG_LEVELS.indexOf('info');
 
 /** The path part of `LIGHTBOX_SRC_BASE`, without a trailing slash. */
 export const srcPathOf = (srcBase: string): string => new URL(srcBase).pathname.replace(/\/$/, '');
@@ -28,13 +32,11 @@ export const deliveryRoutes =
       // A page embedding images makes many requests per view: their access lines would drown the rest of the log.
       { schema: { hide: true }, logLevel: srcLogLevelOf(services.config) },
       async (request, reply) => {
-        const url = request.raw.url ?? '';
-        const queryAt = url.indexOf('?');
         const answer = await answerSrc(renditions, {
           method: request.method,
           token: request.params.token,
           file: request.params.file,
-          search: queryAt === -1 ? '' : url.slice(queryAt + 1),
+          search: searchOf(request.raw.url ?? ''),
           ifNoneMatch: request.headers['if-none-match'],
         });
         return reply
