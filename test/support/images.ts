@@ -37,18 +37,7 @@ export const jpeg = (width?: number, height?: number) => raster('jpeg', width, h
 export const png = (width?: number, height?: number) => raster('png', width, height);
 
 /** An animated GIF or WebP: `frames` frames of `width × height`, each a solid distinct colour. */
-export async function animated(format: 'gif' | 'webp', frames: number, width: number, height: number) {
-  const strip = Buffer.alloc(width * height * frames * 3);
-  for (let frame = 0; frame < frames; frame++) {
-    const colour = [(frame * 80) % 256, 255 - ((frame * 80) % 256), 60];
-    for (let i = 0; i < width * height; i++) strip.set(colour, (frame * width * height + i) * 3);
-  }
-  const image = sharp(strip, { raw: { width, height: height * frames, channels: 3, pageHeight: height } });
-  const delay = Array.from({ length: frames }, () => 100);
-  return format === 'gif'
-    ? image.gif({ delay, loop: 0 }).toBuffer()
-    : image.webp({ delay, loop: 0 }).toBuffer();
-}
+export { animated } from '../../src/imaging/testing/fixtures.ts';
 
 /** A 24-bit Windows BMP (BITMAPINFOHEADER, bottom-up), written byte by byte. */
 export const bmp = (width: number, height: number): Buffer =>
