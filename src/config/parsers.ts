@@ -170,3 +170,24 @@ export const secondsList: Parser<number[]> = (raw) => {
   }
   return list;
 };
+
+/** `*`, or comma-separated origins (`scheme://host[:port]`, no path); empty means no cross-origin access. */
+export const corsOrigins: Parser<string[]> = (raw) => {
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 1 && items[0] === '*') return ['*'];
+  return items.map((item) => {
+    let url: URL;
+    try {
+      url = new URL(item);
+    } catch {
+      throw new SettingError(`${JSON.stringify(item)} is not an origin (scheme://host[:port]) or *`);
+    }
+    if (!['http:', 'https:'].includes(url.protocol) || url.origin !== item.replace(/\/$/, '')) {
+      throw new SettingError(`${JSON.stringify(item)} is not an origin (scheme://host[:port]) or *`);
+    }
+    return url.origin;
+  });
+};

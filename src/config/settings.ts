@@ -1,6 +1,7 @@
 import {
   bool,
   cidrList,
+  corsOrigins,
   int,
   keyPrefix,
   LOG_LEVELS,
@@ -133,12 +134,14 @@ export const settings = {
     'LIGHTBOX_TRUSTED_PROXIES',
     '',
     cidrList,
+  corsOrigins,
     'Comma-separated addresses/CIDRs whose `X-Forwarded-For` is honoured for the client IP.',
   ),
   fetchAllowCidrs: setting(
     'LIGHTBOX_FETCH_ALLOW_CIDRS',
     '',
     cidrList,
+  corsOrigins,
     'Extra networks the safe fetcher may reach (e.g. `127.0.0.1/32` for tests). Leave empty in production.',
   ),
   fetchExtraCaFile: setting(
@@ -325,6 +328,36 @@ export const settings = {
     'Parallel ONNX inferences (each ~1.5-2 GB RAM).',
   ),
   onnxThreads: setting('LIGHTBOX_ONNX_THREADS', '2', int(1, 64), 'Intra-op threads per ONNX inference.'),
+  renditionsPerMedia: setting(
+    'LIGHTBOX_RENDITIONS_PER_MEDIA',
+    '50',
+    int(1, 10_000),
+    'Distinct cached renditions per image (the presets `s`, `m`, `l`, `social` and the original are always allowed).',
+  ),
+  renditionCacheMb: setting(
+    'LIGHTBOX_RENDITION_CACHE_MB',
+    '10240',
+    int(1, 100_000_000),
+    `Bytes of all cached renditions (${MB}); past it the least recently used are evicted. Originals are never evicted.`,
+  ),
+  uncachedRenditionsPerMinute: setting(
+    'LIGHTBOX_UNCACHED_RENDITIONS_PER_MINUTE',
+    '60',
+    int(1, 1_000_000),
+    'Renditions one client IP may have made (cache misses) per minute; cache hits are not counted.',
+  ),
+  signedTransforms: setting(
+    'LIGHTBOX_SIGNED_TRANSFORMS',
+    '0',
+    bool,
+    'Only `src` URLs handed out by the API or signed with the account secret may carry `w`/`h`/`q`/`fit`.',
+  ),
+  corsOrigins: setting(
+    'LIGHTBOX_CORS_ORIGINS',
+    '',
+    corsOrigins,
+    'Origins allowed to call the API families from a browser, comma-separated, or `*`. Empty: none. Never with credentials for `/admin`.',
+  ),
   contentPolicy: setting(
     'LIGHTBOX_CONTENT_POLICY',
     '',
