@@ -134,14 +134,12 @@ export const settings = {
     'LIGHTBOX_TRUSTED_PROXIES',
     '',
     cidrList,
-  corsOrigins,
     'Comma-separated addresses/CIDRs whose `X-Forwarded-For` is honoured for the client IP.',
   ),
   fetchAllowCidrs: setting(
     'LIGHTBOX_FETCH_ALLOW_CIDRS',
     '',
     cidrList,
-  corsOrigins,
     'Extra networks the safe fetcher may reach (e.g. `127.0.0.1/32` for tests). Leave empty in production.',
   ),
   fetchExtraCaFile: setting(
