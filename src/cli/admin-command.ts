@@ -17,6 +17,8 @@ const HELP = `lightbox admin — the operator API from the shell (prints JSON).
   keys update KEY_ID [--status active|inactive|revoked] [--expires-at ISO|none]
   keys delete KEY_ID
   outbox [--to EMAIL]
+  webhooks list [--enhancement ENHANCEMENT_ID]
+  webhooks redeliver EVENT_ID
 
 Global: --url (default LIGHTBOX_PUBLIC_URL), --token (default LIGHTBOX_ADMIN_TOKEN or <data>/admin-token).`;
 
@@ -38,6 +40,7 @@ const OPTIONS = {
   account: { type: 'string' },
   status: { type: 'string' },
   to: { type: 'string' },
+  enhancement: { type: 'string' },
 } as const;
 
 type Request = { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string; body?: Record<string, unknown> };
@@ -188,6 +191,13 @@ function toRequest(
       };
     case 'keys delete':
       return { method: 'DELETE', path: `/admin/v1/keys/${enc(need(id, 'KEY_ID'))}` };
+    case 'webhooks list':
+      return { method: 'GET', path: `/admin/v1/webhook-deliveries${q({ enhancement_id: v.enhancement })}` };
+    case 'webhooks redeliver':
+      return {
+        method: 'POST',
+        path: `/admin/v1/webhook-deliveries/${enc(need(id, 'EVENT_ID'))}/redeliver`,
+      };
     default:
       if (resource === 'outbox') return { method: 'GET', path: `/admin/v1/outbox${q({ to: v.to })}` };
       throw new Error(`unknown command: ${[resource, action].filter(Boolean).join(' ')}`);

@@ -1,27 +1,33 @@
 import { parseArgs } from 'node:util';
-import { runAdmin } from './admin-command.ts';
-import { type Role, serve } from './serve.ts';
+import type { Role } from './serve.ts';
 
 const USAGE = `Usage:
   lightbox serve [--role api|worker|all]
   lightbox admin <command> [options]     (lightbox admin help)`;
 
+const ROLES: readonly Role[] = ['api', 'worker', 'all'];
+
 const [command, ...rest] = process.argv.slice(2);
 
+// Each command imports its module only when chosen: `admin` talks to a running server over HTTP and must not pay
+// for loading the server (Fastify, sharp, the store drivers, the composition root) on every call.
 switch (command) {
   case 'serve': {
     const { values } = parseArgs({ args: rest, options: { role: { type: 'string', default: 'all' } } });
     const role = values.role as Role;
-    if (!['api', 'worker', 'all'].includes(role)) {
+    if (!ROLES.includes(role)) {
       process.stderr.write(`--role must be api, worker or all\n${USAGE}\n`);
       process.exit(2);
     }
+    const { serve } = await import('./serve.ts');
     await serve(role);
     break;
   }
-  case 'admin':
+  case 'admin': {
+    const { runAdmin } = await import('./admin-command.ts');
     process.exitCode = await runAdmin(rest);
     break;
+  }
   default:
     process.stderr.write(`${USAGE}\n`);
     process.exitCode = command === undefined || command === 'help' ? 0 : 2;

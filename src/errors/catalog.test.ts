@@ -7,88 +7,46 @@ import { type CodeFamily, catalog, type ErrorCode, itemErrorCatalog } from './ca
 import { familyOf, renderError } from './render.ts';
 
 const read = (relative: string) => readFileSync(new URL(relative, import.meta.url), 'utf8');
-const ENHANCEMENT_SEED = read('../../../shared/seeds/000_1ed5dc49bfcdc4f1.txt');
-const HOSTING_SEED = read('../../../shared/seeds/004_8a950854963051bb.txt');
-const API_SPEC = read('../../../shared/spec/API.md');
 const ERRORS_DOC = read('../../docs/errors.md');
+
+/**
+ * The published error references of both families and the contract's item error codes, transcribed into the
+ * repository (see the fixture's `$comment`): the catalog must match them exactly.
+ */
+interface PublishedErrors {
+  enhancement: {
+    codes: { code: string; status: number; group: string; handling: string }[];
+    item_codes: { code: string; handling: string }[];
+  };
+  hosting: {
+    codes: {
+      code: string;
+      statuses: number[];
+      meaning: string;
+      examples: { message: string; action: string | null }[];
+    }[];
+  };
+  contract: { item_error_codes: string[] };
+}
+const PUBLISHED = JSON.parse(read('./fixtures/published-errors.json')) as PublishedErrors;
 
 const codes = Object.keys(catalog) as ErrorCode[];
 const isCode = (code: string): code is ErrorCode => code in catalog;
 
-/** The lines of `text` between a line equal to `from` and the next line equal to one of `to`. */
-function section(text: string, from: string, to: string[]): string[] {
-  const lines = text.split('\n').map((l) => l.trim());
-  const start = lines.indexOf(from);
-  expect(start, `section "${from}"`).toBeGreaterThanOrEqual(0);
-  const rest = lines.slice(start + 1);
-  const end = rest.findIndex((l) => to.includes(l));
-  return end < 0 ? rest : rest.slice(0, end);
-}
-
-/** Enhancement seed: `401missing_api_keySend Authorization: …` rows, and code-only rows for item errors. */
-function parseEnhancementSeed() {
-  const headings = [
-    'Authentication and account errors',
-    'Request validation errors',
-    'Source image item errors',
-    'Enhancement and credit errors',
-    'System errors',
-    'Retry guidance',
-  ];
-  const http: { code: string; status: number; handling: string }[] = [];
-  for (const heading of headings.filter((h) => h !== 'Source image item errors' && h !== 'Retry guidance')) {
-    for (const line of section(ENHANCEMENT_SEED, heading, headings)) {
-      const match = /^(\d{3})([a-z][a-z0-9_]*)([A-Z].*)$/.exec(line);
-      if (match)
-        http.push({ status: Number(match[1]), code: match[2] as string, handling: match[3] as string });
-    }
-  }
-  const items: { code: string; handling: string }[] = [];
-  for (const line of section(ENHANCEMENT_SEED, 'Source image item errors', headings)) {
-    const match = /^([a-z][a-z0-9_]*)([A-Z].*)$/.exec(line);
-    if (match) items.push({ code: match[1] as string, handling: match[2] as string });
-  }
-  return { http, items };
-}
-
-/** Hosting seed: a line with the code alone, then `HTTP 401 — …` (or `HTTP 502 / 504 — …`). */
-function parseHostingSeed() {
-  const lines = HOSTING_SEED.split('\n').map((l) => l.trim());
-  const entries: { code: string; statuses: number[] }[] = [];
-  lines.forEach((line, i) => {
-    if (!/^[a-z][a-z_]*$/.test(line)) return;
-    const next = lines.slice(i + 1).find((l) => l !== '');
-    const match = next ? /^HTTP ([\d /]+) —/.exec(next) : null;
-    if (match) entries.push({ code: line, statuses: (match[1]?.match(/\d{3}/g) ?? []).map(Number) });
-  });
-  // The JSON examples: each `"error": "<code>"` with the message and action type that follow it.
-  const examples: { code: string; message?: string; action?: string }[] = [];
-  const parts = HOSTING_SEED.split(/"error": /).slice(1);
-  for (const part of parts) {
-    const code = /^"([a-z_]+)"/.exec(part)?.[1];
-    if (!code) continue;
-    examples.push({
-      code,
-      message: /"message": "([^"]*)"/.exec(part)?.[1],
-      action: /"type": "([a-z]+)"/.exec(part)?.[1],
-    });
-  }
-  return { entries, examples };
-}
-
 describe('the catalog agrees with the published error references', () => {
-  const enhancement = parseEnhancementSeed();
-  const hosting = parseHostingSeed();
+  const enhancement = PUBLISHED.enhancement;
+  const hosting = PUBLISHED.hosting;
 
-  it('the seeds parse into the expected number of codes (guards the parsers)', () => {
-    expect(enhancement.http).toHaveLength(23);
-    expect(enhancement.items).toHaveLength(7);
-    expect(hosting.entries).toHaveLength(13);
-    expect(hosting.examples.length).toBeGreaterThanOrEqual(13);
+  it('the fixture holds every published code (guards against a truncated transcription)', () => {
+    expect(enhancement.codes).toHaveLength(23);
+    expect(enhancement.item_codes).toHaveLength(7);
+    expect(hosting.codes).toHaveLength(13);
+    for (const { code, examples } of hosting.codes) expect(examples.length, code).toBeGreaterThanOrEqual(1);
+    expect(PUBLISHED.contract.item_error_codes).toHaveLength(10);
   });
 
   it('every enhancement code is in the catalog, enhancement family, same status and handling', () => {
-    for (const { code, status, handling } of enhancement.http) {
+    for (const { code, status, handling } of enhancement.codes) {
       expect(isCode(code), code).toBe(true);
       const entry = catalog[code as ErrorCode];
       expect([code, entry.family]).toEqual([code, 'enhancement']);
@@ -98,7 +56,7 @@ describe('the catalog agrees with the published error references', () => {
   });
 
   it('every hosting code is in the catalog, hosting family (or shared), with a published status', () => {
-    for (const { code, statuses } of hosting.entries) {
+    for (const { code, statuses } of hosting.codes) {
       expect(isCode(code), code).toBe(true);
       const entry = catalog[code as ErrorCode];
       expect(['hosting', 'shared'], code).toContain(entry.family);
@@ -115,8 +73,8 @@ describe('the catalog agrees with the published error references', () => {
     // These codes' published examples are situational ("Media not found", "URL returned 404", …): the domain passes
     // its own message, so the catalog default need not equal one.
     const situational = new Set(['not_found', 'upload_failed', 'fetch_failed', 'rate_limited']);
-    for (const code of new Set(hosting.examples.map((e) => e.code).filter(isCode))) {
-      const examples = hosting.examples.filter((e) => e.code === code);
+    for (const { code, examples } of hosting.codes) {
+      if (!isCode(code)) continue; // reported by the test above
       const entry = catalog[code];
       if (!situational.has(code)) {
         expect(
@@ -130,34 +88,22 @@ describe('the catalog agrees with the published error references', () => {
     }
   });
 
-  it('no hosting code of the reference is missing an example, and no example names an unknown code', () => {
-    const exampleCodes = new Set(hosting.examples.map((e) => e.code));
-    exampleCodes.delete('error_code'); // the generic shape at the top of the reference
-    for (const code of exampleCodes) expect(isCode(code), code).toBe(true);
-    for (const { code } of hosting.entries) expect(exampleCodes.has(code), code).toBe(true);
-  });
-
-  it('every item error code of the reference and of API.md §3.4 is in the item catalog, and nothing else', () => {
-    for (const { code, handling } of enhancement.items) {
+  it('every item error code of the reference and of the contract is in the item catalog, and nothing else', () => {
+    for (const { code, handling } of enhancement.item_codes) {
       expect(code in itemErrorCatalog, code).toBe(true);
       expect(itemErrorCatalog[code as keyof typeof itemErrorCatalog].handling).toBe(handling);
     }
-    const specLine = API_SPEC.split('\n').findIndex((l) => l.includes('Item error codes:'));
-    expect(specLine).toBeGreaterThan(0);
-    const specText = API_SPEC.split('\n')
-      .slice(specLine, specLine + 3)
-      .join(' ');
-    const specCodes = [...(specText.split('.')[0] ?? '').matchAll(/`([a-z_]+)`/g)].map((m) => m[1]);
-    expect(specCodes.length).toBe(10);
-    expect(Object.keys(itemErrorCatalog).sort()).toEqual([...specCodes].sort());
+    const contractCodes = PUBLISHED.contract.item_error_codes;
+    for (const { code } of enhancement.item_codes) expect(contractCodes, code).toContain(code);
+    expect(Object.keys(itemErrorCatalog).sort()).toEqual([...contractCodes].sort());
   });
 
   it('hosting codes the contract adds beyond the reference are exactly the documented ones', () => {
-    const published = new Set(hosting.entries.map((e) => e.code));
+    const published = new Set(hosting.codes.map((e) => e.code));
     const extra = codes.filter((c) => catalog[c].family === 'hosting' && !published.has(c));
-    // API.md §2: "`server_error` 500 for anything unexpected".
+    // The contract adds `server_error` 500 for anything unexpected (docs/api.md).
     expect(extra).toEqual(['server_error']);
-    const enhancementPublished = new Set(enhancement.http.map((e) => e.code));
+    const enhancementPublished = new Set(enhancement.codes.map((e) => e.code));
     const extraNested = codes.filter(
       (c) => catalog[c].family === 'enhancement' && !enhancementPublished.has(c),
     );
