@@ -5,6 +5,7 @@ import { createSignedLinks, type SignedLinks } from '../accounts/signed-links.ts
 import type { BlobStore } from '../blobs/blob-store.ts';
 import { createFsBlobStore } from '../blobs/fs-blobs.ts';
 import type { Config } from '../config/config.ts';
+import { createRenditionStats, type RenditionStats } from '../delivery/rendition-limits.ts';
 import { type EnhancementEventSink, noEvents } from '../enhancements/enhancement-events.ts';
 import type { Enhancer } from '../enhancements/enhancer.ts';
 import { SafeFetcher } from '../fetcher/index.ts';
@@ -51,6 +52,8 @@ export interface Services {
   onEmailVerified: VerificationHook[];
   /** Media rows changed or deleted in this process (caches of rows listen). */
   mediaChanges: MediaChanges;
+  /** Counters of the bounded rendition cache in this process (delivery/rendition-limits.ts). */
+  renditionStats: RenditionStats;
   /** What `/readyz` probes: every backend the server needs to answer. */
   readiness: Record<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -120,6 +123,7 @@ export async function composeServices(config: Readonly<Config>, logger: Logger):
     events: noEvents,
     onEmailVerified: [(accountId) => liftUnverifiedRetention(store, accountId)],
     mediaChanges: createMediaChanges(),
+    renditionStats: createRenditionStats(),
     readiness: { store: () => store.ping(), blobs: () => blobs.ping(), queue: () => services.queue.ping() },
     async close() {
       await services.queue.stop();

@@ -38,6 +38,14 @@ export class HotRenditions {
     return data;
   }
 
+  /** Forgets an entry (an evicted rendition is not served from memory either). */
+  delete(key: string): void {
+    const data = this.#entries.get(key);
+    if (!data) return;
+    this.#entries.delete(key);
+    this.#bytes -= data.length;
+  }
+
   set(key: string, data: Buffer): void {
     if (!this.fits(data.length)) return;
     const previous = this.#entries.get(key);

@@ -3,18 +3,24 @@ import { Readable } from 'node:stream';
 import { createQueryId } from 'kysely';
 import type { BlobStore } from '../blobs/blob-store.ts';
 import {
+  boundRendition,
   CONTENT_TYPES,
+  DEFAULT_RENDITION_BUDGET,
   ImageFailureError,
   type ImageFormat,
   type ImageLimits,
+  type OutputFormat,
   parseRenditionParams,
   pickLevel,
-  type QueryInput,
+  type RenditionBudget,
   type RenditionParams,
   renderImage,
+  renditionCost,
   renditionKey,
+  SIZE_PRESETS,
 } from '../imaging/index.ts';
 import type { Log } from '../lib/log.ts';
+import type { RateLimiter } from '../limiter/limiter.ts';
 import type { MediaChanges } from '../media/media-changes.ts';
 import { expired } from '../media/media-queries.ts';
 import { levelKey, type MediaRow, renditionsPrefix } from '../media/media-repo.ts';
@@ -23,6 +29,12 @@ import type { JobQueue } from '../queue/queue.ts';
 import type { Store } from '../store/store.ts';
 import { HotRenditions } from './hot-renditions.ts';
 import { MediaLookups } from './media-lookups.ts';
+import {
+  createRenditionLimits,
+  createRenditionStats,
+  type RenditionLimitSettings,
+  type RenditionStats,
+} from './rendition-limits.ts';
 
 export interface DeliveryDeps {
   store: Store;
@@ -31,6 +43,11 @@ export interface DeliveryDeps {
   logger: Log;
   mediaChanges: MediaChanges;
   queue: JobQueue;
+  limiter: RateLimiter;
+  config: RenditionLimitSettings & { trustedProxies: readonly string[] };
+  secrets: { secret: string };
+  /** Counters of this process (compose.ts makes one, so tests and metrics can read them). */
+  renditionStats?: RenditionStats;
 }
 
 export interface DeliveryOptions {
@@ -40,6 +57,8 @@ export interface DeliveryOptions {
   hotEntryBytes?: number;
   /** How long another process's change may go unseen (see media-lookups.ts); 0 reads the row every time. */
   rowTtlMs?: number;
+  /** What one rendition may cost (imaging/rendition-cost.ts). */
+  budget?: RenditionBudget;
 }
 
 /** A `src` request that passed the token check: what the response will be, before any image byte is read. */
@@ -55,11 +74,33 @@ export interface Rendition {
   params: RenditionParams;
   /** The pyramid level it is computed from; 0 for the original. */
   level: number;
+  /** Planned output size (after the cost budget). */
+  width: number;
+  /** The original, a preset or a plain format change: not counted against the per-media cap or client rate. */
+  exempt: boolean;
+  /** Set when the answer is not what the URL asked for (an unsigned transform got the nearest preset). */
+  substitute: string | null;
+  /** Not even a minimal rendition fits the cost budget: refused (422). */
+  refused: boolean;
 }
 
 export interface RenditionBody {
   size: number;
   body: Buffer | Readable;
+  /** Another rendition was served in its place (limit reached): its own type and ETag, and why. */
+  instead?: { contentType: string; etag: string; reason: string };
+}
+
+/** The client spent its uncached renditions and nothing cached could stand in: 429 with Retry-After. */
+export interface RenditionLimited {
+  limited: true;
+  retryAfter: number;
+}
+
+interface Computed {
+  data: Buffer;
+  width: number;
+  height: number;
 }
 
 export type MediaLookup = Pick<
@@ -89,12 +130,24 @@ class OriginalMissing extends Error {}
  * the write is done).
  */
 export function createRenditionService(deps: DeliveryDeps, options: DeliveryOptions = {}) {
-  const inFlight = new Map<string, Promise<Buffer>>();
+  const inFlight = new Map<string, Promise<Computed>>();
+  const budget = options.budget ?? DEFAULT_RENDITION_BUDGET;
+  const stats = deps.renditionStats ?? createRenditionStats();
   /** Cache writes that follow responses; `drain` waits for them so a shutdown does not cut one off. */
   const writes = new Set<Promise<void>>();
   const hot = new HotRenditions({
     maxBytes: options.hotCacheBytes ?? DEFAULT_HOT_CACHE_BYTES,
     maxEntryBytes: options.hotEntryBytes ?? DEFAULT_HOT_ENTRY_BYTES,
+  });
+  const limits = createRenditionLimits({
+    store: deps.store,
+    blobs: deps.blobs,
+    limiter: deps.limiter,
+    logger: deps.logger,
+    config: deps.config,
+    secret: deps.secrets.secret,
+    stats,
+    hot,
   });
   // Compiled once: the row read is on every request, and building the query costs more than running it.
   const lookupQuery = deps.store.db
@@ -128,7 +181,8 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
     return result.rows[0] as T | undefined;
   }
 
-  async function compute(media: MediaLookup, params: RenditionParams, level: number): Promise<Buffer> {
+  async function compute(media: MediaLookup, params: RenditionParams, level: number): Promise<Computed> {
+    stats.computed++;
     if (level > 0) {
       const fromLevel = await computeFromLevel(media, level, params);
       if (fromLevel) return fromLevel;
@@ -142,7 +196,7 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
       }),
     );
     if (!rendered) throw new OriginalMissing(`original ${media.blob_key} is missing`);
-    return rendered.data;
+    return rendered;
   }
 
   // Media stored before pyramids existed (or whose job was lost) get theirs on the first miss that would use one.
@@ -166,7 +220,7 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
           plannedSize: { width: media.width, height: media.height },
         }),
       );
-      return rendered?.data ?? null;
+      return rendered ?? null;
     } catch (error) {
       if (!(error instanceof ImageFailureError)) throw error;
       deps.logger.warn({ err: error, media_id: media.id, level }, 'pyramid level unreadable');
@@ -175,90 +229,224 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
   }
 
   /** Writes a computed rendition to the blob store; a failure only costs a recomputation later. */
-  async function persist(media: MediaLookup, key: string, data: Buffer): Promise<void> {
+  async function persist(
+    media: MediaLookup,
+    key: string,
+    computed: Computed,
+    tracked: boolean,
+  ): Promise<void> {
     try {
-      await deps.blobs.put(key, data);
+      await deps.blobs.put(key, computed.data);
       // Deleted (or expired and swept) while rendering: the deletion already removed `renditions/<id>/`, so this
       // late write would be an orphan nothing collects. A deletion after this check collects it itself.
-      if (!(await row(existsQuery, media.id))) await deps.blobs.delete(key);
+      if (!(await row(existsQuery, media.id))) {
+        await deps.blobs.delete(key);
+        if (tracked) await limits.rows.remove(key);
+        return;
+      }
+      if (!tracked) return;
+      const { data, width, height } = computed;
+      if (await limits.rows.complete(key, { bytes: data.length, width, height })) await limits.evict();
     } catch (error) {
       deps.logger.warn({ err: error, media_id: media.id, key }, 'rendition cache write failed');
     }
   }
 
-  /** One computation per key at a time; resolves as soon as the bytes exist, the write follows. */
-  function computeOnce(rendition: Rendition): Promise<Buffer> {
+  /**
+   * One computation per key at a time; resolves as soon as the bytes exist, the write follows. `tracked`: the key
+   * has a row in the rendition cache (reserved by this request or another one), completed after the write.
+   */
+  function computeOnce(rendition: Rendition, tracked: boolean, reserved: boolean): Promise<Computed> {
     const { media, key, params, level } = rendition;
     const pending = inFlight.get(key);
     if (pending) return pending;
     const computing = compute(media, params, level);
     inFlight.set(key, computing);
     computing.then(
-      (data) => {
-        hot.set(key, data);
-        const writing = persist(media, key, data).finally(() => {
+      (computed) => {
+        hot.set(key, computed.data);
+        const writing = persist(media, key, computed, tracked).finally(() => {
           inFlight.delete(key);
           writes.delete(writing);
         });
         writes.add(writing);
       },
-      () => inFlight.delete(key),
+      (error: unknown) => {
+        inFlight.delete(key);
+        // Remembered so a repeat is answered at once; its slot is given back.
+        if (error instanceof ImageFailureError) limits.rememberFailure(key);
+        if (reserved) {
+          limits.rows.remove(key).catch((err: unknown) => {
+            deps.logger.warn({ err, key }, 'rendition reservation not released');
+          });
+        }
+      },
     );
     return computing;
   }
 
+  /** The bytes of a cached blob (memory, else the blob store), or null when it is not there. */
+  async function cachedBody(key: string, head: boolean): Promise<RenditionBody | null> {
+    const memory = hot.get(key);
+    if (memory) return { size: memory.length, body: memory };
+    const cached = await deps.blobs.stat(key);
+    if (cached && hot.fits(cached.size)) {
+      const data = await deps.blobs.getBuffer(key);
+      if (data) {
+        hot.set(key, data);
+        return { size: data.length, body: data };
+      }
+    } else if (cached && head) {
+      return { size: cached.size, body: Readable.from([]) };
+    } else if (cached) {
+      const stream = await deps.blobs.get(key);
+      if (stream) return { size: cached.size, body: stream };
+    }
+    return null;
+  }
+
+  /** The cached rendition of this media nearest to the one asked for, served in its place (not cached again). */
+  async function nearestCached(rendition: Rendition, head: boolean, reason: string) {
+    const cached = await limits.rows.cachedOf(rendition.media.id);
+    const candidates = limits.nearest(cached, {
+      format: rendition.params.format,
+      width: rendition.width,
+      exclude: rendition.key,
+    });
+    for (const candidate of candidates.slice(0, 3)) {
+      const body = await cachedBody(candidate.blob_key, head);
+      if (!body) continue;
+      stats.substituted++;
+      return {
+        ...body,
+        instead: {
+          contentType: CONTENT_TYPES[candidate.format as OutputFormat] ?? 'application/octet-stream',
+          etag: etagOf(candidate.blob_key, rendition.media.token),
+          reason,
+        },
+      };
+    }
+    return null;
+  }
+
+  /** The rendition a URL names, for a media row: signature, cost budget and pyramid level applied. */
+  function renditionOf(media: MediaLookup, file: string, ext: string, search: string): Rendition {
+    const source = {
+      format: media.format as ImageFormat,
+      width: media.width,
+      height: media.height,
+      frames: media.frames,
+    };
+    let params = parseRenditionParams({ ext, query: new URLSearchParams(search), source: source.format });
+    const exempt = params.quality === null && params.resize?.kind !== 'box';
+    let substitute: string | null = null;
+    if (!exempt && deps.config.signedTransforms && !limits.signed(file, search)) {
+      // An unsigned transform gets the nearest preset (presets stay open): an image, never a new cache entry.
+      const planned = renditionCost(source, params);
+      const short = Math.min(planned.width, planned.height);
+      const size = short <= SIZE_PRESETS.s ? 's' : short <= SIZE_PRESETS.m ? 'm' : 'l';
+      params = { ...params, resize: { kind: 'preset', size }, quality: null, original: false };
+      substitute = 'unsigned';
+    }
+    const bounded = boundRendition(source, params, budget);
+    if (bounded.ok && bounded.bounded) stats.bounded++;
+    if (bounded.ok) params = bounded.params;
+    // Computed from a pyramid level, a rendition's bytes differ (slightly) from the original's: another key and
+    // ETag, so a strong ETag always stands for one byte sequence.
+    const level = pickLevel(media, media.levels, params);
+    const key = `${renditionsPrefix(media.id)}${level > 0 ? `l${level}-` : ''}${renditionKey(params)}`;
+    return {
+      key,
+      contentType: CONTENT_TYPES[params.format],
+      etag: etagOf(key, media.token),
+      svg: params.format === 'svg',
+      media,
+      params,
+      level,
+      width: bounded.cost.width,
+      exempt: exempt || substitute !== null,
+      substitute,
+      refused: !bounded.ok,
+    };
+  }
+
   return {
-    async resolve(token: string, file: string, query: QueryInput): Promise<Rendition | null> {
+    async resolve(token: string, file: string, search: string): Promise<Rendition | null> {
       const match = FILE.exec(file);
       if (!match?.[1] || !match[2] || token.length > 64) return null;
       const [, id, ext] = match;
       const media = await lookups.get(id);
       if (!media || expired(media) || !sameToken(media.token, token)) return null;
-
-      const params = parseRenditionParams({ ext, query, source: media.format as ImageFormat });
-      // Computed from a pyramid level, a rendition's bytes differ (slightly) from the original's: another key and
-      // ETag, so a strong ETag always stands for one byte sequence.
-      const level = pickLevel(media, media.levels, params);
-      const key = `${renditionsPrefix(media.id)}${level > 0 ? `l${level}-` : ''}${renditionKey(params)}`;
-      const etag = etagOf(key, media.token);
-      return {
-        key,
-        contentType: CONTENT_TYPES[params.format],
-        etag,
-        svg: params.format === 'svg',
-        media,
-        params,
-        level,
-      };
+      return renditionOf(media, `${token}/${file}`, ext, search);
     },
 
     /**
      * The bytes of a resolved rendition, or null when they cannot be had (source gone or not renderable). With
      * `head`, a rendition streamed from the blob store is not opened: its size is enough.
      */
-    async load(rendition: Rendition, options: { head?: boolean } = {}): Promise<RenditionBody | null> {
+    async load(
+      rendition: Rendition,
+      options: { head?: boolean; ip?: string } = {},
+    ): Promise<RenditionBody | RenditionLimited | null> {
       const { key, media } = rendition;
-      const memory = hot.get(key);
-      if (memory) return { size: memory.length, body: memory };
+      const head = options.head ?? false;
+      if (rendition.refused) return null;
       let pending = inFlight.get(key);
       if (!pending) {
-        const cached = await deps.blobs.stat(key);
-        if (cached && hot.fits(cached.size)) {
-          const data = await deps.blobs.getBuffer(key);
-          if (data) {
-            hot.set(key, data);
-            return { size: data.length, body: data };
-          }
-        } else if (cached && options.head) {
-          return { size: cached.size, body: Readable.from([]) };
-        } else if (cached) {
-          const stream = await deps.blobs.get(key);
-          if (stream) return { size: cached.size, body: stream };
+        const cached = await cachedBody(key, head);
+        if (cached) {
+          limits.touch(key);
+          return cached;
         }
-        pending = computeOnce(rendition);
+        if (limits.failedRecently(key)) return null;
+        let tracked = true;
+        let reserved = false;
+        if (!rendition.exempt) {
+          const rate = await limits.allowMiss(options.ip ?? 'unknown');
+          if (!rate.allowed) {
+            const instead = await nearestCached(rendition, head, 'client-rate');
+            if (instead) return instead;
+            stats.limited++;
+            return { limited: true, retryAfter: rate.retryAfter };
+          }
+        }
+        try {
+          const reservation = await limits.rows.reserve({
+            key,
+            mediaId: media.id,
+            counted: !rendition.exempt,
+            format: rendition.params.format,
+            cap: deps.config.renditionsPerMedia,
+          });
+          if (reservation === 'full') {
+            const instead = await nearestCached(rendition, head, 'per-media-cap');
+            if (instead) return instead;
+            // Every slot is still being computed: the nearest preset stands in (always allowed, cached once).
+            const preset = renditionOf(media, '', rendition.key.split('.').pop() ?? 'jpg', 'size=m');
+            const loaded = await this.load(preset, options);
+            if (loaded && !('limited' in loaded)) {
+              stats.substituted++;
+              return {
+                ...loaded,
+                instead: loaded.instead ?? {
+                  contentType: preset.contentType,
+                  etag: preset.etag,
+                  reason: 'per-media-cap',
+                },
+              };
+            }
+            return loaded;
+          }
+          reserved = reservation === 'reserved';
+        } catch (error) {
+          // The cache bookkeeping is down: the image is still served, only not tracked for this key.
+          deps.logger.warn({ err: error, key }, 'rendition reservation failed');
+          tracked = false;
+        }
+        pending = inFlight.get(key) ?? computeOnce(rendition, tracked, reserved);
       }
       try {
-        const data = await pending;
+        const { data } = await pending;
         return { size: data.length, body: data };
       } catch (error) {
         if (error instanceof OriginalMissing) return null;
@@ -270,12 +458,19 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
       }
     },
 
+    /** The client IP as Fastify's `request.ip` has it (LIGHTBOX_TRUSTED_PROXIES), for the fast path. */
+    trustedProxies: deps.config.trustedProxies,
+
     /** Resolves when every computation and cache write in progress has finished (for a graceful shutdown). */
     async drain(): Promise<void> {
       while (inFlight.size > 0 || writes.size > 0) {
         await Promise.allSettled([...inFlight.values(), ...writes]);
       }
+      await limits.close();
     },
+
+    /** This process's counters (also reachable as `services.renditionStats`). */
+    stats,
 
     /** Computations (and their cache writes) in progress, for tests and metrics. */
     get inFlight() {

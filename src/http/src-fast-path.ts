@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream';
 import type { RenditionService } from '../delivery/renditions.ts';
 import type { Log } from '../lib/log.ts';
 import { requestIdFor } from './request-id.ts';
-import { answerSrc, searchOf } from './src-response.ts';
+import { answerSrc, clientIp, searchOf, trustedAddresses } from './src-response.ts';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -21,6 +21,7 @@ export function srcFastPath(options: {
   closing: () => boolean;
 }): (request: IncomingMessage, response: ServerResponse, fallback: Handler) => void {
   const prefix = `${options.srcPath}/`;
+  const trusted = trustedAddresses(options.renditions.trustedProxies);
   return (request, response, fallback) => {
     const url = request.url ?? '';
     const method = request.method;
@@ -43,6 +44,7 @@ export function srcFastPath(options: {
       file,
       search: searchOf(url),
       ifNoneMatch: request.headers['if-none-match'],
+      ip: clientIp(request.socket.remoteAddress, request.headers['x-forwarded-for'], trusted),
     }).then(
       (answer) => {
         response.writeHead(answer.status, { ...answer.headers, 'x-request-id': requestIdFor(request) });

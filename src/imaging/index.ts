@@ -31,6 +31,15 @@ export {
 } from './pyramid.ts';
 export { type RenderedImage, type RenderRequest, renderImage } from './render.ts';
 export {
+  type BoundedRendition,
+  boundRendition,
+  type CostSource,
+  DEFAULT_RENDITION_BUDGET,
+  type RenditionBudget,
+  type RenditionCost,
+  renditionCost,
+} from './rendition-cost.ts';
+export {
   FITS,
   type Fit,
   MAX_REQUESTED_DIMENSION,

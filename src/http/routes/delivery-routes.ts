@@ -38,6 +38,7 @@ export const deliveryRoutes =
           file: request.params.file,
           search: searchOf(request.raw.url ?? ''),
           ifNoneMatch: request.headers['if-none-match'],
+          ip: request.ip,
         });
         return reply
           .status(answer.status)

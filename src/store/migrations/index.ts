@@ -5,6 +5,7 @@ import { enhancements } from './0003-enhancements.ts';
 import { jobs } from './0004-jobs.ts';
 import { webhooks } from './0005-webhooks.ts';
 import { mediaLevels } from './0006-media-levels.ts';
+import { renditionCache } from './0007-rendition-cache.ts';
 
 /** Ordered by name; never edit a migration that has shipped, add the next one. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004-jobs': jobs,
   '0005-webhooks': webhooks,
   '0006-media-levels': mediaLevels,
+  '0007-rendition-cache': renditionCache,
 };

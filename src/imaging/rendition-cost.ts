@@ -1,0 +1,184 @@
+import { ANIMATED_FORMATS, type ImageFormat, type OutputFormat } from './image-format.ts';
+import { MAX_REQUESTED_DIMENSION, type RenditionParams, type RenditionResize } from './rendition-params.ts';
+import { planResize } from './resize-plan.ts';
+
+/**
+ * What one rendition may cost, decided from the stored facts of its source (no pixel decoded): the estimated CPU
+ * (decode + encode), the output pixels of one frame, and the pixels of all output frames of an animation.
+ * Calibrated on this 2-vCPU machine (one libvips thread per pipeline, worst-case content: noise), see README.
+ */
+export interface RenditionBudget {
+  /** Estimated single-core CPU milliseconds of one rendition. */
+  readonly cpuMs: number;
+  /** Pixels of one output frame (a `pad`/`cover` box counts its whole canvas), per output format. */
+  readonly maxPixels: Readonly<Record<OutputFormat, number>>;
+  /** Frames × pixels of an animated output (GIF/WebP of an animated source). */
+  readonly maxAnimationPixels: number;
+  /** Below this many pixels per frame a bounded rendition is refused rather than served as a smudge. */
+  readonly minFramePixels: number;
+}
+
+/**
+ * ≈ 6 s of estimated CPU (the estimate is a worst case: real photos cost ½–⅓ of it), so no request gets near 10 s.
+ * Pixel ceilings keep memory per pipeline well under 512 MB: AVIF (aom) holds ~28 bytes per output pixel, the
+ * others ~5 (measured). 40 MP is a 7300×5500 still; 8 MP an AVIF of 3260×2450.
+ */
+export const DEFAULT_RENDITION_BUDGET: RenditionBudget = Object.freeze({
+  cpuMs: 6000,
+  maxPixels: Object.freeze({
+    jpeg: 40_000_000,
+    png: 40_000_000,
+    webp: 40_000_000,
+    gif: 40_000_000,
+    avif: 8_000_000,
+    svg: Number.POSITIVE_INFINITY,
+  }),
+  maxAnimationPixels: 32_000_000,
+  minFramePixels: 16 * 16,
+});
+
+/** Encode cost per output megapixel (ms), worst case measured (noise; flat canvases cost less). */
+const ENCODE_MS_PER_MP: Readonly<Record<OutputFormat, number>> = {
+  jpeg: 50,
+  png: 60,
+  webp: 120,
+  gif: 110,
+  avif: 600,
+  svg: 0,
+};
+/** Decode cost per source megapixel (ms): libvips decoders vs the JavaScript ones (HEIC, BMP, ICO). */
+const DECODE_MS_PER_MP: Readonly<Record<ImageFormat, number>> = {
+  jpeg: 15,
+  png: 20,
+  webp: 25,
+  gif: 15,
+  avif: 60,
+  heic: 100,
+  bmp: 30,
+  ico: 30,
+  // Rasterizing: counted per output pixel (the SVG has no stored raster).
+  svg: 30,
+};
+
+export interface CostSource {
+  readonly format: ImageFormat;
+  /** Display size of the original (what the rendition is planned against). */
+  readonly width: number;
+  readonly height: number;
+  readonly frames: number;
+}
+
+export interface RenditionCost {
+  readonly cpuMs: number;
+  readonly width: number;
+  readonly height: number;
+  readonly frames: number;
+}
+
+export type BoundedRendition =
+  /** Within budget as requested (`bounded` false), or scaled down to the largest size within it. */
+  | {
+      readonly ok: true;
+      readonly params: RenditionParams;
+      readonly bounded: boolean;
+      readonly cost: RenditionCost;
+    }
+  /** Not even a minimal rendition is affordable (the decode alone is over budget). */
+  | { readonly ok: false; readonly cost: RenditionCost };
+
+/** Largest side each encoder accepts (WebP stops at 16383); as render.ts. */
+const MAX_SIDE: Readonly<Record<OutputFormat, number>> = {
+  jpeg: 65_535,
+  png: 1_000_000,
+  webp: 16_383,
+  avif: 16_384,
+  gif: 65_535,
+  svg: MAX_REQUESTED_DIMENSION,
+};
+
+/** The estimated cost of rendering `params` from `source`, from geometry alone. */
+export function renditionCost(source: CostSource, params: RenditionParams): RenditionCost {
+  if (params.format === 'svg') return { cpuMs: 0, width: source.width, height: source.height, frames: 1 };
+  const maxSide =
+    source.format === 'svg'
+      ? Math.min(MAX_SIDE[params.format], MAX_REQUESTED_DIMENSION)
+      : MAX_SIDE[params.format];
+  const plan = planResize(source, params.resize, maxSide);
+  const frames = source.frames > 1 && ANIMATED_FORMATS.has(params.format) ? source.frames : 1;
+  const outputMp = (plan.width * plan.height * frames) / 1e6;
+  // An animated output decodes every frame; a still output decodes the first one only.
+  const decodedMp =
+    source.format === 'svg'
+      ? (plan.width * plan.height) / 1e6
+      : (source.width * source.height * frames) / 1e6;
+  const cpuMs = decodedMp * DECODE_MS_PER_MP[source.format] + outputMp * ENCODE_MS_PER_MP[params.format];
+  return { cpuMs, width: plan.width, height: plan.height, frames };
+}
+
+function withinBudget(cost: RenditionCost, format: OutputFormat, budget: RenditionBudget): boolean {
+  const pixels = cost.width * cost.height;
+  return (
+    cost.cpuMs <= budget.cpuMs &&
+    pixels <= budget.maxPixels[format] &&
+    (cost.frames <= 1 || pixels * cost.frames <= budget.maxAnimationPixels)
+  );
+}
+
+/**
+ * Checks a rendition against the budget before any pixel is decoded. Over it, the rendition is scaled down
+ * (aspect kept) to the largest size within the budget: a `w`/`h` box shrinks by one factor, presets and the
+ * original become that factor of their own size. Refused only when even a minimal frame is over budget.
+ */
+export function boundRendition(
+  source: CostSource,
+  params: RenditionParams,
+  budget: RenditionBudget = DEFAULT_RENDITION_BUDGET,
+): BoundedRendition {
+  const cost = renditionCost(source, params);
+  if (withinBudget(cost, params.format, budget)) return { ok: true, params, bounded: false, cost };
+  const { format } = params;
+  const framePixels = cost.width * cost.height;
+  // The decode does not shrink with the output: what is left of the budget pays for the output pixels.
+  const fixedMs = renditionCost(source, { ...params, resize: tiny() }).cpuMs;
+  const perPixelMs =
+    ((ENCODE_MS_PER_MP[format] + (source.format === 'svg' ? DECODE_MS_PER_MP.svg : 0)) * cost.frames) / 1e6;
+  const allowed = Math.min(
+    (budget.cpuMs - fixedMs) / perPixelMs,
+    budget.maxPixels[format],
+    cost.frames > 1 ? budget.maxAnimationPixels / cost.frames : Number.POSITIVE_INFINITY,
+  );
+  if (!(allowed >= budget.minFramePixels)) return { ok: false, cost };
+  let factor = Math.sqrt(allowed / framePixels);
+  // Rounding may land a pixel over: shrink a little until the plan is within budget.
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const resize = scaledResize(params.resize, cost, factor);
+    const scaled: RenditionParams = { ...params, resize, original: false };
+    const scaledCost = renditionCost(source, scaled);
+    if (scaledCost.width * scaledCost.height < budget.minFramePixels) break;
+    if (withinBudget(scaledCost, format, budget))
+      return { ok: true, params: scaled, bounded: true, cost: scaledCost };
+    factor *= 0.98;
+  }
+  return { ok: false, cost };
+}
+
+/** The smallest box, for the size-independent part of the cost (the decode). */
+const tiny = (): RenditionResize => ({ kind: 'box', width: 1, height: 1, fit: 'scale-down' });
+
+/** `resize` scaled to `factor` of the output it plans (`planned`). */
+function scaledResize(
+  resize: RenditionResize | null,
+  planned: RenditionCost,
+  factor: number,
+): RenditionResize {
+  const shrink = (side: number) => Math.max(1, Math.floor(side * factor));
+  if (resize?.kind === 'box' && resize.width !== null && resize.height !== null) {
+    // A box keeps its fit: pad and cover still fill the (smaller) box, contain/scale-down still fit in it.
+    return { kind: 'box', width: shrink(resize.width), height: shrink(resize.height), fit: resize.fit };
+  }
+  if (resize?.kind === 'preset' && resize.size === 'social') {
+    return { kind: 'box', width: shrink(planned.width), height: shrink(planned.height), fit: 'pad' };
+  }
+  // One side, a preset or the whole image: the same image, `factor` of the size it would have had.
+  return { kind: 'box', width: shrink(planned.width), height: null, fit: 'contain' };
+}
