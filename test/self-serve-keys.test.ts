@@ -22,6 +22,22 @@ function expectSignedLink(url: string, server: TestServer, pathname: string): vo
   expect(parsed.searchParams.get('sig')).toMatch(/^[A-Za-z0-9_-]{20,}$/);
 }
 
+/**
+ * Opens an approval link as its owner would: the page (GET) changes nothing and shows a form; submitting the form
+ * (POST, the link's fields and the page's confirmation token) approves. Returns both answers.
+ */
+async function approveThroughPage(server: TestServer, url: string) {
+  const page = await server.request('GET', pathOf(url));
+  const fields = Object.fromEntries(
+    [...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]),
+  );
+  const submitted = await server.request('POST', '/approve-key', {
+    body: new URLSearchParams(fields).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  return { page, submitted };
+}
+
 function expectRateHeaders(response: TestResponse, limit: number): void {
   expect(response.headers.get('x-ratelimit-limit')).toBe(String(limit));
   const remaining = Number(response.headers.get('x-ratelimit-remaining'));
@@ -174,7 +190,8 @@ describe('POST /v1/keys (generous per-IP limit)', () => {
     const approveUrl = mails[0]?.links[0]?.url as string;
     expectSignedLink(approveUrl, server, '/approve-key');
 
-    const approved = await server.request('GET', pathOf(approveUrl));
+    const { page, submitted: approved } = await approveThroughPage(server, approveUrl);
+    expect(page.status, page.text).toBe(200);
     expect(approved.status, approved.text).toBe(200);
     expect(approved.headers.get('content-type')).toMatch(/^text\/html/);
 
@@ -191,7 +208,7 @@ describe('POST /v1/keys (generous per-IP limit)', () => {
     const mails = await outbox(server, account.email);
     const forFirst = mails.find((m) => m.text.includes('"first"'));
     expect(forFirst).toBeDefined();
-    const approved = await server.request('GET', pathOf(forFirst?.links[0]?.url as string));
+    const { submitted: approved } = await approveThroughPage(server, forFirst?.links[0]?.url as string);
     expect(approved.status).toBe(200);
     expect((await server.request('GET', '/v1/usage', { key: first.body.key })).status).toBe(200);
     expect((await server.request('GET', '/v1/usage', { key: second.body.key })).status).toBe(401);

@@ -188,34 +188,163 @@ describe('/verify', () => {
   });
 });
 
+/** The hidden fields of the page's form, as a browser would submit them. */
+function formFields(html: string): Record<string, string> {
+  const decodeEntities = (text: string) =>
+    text.replace(
+      /&(amp|lt|gt|quot|#39);/g,
+      (_m, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e] ?? '',
+    );
+  return Object.fromEntries(
+    [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
+      m[1] as string,
+      decodeEntities(m[2] as string),
+    ]),
+  );
+}
+
+const postForm = (fields: Record<string, string>) =>
+  server.request('POST', '/approve-key', {
+    body: new URLSearchParams(fields).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+
+/** A verified account (policy approval), a key pending approval for it and the approval link mailed. */
+async function pendingKey() {
+  const account = await createAccount(server, { verified: true });
+  const created = await server.request('POST', '/v1/keys', { json: { email: account.email, name: 'ci' } });
+  expect(created.body.status).toBe('pending_approval');
+  const approveUrl = await mailedLink(server, account.email, 'approve-key');
+  return {
+    account,
+    created,
+    approveUrl,
+    status: async () => (await listKeys(server, account.id))[0]?.status,
+  };
+}
+
 describe('/approve-key', () => {
-  it('approves once; reusing the link → 409 page', async () => {
-    const account = await createAccount(server, { verified: true });
-    const created = await server.request('POST', '/v1/keys', { json: { email: account.email } });
-    expect(created.body.status).toBe('pending_approval');
-    const approveUrl = await mailedLink(server, account.email, 'approve-key');
+  it('opening the link (GET, even twice) only shows a confirmation page; the key stays pending', async () => {
+    const { created, approveUrl, status } = await pendingKey();
+    for (let i = 0; i < 2; i++) {
+      const page = await server.request('GET', pathOf(approveUrl));
+      expectPage(page, 200, /Approve API key\?/);
+      expect(page.text).toMatch(/<form method="post" action="approve-key">/);
+      expect(page.text).toContain('ci');
+      expect(page.text).not.toMatch(/<script/i);
+      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+      expect(page.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+      expect(page.headers.get('content-security-policy')).not.toMatch(/script-src|unsafe-inline/);
+      expect(await status()).toBe('pending_approval');
+    }
+    expect((await server.request('GET', '/v1/usage', { key: created.body.key })).status).toBe(401);
+  });
 
-    expectPage(await server.request('GET', pathOf(approveUrl)), 200, /Key approved/);
-    expect((await listKeys(server, account.id))[0]?.status).toBe('active');
+  it("the page's form (POST) approves the key; submitting it again → already approved, nothing else changes", async () => {
+    const { created, approveUrl, status } = await pendingKey();
+    const fields = formFields((await server.request('GET', pathOf(approveUrl))).text);
+    const link = new URL(approveUrl).searchParams;
+    expect(fields).toEqual({
+      t: link.get('t'),
+      exp: link.get('exp'),
+      sig: link.get('sig'),
+      confirm: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    });
 
-    expectPage(await server.request('GET', pathOf(approveUrl)), 409, /Nothing to approve/);
-    expect((await listKeys(server, account.id))[0]?.status).toBe('active');
+    expectPage(await postForm(fields), 200, /Key approved/);
+    expect(await status()).toBe('active');
+    expect((await server.request('GET', '/v1/usage', { key: created.body.key })).status).toBe(200);
+
+    const replay = await postForm(fields);
+    expectPage(replay, 200, /Key already approved/);
+    expect(await status()).toBe('active');
+    // Opening the link afterwards says so too, and offers no form.
+    const after = await server.request('GET', pathOf(approveUrl));
+    expectPage(after, 200, /Key already approved/);
+    expect(after.text).not.toContain('<form');
+  });
+
+  it.each([
+    ['no confirmation token', (f: Record<string, string>) => ({ ...f, confirm: '' })],
+    ['a tampered token', (f: Record<string, string>) => ({ ...f, confirm: flip(f.confirm ?? '') })],
+    ['the token of another link', (f: Record<string, string>, other: string) => ({ ...f, confirm: other })],
+    ['the link signature as token', (f: Record<string, string>) => ({ ...f, confirm: f.sig ?? '' })],
+  ])('a POST with %s → 403 page, the key stays pending', async (_name, tamper) => {
+    const { approveUrl, status } = await pendingKey();
+    const other = await pendingKey();
+    const fields = formFields((await server.request('GET', pathOf(approveUrl))).text);
+    const otherToken = formFields((await server.request('GET', pathOf(other.approveUrl))).text).confirm ?? '';
+    const refused = await postForm(tamper(fields, otherToken));
+    expectPage(refused, 403, /Approval not confirmed/);
+    expect(refused.text).toMatch(/Nothing was changed/);
+    expect(await status()).toBe('pending_approval');
+    expect(await other.status()).toBe('pending_approval');
+    // The genuine form still works, so the refusal was about the token.
+    expectPage(await postForm(fields), 200, /Key approved/);
+  });
+
+  it("a POST of the link's parameters without its page (no form), as JSON or as text → refused", async () => {
+    const { approveUrl, status } = await pendingKey();
+    const link = new URL(approveUrl).searchParams;
+    const bare = { t: link.get('t') ?? '', exp: link.get('exp') ?? '', sig: link.get('sig') ?? '' };
+    expectPage(await postForm(bare), 403, /Approval not confirmed/);
+    expectPage(
+      await server.request('POST', `/approve-key${new URL(approveUrl).search}`, { json: {} }),
+      400,
+      /invalid or has expired/,
+    );
+    expectInvalidPage(
+      await server.request('POST', '/approve-key', { body: 'x', headers: { 'content-type': 'text/plain' } }),
+    );
+    expect(await status()).toBe('pending_approval');
+  });
+
+  it('a form whose link was tampered with (or expired) → 400, even with its own token', async () => {
+    const { created, approveUrl, status } = await pendingKey();
+    const fields = formFields((await server.request('GET', pathOf(approveUrl))).text);
+    expectPage(
+      await postForm({ ...fields, exp: String(Number(fields.exp) + 86_400) }),
+      400,
+      /invalid or has expired/,
+    );
+    expectPage(
+      await postForm({ ...fields, t: Buffer.from('approve:key_someoneelse0000').toString('base64url') }),
+      400,
+      /invalid or has expired/,
+    );
+    const expired = new URL(
+      server.services.links.create(
+        { purpose: 'approve', subject: created.body.key_id },
+        Date.now() - 8 * DAY_MS,
+      ),
+    ).searchParams;
+    const sig = expired.get('sig') ?? '';
+    expectPage(
+      await postForm({
+        t: expired.get('t') ?? '',
+        exp: expired.get('exp') ?? '',
+        sig,
+        confirm: server.services.links.confirmationToken('/approve-key', sig),
+      }),
+      400,
+      /invalid or has expired/,
+    );
+    expect(await status()).toBe('pending_approval');
   });
 
   it('a key revoked before approval cannot be approved (409) and stays revoked', async () => {
-    const account = await createAccount(server, { verified: true });
-    const created = await server.request('POST', '/v1/keys', { json: { email: account.email } });
-    const approveUrl = await mailedLink(server, account.email, 'approve-key');
+    const { created, approveUrl, status } = await pendingKey();
+    const fields = formFields((await server.request('GET', pathOf(approveUrl))).text);
     await server.admin('PATCH', `/admin/v1/keys/${created.body.key_id}`, { status: 'revoked' });
     expectPage(await server.request('GET', pathOf(approveUrl)), 409, /Nothing to approve/);
-    expect((await listKeys(server, account.id))[0]?.status).toBe('revoked');
+    expectPage(await postForm(fields), 409, /Nothing to approve/);
+    expect(await status()).toBe('revoked');
     expect((await server.request('GET', '/v1/usage', { key: created.body.key })).status).toBe(401);
   });
 
   it('a tampered or expired approval link → 400 and the key stays pending', async () => {
-    const account = await createAccount(server, { verified: true });
-    const created = await server.request('POST', '/v1/keys', { json: { email: account.email } });
-    const approveUrl = await mailedLink(server, account.email, 'approve-key');
+    const { created, approveUrl, status } = await pendingKey();
     expectInvalidPage(
       await server.request(
         'GET',
@@ -230,7 +359,7 @@ describe('/approve-key', () => {
     // A verify link carried to the approval page is refused too.
     const verify = server.services.links.create({ purpose: 'verify', subject: created.body.key_id });
     expectInvalidPage(await server.request('GET', `/approve-key${new URL(verify).search}`));
-    expect((await listKeys(server, account.id))[0]?.status).toBe('pending_approval');
+    expect(await status()).toBe('pending_approval');
   });
 });
 

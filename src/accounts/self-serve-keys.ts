@@ -108,7 +108,7 @@ export async function requestKey(
     await deps.mailer.send({
       to: account.email,
       subject: 'Approve a new Lightbox API key',
-      text: `Someone asked for a new API key named "${minted.row.name}" (${minted.row.environment}) for this account.\nApprove it: ${url}\nIf this was not you, ignore this email; the key stays unusable.`,
+      text: `Someone asked for a new API key named "${minted.row.name}" (${minted.row.environment}) for this account.\nTo approve it, open this link and confirm on the page: ${url}\nIf this was not you, ignore this email; the key stays unusable.`,
       links: [{ rel: 'approve-key', url }],
     });
   }

@@ -29,6 +29,12 @@ const PATHS: Record<LinkPurpose, (p: SignedLinkPayload) => string> = {
 export function createSignedLinks(options: { secret: string; publicUrl: string; ttlSeconds: number }) {
   const sign = (path: string, token: string, exp: number) =>
     createHmac('sha256', options.secret).update(`${path}\n${token}\n${exp}`).digest('base64url');
+  // Confirmation tokens get their own key, so they can never be mistaken for (or turned into) link signatures.
+  const confirmationKey = createHmac('sha256', options.secret)
+    .update('lightbox/link-confirmation/v1')
+    .digest();
+  const confirmation = (path: string, sig: string) =>
+    createHmac('sha256', confirmationKey).update(`${path}\n${sig}`).digest('base64url');
 
   return {
     create(payload: SignedLinkPayload, now = Date.now()): string {
@@ -58,6 +64,23 @@ export function createSignedLinks(options: { secret: string; publicUrl: string; 
       const payload: SignedLinkPayload = { purpose, subject: decoded.slice(colon + 1) };
       if (purpose === 'upgrade') payload.plan = decodeURIComponent(path.slice('/upgrade/'.length));
       return PATHS[purpose](payload) === path ? payload : null;
+    },
+
+    /**
+     * The token the confirmation page of a state-changing link puts in its form: HMAC of the link's path and
+     * signature under a key derived from the server secret. Only the page of that very link can hand it out, so
+     * the POST that acts proves someone opened the page and chose to submit it; stateless (no cookie, no row).
+     */
+    confirmationToken(path: string, sig: string): string {
+      return confirmation(path, sig);
+    },
+
+    /** Whether `token` is the confirmation token of the link signed `sig` at `path`. Constant time. */
+    confirms(path: string, sig: unknown, token: unknown): boolean {
+      if (typeof sig !== 'string' || typeof token !== 'string' || token.length > 128) return false;
+      const expected = Buffer.from(confirmation(path, sig));
+      const given = Buffer.from(token);
+      return given.length === expected.length && timingSafeEqual(given, expected);
     },
   };
 }

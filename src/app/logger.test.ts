@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { mintApiKey } from '../accounts/api-key-format.ts';
 import { createLogger } from './logger.ts';
 
 function capture() {
@@ -40,5 +41,39 @@ describe('createLogger', () => {
     const line = JSON.parse(lines[0] ?? '{}');
     expect(line.err.message).toBe('boom');
     expect(line.err.stack).toContain('logger.test.ts');
+  });
+
+  it('keeps secrets out of every part of a line: URL, message, error, headers, bindings', () => {
+    const { lines, stream } = capture();
+    const key = mintApiKey('img', 'live');
+    const adminToken = 'configured-admin-token-0123456789';
+    const logger = createLogger(
+      { logLevel: 'info', logPretty: false, keyPrefix: 'img', adminToken, secret: 's'.repeat(40) },
+      stream,
+    );
+    logger.info({ req: { method: 'GET', url: `/v1/usage?api_key=${key}&x=1`, ip: '127.0.0.1' } }, 'incoming');
+    logger.info(`Route GET:/approve-key?t=abc&exp=1&sig=SiGnAtUrE not found`);
+    logger.error({ err: new Error(`bad key ${key} with token ${adminToken}`) }, 'failed');
+    logger.info(
+      { headers: { authorization: `Bearer ${key}`, cookie: 'sid=1', 'idempotency-key': 'idem-1' } },
+      'h',
+    );
+    logger.child({ url: '/verify?t=a&sig=ChildSig' }).warn('child');
+    const all = lines.join('');
+    for (const secret of [key, key.slice(9), adminToken, 'SiGnAtUrE', 'ChildSig', 'sid=1']) {
+      expect(all).not.toContain(secret);
+    }
+    const [incoming, notFound, failed, headers, child] = lines.map((line) => JSON.parse(line));
+    expect(incoming.req.url).toBe('/v1/usage?api_key=[redacted]&x=1');
+    expect(notFound.msg).toBe('Route GET:/approve-key?t=[redacted]&exp=1&sig=[redacted] not found');
+    expect(failed.err.message).toBe('bad key img_live_[redacted] with token [redacted]');
+    expect(failed.err.stack).toContain('logger.test.ts');
+    // Idempotency keys are not secrets: they stay, so a retried request can be traced.
+    expect(headers.headers).toEqual({
+      authorization: '[redacted]',
+      cookie: '[redacted]',
+      'idempotency-key': 'idem-1',
+    });
+    expect(child.url).toBe('/verify?t=[redacted]&sig=[redacted]');
   });
 });

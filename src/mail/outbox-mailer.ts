@@ -1,5 +1,5 @@
 import { sortableId } from '../lib/ids.ts';
-import type { Log } from '../lib/log.ts';
+import { type Log, redactQuerySecrets } from '../lib/log.ts';
 import type { Store } from '../store/store.ts';
 import type { Mail, Mailer, OutboxMessage } from './mailer.ts';
 
@@ -11,8 +11,17 @@ export interface OutboxMailer extends Mailer {
 /**
  * Embedded profile: mail is written to the outbox table and logged; the operator reads it with the CLI or the
  * admin API. The SMTP backend (smtp-mailer.ts) writes the same outbox, then delivers from it.
+ *
+ * The log shows the body only when the outbox is the mailbox (`logBody`, no SMTP), and then with every link's
+ * token and signature redacted: the log is read by more people, and kept longer, than the mail. The full links
+ * stay in the outbox table (`lightbox admin outbox`).
  */
-export function createOutboxMailer(store: Store, log: Log): OutboxMailer {
+export function createOutboxMailer(
+  store: Store,
+  log: Log,
+  options: { logBody?: boolean } = {},
+): OutboxMailer {
+  const logBody = options.logBody ?? true;
   async function record(mail: Mail): Promise<OutboxMessage> {
     const message: OutboxMessage = {
       ...mail,
@@ -33,8 +42,14 @@ export function createOutboxMailer(store: Store, log: Log): OutboxMailer {
         sent_at: null,
       })
       .execute();
+    const logged = logBody
+      ? {
+          text: redactQuerySecrets(message.text),
+          links: message.links.map((l) => ({ rel: l.rel, url: redactQuerySecrets(l.url) })),
+        }
+      : { links: message.links.map((l) => ({ rel: l.rel })) };
     log.info(
-      { mail: { id: message.id, to: message.to, subject: message.subject, links: message.links } },
+      { mail: { id: message.id, to: message.to, subject: message.subject, ...logged } },
       'mail queued',
     );
     return message;

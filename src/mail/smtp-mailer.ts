@@ -14,7 +14,8 @@ const MESSAGE_ID = /^msg_[0-9A-Za-z_-]{1,64}$/;
  * the outbox, where the maintenance sweep finds it (`requeueUnsentMail`).
  */
 export function createSmtpMailer(deps: { store: Store; log: Log; queue: () => JobQueue }): Mailer {
-  const outbox = createOutboxMailer(deps.store, deps.log);
+  // The mail server has the message: the log only says that it was queued.
+  const outbox = createOutboxMailer(deps.store, deps.log, { logBody: false });
   return {
     async send(mail) {
       const message = await outbox.record(mail);

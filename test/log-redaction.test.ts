@@ -1,0 +1,238 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorker } from '../src/app/background.ts';
+import { composeServices, type Services } from '../src/app/compose.ts';
+import { createLogger } from '../src/app/logger.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { buildServer } from '../src/http/server.ts';
+import { type LoopbackSmtp, startLoopbackSmtp } from '../src/mail/testing/loopback-smtp.ts';
+import { createAccount, mailedLink, outbox, pathOf, uniqueEmail } from './support/fixtures.ts';
+import { png } from './support/images.ts';
+import { uploaded } from './support/media-fixtures.ts';
+import { freePort } from './support/processes.ts';
+import type { TestResponse, TestServer } from './support/test-server.ts';
+
+/**
+ * A real server (embedded profile) whose logger writes into memory, at `debug` with `src` access lines on: what an
+ * operator's log would hold, line for line, after redaction.
+ */
+async function startLoggedServer(
+  env: Record<string, string> = {},
+): Promise<TestServer & { log: () => string }> {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'lightbox-logs-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const config = loadConfig({
+    PORT: String(port),
+    LIGHTBOX_HOST: '127.0.0.1',
+    LIGHTBOX_DATA_DIR: dataDir,
+    LIGHTBOX_PUBLIC_URL: url,
+    LIGHTBOX_LOG_LEVEL: 'debug',
+    LIGHTBOX_SRC_LOG_LEVEL: 'info',
+    LIGHTBOX_KEYS_PER_IP_PER_HOUR: '100000',
+    ...env,
+  });
+  const services: Services = await composeServices(config, createLogger(config, stream));
+  const app = await buildServer(services);
+  const stopWorker = startWorker(services);
+  await app.listen({ port, host: '127.0.0.1' });
+  const request: TestServer['request'] = async (method, pathname, init = {}) => {
+    const headers: Record<string, string> = { ...init.headers };
+    if (init.key) headers.authorization = `Bearer ${init.key}`;
+    let body = init.body;
+    if (init.json !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = JSON.stringify(init.json);
+    }
+    const response = await fetch(`${url}${pathname}`, { method, headers, body, redirect: 'manual' });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, headers: response.headers, text, body: parsed } as TestResponse;
+  };
+  return {
+    url,
+    app,
+    services,
+    adminToken: services.secrets.adminToken,
+    request,
+    admin: (method, pathname, body) =>
+      request(method, pathname, {
+        key: services.secrets.adminToken,
+        ...(body !== undefined ? { json: body } : {}),
+      }),
+    log: () => lines.join(''),
+    async close() {
+      await app.close();
+      await stopWorker();
+      await services.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const hiddenFields = (html: string) =>
+  Object.fromEntries(
+    [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]),
+  );
+
+/** Every secret of a signed link: its token, its signature and the confirmation token of its page. */
+function linkSecrets(url: string): string[] {
+  const query = new URL(url).searchParams;
+  return [query.get('t'), query.get('sig')].filter((v): v is string => Boolean(v));
+}
+
+/** The secret part of an API key, less the four characters its hint shows. */
+const keySecret = (key: string) => key.slice(key.lastIndexOf('_') + 5);
+
+/**
+ * Drives every flow that puts a secret in a URL, a header or a mail, and returns the secrets it saw. `beforeMail`
+ * waits until mail has been handled (delivered, with SMTP).
+ */
+async function exerciseSecrets(server: TestServer, waitForMail: (to: string) => Promise<void>) {
+  const secrets: string[] = [server.adminToken, server.services.secrets.secret];
+  const email = uniqueEmail();
+  const created = await server.request('POST', '/v1/keys', { json: { email } });
+  expect(created.status, created.text).toBe(201);
+  const key = created.body.key as string;
+  secrets.push(key, keySecret(key));
+
+  // A key in the query string is refused, on a route and on no route at all; in the header it works.
+  expect((await server.request('GET', `/v1/usage?api_key=${key}`)).status).toBe(401);
+  expect((await server.request('GET', `/api/v1/product-image-enhancements?api_key=${key}&x=1`)).status).toBe(
+    401,
+  );
+  expect((await server.request('GET', `/no/such/route?key=${key}&token=${key}`)).status).toBe(404);
+  expect((await server.request('GET', '/v1/usage', { key })).status).toBe(200);
+  expect((await server.request('GET', `/admin/v1/accounts?limit=1&token=${server.adminToken}`)).status).toBe(
+    401,
+  );
+  expect((await server.admin('GET', '/admin/v1/accounts?limit=1')).status).toBe(200);
+  // A private image: its src token is its capability, and src access lines are on in this server.
+  const image = await uploaded(server, await png(16, 16), { key, fields: { public: 'false' } });
+  const srcPath = pathOf(image.src as string);
+  const token = srcPath.split('/')[2] as string;
+  secrets.push(token);
+  expect((await server.request('GET', srcPath)).status).toBe(200);
+  expect((await server.request('GET', `${srcPath}?w=8`)).status).toBe(200);
+
+  // A key where a media id goes.
+  expect((await server.request('GET', `/v1/media/${key}`, { key })).status).toBeGreaterThanOrEqual(400);
+
+  // Verification: the mailed link, opened.
+  await waitForMail(email);
+  const verifyUrl = await mailedLink(server, email, 'verify');
+  secrets.push(...linkSecrets(verifyUrl));
+  expect((await server.request('GET', pathOf(verifyUrl))).status).toBe(200);
+
+  // Approval: a verified account's new key, its mailed link, its page and its form.
+  const owner = await createAccount(server, { verified: true });
+  const pending = await server.request('POST', '/v1/keys', { json: { email: owner.email } });
+  expect(pending.body.status).toBe('pending_approval');
+  secrets.push(pending.body.key, keySecret(pending.body.key));
+  await waitForMail(owner.email);
+  const approveUrl = await mailedLink(server, owner.email, 'approve-key');
+  secrets.push(...linkSecrets(approveUrl));
+  const page = await server.request('GET', pathOf(approveUrl));
+  const fields = hiddenFields(page.text);
+  secrets.push(fields.confirm as string);
+  const approved = await server.request('POST', '/approve-key', {
+    body: new URLSearchParams(fields).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  expect(approved.status, approved.text).toBe(200);
+  // A tampered link, logged by its URL as well.
+  expect((await server.request('GET', `${pathOf(approveUrl)}x`)).status).toBe(400);
+
+  // The outbox keeps the full links (that is where the operator reads them).
+  const mails = [...(await outbox(server, email)), ...(await outbox(server, owner.email))];
+  expect(mails.some((m) => m.text.includes(new URL(approveUrl).searchParams.get('sig') as string))).toBe(
+    true,
+  );
+  return secrets.filter((s) => s.length >= 8);
+}
+
+function expectNoSecret(log: string, secrets: string[]): void {
+  expect(log.length).toBeGreaterThan(1000);
+  for (const secret of secrets) {
+    expect(log.includes(secret), `log contains ${secret}`).toBe(false);
+  }
+  // The lines are there, only without their secrets.
+  expect(log).toContain('/v1/usage?api_key=[redacted]');
+  expect(log).toContain('/approve-key?t=[redacted]&exp=');
+  expect(log).toMatch(/&sig=\[redacted\]/);
+  expect(log).toMatch(/"\/src\/\[redacted\]\/[^"]+\.png/);
+}
+
+describe('log redaction: embedded (mail kept in the outbox)', () => {
+  let server: Awaited<ReturnType<typeof startLoggedServer>>;
+  beforeAll(async () => {
+    server = await startLoggedServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('no API key, admin token, link token, signature or confirmation token reaches the log', async () => {
+    const secrets = await exerciseSecrets(server, async () => {});
+    const log = server.log();
+    expectNoSecret(log, secrets);
+    // Without SMTP the log shows the mail (it is the operator's mailbox), links redacted.
+    const queued = log
+      .split('\n')
+      .filter((line) => line.includes('"mail queued"'))
+      .map((line) => JSON.parse(line));
+    expect(queued.length).toBeGreaterThanOrEqual(2);
+    for (const line of queued) {
+      expect(line.mail.text).toMatch(/\?t=\[redacted\]&exp=\d+&sig=\[redacted\]/);
+      for (const link of line.mail.links)
+        expect(link.url).toMatch(/\?t=\[redacted\]&exp=\d+&sig=\[redacted\]$/);
+    }
+  });
+});
+
+describe('log redaction: SMTP configured', () => {
+  let smtp: LoopbackSmtp;
+  let server: Awaited<ReturnType<typeof startLoggedServer>>;
+  beforeAll(async () => {
+    smtp = await startLoopbackSmtp();
+    server = await startLoggedServer({ LIGHTBOX_SMTP_URL: smtp.url });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await smtp?.stop();
+  });
+
+  it('mail goes out whole, and the log holds neither its body nor any secret', async () => {
+    const secrets = await exerciseSecrets(server, async (to) => {
+      await smtp.waitFor(to);
+    });
+    const delivered = smtp.received.map((m) => m.text).join('\n');
+    expect(delivered).toContain('&sig=');
+    const log = server.log();
+    expectNoSecret(log, secrets);
+    const queued = log
+      .split('\n')
+      .filter((line) => line.includes('"mail queued"'))
+      .map((line) => JSON.parse(line));
+    expect(queued.length).toBeGreaterThanOrEqual(2);
+    for (const line of queued) {
+      expect(line.mail.text).toBeUndefined();
+      expect(line.mail.links.every((l: { url?: string }) => l.url === undefined)).toBe(true);
+    }
+  });
+});
