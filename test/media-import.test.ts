@@ -166,6 +166,24 @@ describe('POST /v1/import: success', () => {
     expect(Math.abs(response.body.expires_at - (nowSeconds() + 3600))).toBeLessThanOrEqual(5);
   });
 
+  it('description is kept as metadata, as at upload; bounded the same way', async () => {
+    const response = await importUrl(
+      server,
+      { url: `${upstream.url}/photo.png`, description: 'From the web', metadata: { credit: 'them' } },
+      owner.key,
+    );
+    expect(response.status, response.text).toBe(201);
+    expect(response.body.metadata).toEqual({ credit: 'them', description: 'From the web' });
+    const hitsBefore = upstream.hits.length;
+    const long = await importUrl(
+      server,
+      { url: `${upstream.url}/photo.png`, description: 'x'.repeat(501) },
+      owner.key,
+    );
+    expectValidationError(long, ['description']);
+    expect(upstream.hits.length).toBe(hitsBefore);
+  });
+
   it('a percent-encoded file name is decoded', async () => {
     const response = await importUrl(server, { url: `${upstream.url}/dir/holiday%20snap.png` }, owner.key);
     expect(response.status, response.text).toBe(201);

@@ -54,12 +54,15 @@ describe('GET /v1/media', () => {
       const query: string = `/v1/media?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
       const response = await server.request('GET', query, { key: owner.key });
       expect(response.status, response.text).toBe(200);
-      expect(Object.keys(response.body).sort()).toEqual(['data', 'pagination']);
+      expect(Object.keys(response.body).sort()).toEqual(['data', 'has_more', 'next_cursor', 'pagination']);
       pages.push(response.body.data.length);
       seen.push(...ids(response.body.data));
       for (const media of response.body.data) expectMediaShape(server, media);
       cursor = response.body.pagination.next_cursor;
       expect(response.body.pagination.has_more).toBe(cursor !== null);
+      // Earlier img.pro clients page with the same two fields at the top level.
+      expect(response.body.next_cursor).toBe(cursor);
+      expect(response.body.has_more).toBe(cursor !== null);
       if (!cursor) break;
     }
     expect(pages).toEqual([2, 2, 1]);
@@ -75,6 +78,7 @@ describe('GET /v1/media', () => {
     const second = await server.request('GET', `/v1/media?limit=2&cursor=${cursor}`, { key: owner.key });
     expect([...ids(first.body.data), ...ids(second.body.data)]).toEqual(ids(made).reverse());
     expect(second.body.pagination).toEqual({ next_cursor: null, has_more: false });
+    expect(second.body).toMatchObject({ next_cursor: null, has_more: false });
   });
 
   it('namespace filter', async () => {
@@ -243,6 +247,79 @@ describe('PATCH /v1/media/{id}', () => {
     expect(Math.abs(timed.body.expires_at - (nowSeconds() + 7200))).toBeLessThanOrEqual(5);
     const forever = await patch(media.id, { ttl: null });
     expect(forever.body.expires_at).toBeNull();
+  });
+
+  it('description: set, changed and removed on its own, kept as metadata beside the other fields', async () => {
+    const media = await uploaded(server, await images.png(), {
+      key: owner.key,
+      fields: { description: 'first words', credit: 'me' },
+    });
+    expect(media.metadata).toEqual({ description: 'first words', credit: 'me' });
+    const changed = await patch(media.id, { description: 'second words' });
+    expect(changed.status, changed.text).toBe(200);
+    expect(changed.body.metadata).toEqual({ description: 'second words', credit: 'me' });
+    const both = await patch(media.id, { metadata: { caption: 'c' }, description: 'third' });
+    expect(both.body.metadata).toEqual({ caption: 'c', description: 'third' });
+    const removed = await patch(media.id, { description: null });
+    expect(removed.body.metadata).toEqual({ caption: 'c' });
+    expect((await server.request('GET', `/v1/media/${media.id}`, { key: owner.key })).body.metadata).toEqual({
+      caption: 'c',
+    });
+  });
+
+  it('description: bounded like any metadata value; a 21st metadata field is refused', async () => {
+    const media = await uploaded(server, await images.png(), { key: owner.key });
+    expectValidationError(await patch(media.id, { description: 'x'.repeat(501) }), ['description']);
+    expectValidationError(await patch(media.id, { description: 5 }), ['description']);
+    expect((await patch(media.id, { description: 'x'.repeat(500) })).status).toBe(200);
+    const twenty = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k_${i}`, 'v']));
+    expect((await patch(media.id, { metadata: twenty })).status).toBe(200);
+    expectValidationError(await patch(media.id, { description: 'one too many' }), ['metadata']);
+    expect(
+      Object.keys((await server.request('GET', `/v1/media/${media.id}`, { key: owner.key })).body.metadata),
+    ).toHaveLength(20);
+  });
+
+  it('ttl on an unverified account is capped by its retention from upload, as at upload — again and again', async () => {
+    const unverified = await keyedAccount(server, { verified: false });
+    const media = await uploaded(server, await images.png(), { key: unverified.key });
+    const cap = media.created_at + 30 * DAY_SECONDS;
+    expect(Math.abs((media.expires_at ?? 0) - cap)).toBeLessThanOrEqual(1);
+    for (const ttl of ['90d', '60d', 90 * DAY_SECONDS, '31d']) {
+      const response = await patch(media.id, { ttl }, unverified.key);
+      expect(response.status, response.text).toBe(200);
+      expect(Math.abs(response.body.expires_at - cap), String(ttl)).toBeLessThanOrEqual(1);
+    }
+    // A shorter ttl still shortens it.
+    const shorter = await patch(media.id, { ttl: '2d' }, unverified.key);
+    expect(Math.abs(shorter.body.expires_at - (nowSeconds() + 2 * DAY_SECONDS))).toBeLessThanOrEqual(5);
+    // And the capped expiry is the retention's, so verification lifts it as it lifts an upload's.
+    await patch(media.id, { ttl: '90d' }, unverified.key);
+    const row = await server.services.store.db
+      .selectFrom('media')
+      .select(['expiry_reason'])
+      .where('id', '=', media.id)
+      .executeTakeFirstOrThrow();
+    expect(row.expiry_reason).toBe('unverified');
+  });
+
+  it('a verified account’s PATCHed ttl is not capped', async () => {
+    const media = await uploaded(server, await images.png(), { key: owner.key });
+    const response = await patch(media.id, { ttl: '90d' });
+    expect(Math.abs(response.body.expires_at - (nowSeconds() + 90 * DAY_SECONDS))).toBeLessThanOrEqual(5);
+  });
+
+  it('batch PATCH caps ttl the same way', async () => {
+    const unverified = await keyedAccount(server, { verified: false });
+    const a = await uploaded(server, await images.png(), { key: unverified.key });
+    const response = await server.request('PATCH', `/v1/media?ids=${a.id}`, {
+      key: unverified.key,
+      json: { ttl: '90d' },
+    });
+    expect(response.status, response.text).toBe(200);
+    expect(
+      Math.abs(response.body.data[0].expires_at - (a.created_at + 30 * DAY_SECONDS)),
+    ).toBeLessThanOrEqual(1);
   });
 
   it('ttl null on an unverified account keeps its 30-day retention', async () => {

@@ -164,6 +164,19 @@ describe('POST /v1/upload: fields', () => {
     expect(body.date).toBe('2024-05-01T10:30:00.000Z');
   });
 
+  it('description is kept as metadata, bounded like a metadata value', async () => {
+    const body = await uploaded(server, await images.png(), {
+      key: verified.key,
+      fields: { description: 'A red square', credit: 'me' },
+    });
+    expect(body.metadata).toEqual({ description: 'A red square', credit: 'me' });
+    const long = await upload(server, await images.png(), {
+      key: verified.key,
+      fields: { description: 'x'.repeat(501) },
+    });
+    expectValidationError(long, ['description']);
+  });
+
   it('limits at their edge are accepted: 10 tags, a 50-character tag, ttl 5m and 90d, 20 metadata fields', async () => {
     const tags = Array.from({ length: 9 }, (_, i) => `t${i}`).concat('x'.repeat(50));
     const metadata = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k_${i}`, 'v'.repeat(500)]));

@@ -139,20 +139,23 @@ const keyRateDenied = (d: RateDecision) =>
     message: 'Too many key creation requests. Try again later.',
     action: { type: 'wait', seconds: d.retryAfter },
     retryAfter: d.retryAfter,
-    headers: rateHeaders(d),
+    headers: rateHeaders(d, { limit: d.limit, periodMs: KEY_RATE_PERIOD_MS }),
   });
 
 /**
  * The per-IP budget is spent by every request, valid or not (it runs before the body is parsed), so the route
  * can send `X-RateLimit-*` on every response and floods of junk are limited too.
  */
+/** Both `POST /v1/keys` budgets (per IP, per email) are per hour. */
+export const KEY_RATE_PERIOD_MS = HOUR_MS;
+
 export async function checkKeyIpRate(
   deps: Pick<SelfServeDeps, 'config' | 'limiter'>,
   ip: string,
 ): Promise<RateDecision> {
   const byIp = await deps.limiter.hit(`keys:ip:${ip}`, {
     limit: deps.config.keysPerIpPerHour,
-    periodMs: HOUR_MS,
+    periodMs: KEY_RATE_PERIOD_MS,
   });
   if (!byIp.allowed) throw keyRateDenied(byIp);
   return byIp;
@@ -166,7 +169,7 @@ async function checkKeyEmailRate(
 ): Promise<RateDecision> {
   const byEmail = await deps.limiter.hit(`keys:email:${email}`, {
     limit: deps.config.keysPerEmailPerHour,
-    periodMs: HOUR_MS,
+    periodMs: KEY_RATE_PERIOD_MS,
   });
   if (!byEmail.allowed) throw keyRateDenied(byEmail);
   return byEmail.remaining < byIp.remaining ? byEmail : byIp;

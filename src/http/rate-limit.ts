@@ -20,7 +20,7 @@ export async function enforceRate(
     reply.log.error({ err: error }, 'rate limiter unavailable');
     throw new AppError('rate_limit_unavailable');
   }
-  reply.headers(rateHeaders(decision));
+  reply.headers(rateHeaders(decision, rule));
   if (!decision.allowed) {
     throw new AppError('rate_limit_exceeded', {
       retryAfter: decision.retryAfter,

@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type {} from '@fastify/multipart';
+import type { Multipart } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app-error.ts';
 import { randomBase36 } from '../lib/ids.ts';
@@ -51,10 +51,28 @@ export async function receiveUpload(
   };
 
   try {
-    const parts = request.parts({
-      limits: { fileSize: options.maxBytes, files: 1, fields: 40, fieldSize: 16 * 1024, parts: 50 },
-    });
-    for await (const part of parts) {
+    // Everything the multipart parser raises — at the start (no or bad boundary), between parts (truncated body,
+    // bad part headers, limits) or inside a file part (cut short) — is the client's malformed body; only the
+    // temp file's own write failing is ours.
+    let iterator: AsyncIterator<Multipart>;
+    try {
+      iterator = request
+        .parts({
+          limits: { fileSize: options.maxBytes, files: 1, fields: 40, fieldSize: 16 * 1024, parts: 50 },
+        })
+        [Symbol.asyncIterator]();
+    } catch (error) {
+      throw new MultipartFailure(error);
+    }
+    for (;;) {
+      let next: IteratorResult<Multipart>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        throw new MultipartFailure(error);
+      }
+      if (next.done) break;
+      const part = next.value;
       if (part.type === 'field') {
         if (typeof part.value === 'string') fields[part.fieldname] = part.value;
         continue;
@@ -79,7 +97,18 @@ export async function receiveUpload(
       part.file.once('limit', () => {
         tap.destroy(Object.assign(new Error('file too large'), { code: 'FST_REQ_FILE_TOO_LARGE' }));
       });
-      await pipeline(part.file, tap, createWriteStream(temp));
+      const sink = createWriteStream(temp);
+      // pipeline destroys every stream with the first error, and the file part may have failed before this
+      // listener could see it: the sink's own failures are the system errors of writing the temp file.
+      let sinkError: NodeJS.ErrnoException | undefined;
+      sink.once('error', (error: NodeJS.ErrnoException) => {
+        sinkError = error;
+      });
+      try {
+        await pipeline(part.file, tap, sink);
+      } catch (error) {
+        throw sinkError?.syscall !== undefined ? error : new MultipartFailure(error);
+      }
       file = { path: temp, size, sha256: hash.digest('hex'), filename: part.filename };
     }
   } catch (error) {
@@ -89,8 +118,16 @@ export async function receiveUpload(
   return { fields, file, discard };
 }
 
-function translate(request: FastifyRequest, error: unknown, maxBytes: number): unknown {
-  const code = (error as { code?: string }).code;
+/** An error the multipart parser raised: the body is malformed, whatever the parser's wording. */
+class MultipartFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super('malformed multipart body', { cause });
+  }
+}
+
+function translate(request: FastifyRequest, thrown: unknown, maxBytes: number): unknown {
+  const error = thrown instanceof MultipartFailure ? thrown.cause : thrown;
+  const code = (error as { code?: string } | null)?.code;
   if (code === 'FST_REQ_FILE_TOO_LARGE') {
     const declared = Number(request.headers['content-length']);
     const tooLarge = fileTooLarge(
@@ -108,8 +145,13 @@ function translate(request: FastifyRequest, error: unknown, maxBytes: number): u
   if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') {
     return new AppError('invalid_payload', { errors: { file: ['File is required (multipart/form-data)'] } });
   }
-  if (code === 'FST_PROTO_VIOLATION' || (error as Error).message?.includes('Unexpected end of form')) {
-    return new AppError('invalid_payload', { errors: { body: ['Malformed multipart body'] } });
+  if (thrown instanceof MultipartFailure) {
+    request.log.debug({ err: error }, 'malformed multipart body');
+    // The rest of the body may still be on its way; there is no point reading it.
+    return new AppError('invalid_payload', {
+      errors: { body: ['Malformed multipart body'] },
+      headers: { connection: 'close' },
+    });
   }
   return error;
 }

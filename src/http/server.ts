@@ -2,10 +2,18 @@ import { createServer } from 'node:http';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Services } from '../app/compose.ts';
 import { createRenditionService } from '../delivery/renditions.ts';
-import { installErrorHandling } from './error-handler.ts';
+import { AppError } from '../errors/app-error.ts';
+import { createCors } from './cors.ts';
+import { installErrorHandling, sendError } from './error-handler.ts';
+import { installJsonParser } from './json-body.ts';
 import { requestIdFor } from './request-id.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { accessLogged, deliveryRoutes, srcLogLevelOf, srcPathOf } from './routes/delivery-routes.ts';
@@ -32,14 +40,31 @@ export async function buildServer(services: Services): Promise<App> {
     accessLogged(srcLogLevelOf(config)) || srcPath === ''
       ? null
       : srcFastPath({ srcPath, renditions, logger: services.logger, closing: () => closing });
+  const cors = createCors({ origins: config.corsOrigins, srcPath });
+  /** Headers every answer carries, set before anything else can fail: the request id and CORS. */
+  const commonHeaders = (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('x-request-id', request.id);
+    const corsHeaders = cors?.headers(request.url, request.headers.origin);
+    if (corsHeaders) reply.headers(corsHeaders);
+  };
   const app = Fastify({
     serverFactory: (handler) =>
       createServer(fastPath ? (request, response) => fastPath(request, response, handler) : handler),
     loggerInstance: services.logger as FastifyBaseLogger,
     genReqId: requestIdFor,
     bodyLimit: config.bodyLimitBytes,
-    // A too-long token or id is an unknown one (404, as the src fast path answers), not a 414.
+    // Longer path parameters than this are refused by the router (frameworkErrors below answers them 404).
     routerOptions: { maxParamLength: 512 },
+    // What the router refuses before any route runs: a path that does not decode, or a parameter over the length
+    // limit, names nothing that exists — 404 `not_found` as the src fast path answers, in the path's family.
+    frameworkErrors: (error, request, reply) => {
+      commonHeaders(request, reply);
+      if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+        return sendError(request, reply, new AppError('not_found'));
+      }
+      request.log.error({ err: error }, 'router error');
+      return sendError(request, reply, new AppError('unexpected'));
+    },
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -51,9 +76,10 @@ export async function buildServer(services: Services): Promise<App> {
   app.addHook('onClose', () => renditions.drain());
   app.setValidatorCompiler(validatorCompiler);
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
+    commonHeaders(request, reply);
   });
   installErrorHandling(app);
+  installJsonParser(app);
   // Limits are set per request in receive-upload (they depend on the caller).
   await app.register(multipart);
 
@@ -68,6 +94,17 @@ export async function buildServer(services: Services): Promise<App> {
     },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  if (cors) {
+    // Preflights carry no credentials: answered here, before (and instead of) any route's auth.
+    for (const prefix of ['/v1/*', '/api/*']) {
+      app.options(prefix, { schema: { hide: true } }, async (request, reply) => {
+        const headers = cors.preflight(request.url, request.headers.origin);
+        if (!headers) return sendError(request, reply, new AppError('not_found'));
+        return reply.status(204).headers(headers).send();
+      });
+    }
+  }
 
   await app.register(healthRoutes(services));
   await app.register(hostingKeyRoutes(services));

@@ -9,12 +9,20 @@ export interface MediaFields {
   ttl?: number | null;
   date?: string | null;
   metadata?: Record<string, string>;
+  /**
+   * PATCH only: `description` set (a string) or removed (null) within the existing metadata. At upload and import
+   * it is folded into `metadata` instead.
+   */
+  description?: string | null;
 }
 
 const NAMESPACE = /^[a-z0-9-]{2,64}$/;
 const METADATA_KEY = /^[a-z0-9_]{1,40}$/;
 const MIN_TTL = 300;
 const MAX_TTL = 90 * 86_400;
+/** Metadata values, `description` included. */
+export const MAX_METADATA_VALUE = 500;
+export const MAX_METADATA_FIELDS = 20;
 const TTL_UNITS: Record<string, number> = { m: 60, h: 3600, d: 86_400 };
 /** Upload fields that are not metadata. */
 export const KNOWN_FIELDS = new Set([
@@ -26,6 +34,7 @@ export const KNOWN_FIELDS = new Set([
   'ttl',
   'date',
   'metadata',
+  'description',
   'url',
 ]);
 
@@ -102,22 +111,39 @@ export function parseMediaFields(
     }
   }
 
+  // `description` is kept as the metadata field of that name, the same way whether it arrives as a multipart field
+  // (upload), a JSON field (import, PATCH) or inside `metadata`; a top-level `description` wins over the latter.
+  let description: string | null | undefined;
+  if (raw.description !== undefined) {
+    if (raw.description === null && options.mode === 'update') description = null;
+    else if (typeof raw.description !== 'string' || raw.description.length > MAX_METADATA_VALUE)
+      push(errors, 'description', `Must be a string of at most ${MAX_METADATA_VALUE} characters`);
+    else description = raw.description;
+  }
+
   const metadata: Record<string, unknown> = { ...options.extraMetadata };
   if (raw.metadata !== undefined && raw.metadata !== null) {
     if (typeof raw.metadata !== 'object' || Array.isArray(raw.metadata))
       push(errors, 'metadata', 'Must be an object');
     else Object.assign(metadata, raw.metadata);
   }
+  if (options.mode === 'create' && typeof description === 'string') metadata.description = description;
   const entries = Object.entries(metadata);
-  if (entries.length > 20) push(errors, 'metadata', 'At most 20 metadata fields');
+  if (entries.length > MAX_METADATA_FIELDS)
+    push(errors, 'metadata', `At most ${MAX_METADATA_FIELDS} metadata fields`);
   for (const [key, value] of entries) {
     if (!METADATA_KEY.test(key))
       push(errors, 'metadata', `Key "${key.slice(0, 40)}" must match ^[a-z0-9_]{1,40}$`);
-    else if (typeof value !== 'string' || value.length > 500)
-      push(errors, 'metadata', `Value of "${key}" must be a string of at most 500 characters`);
+    else if (typeof value !== 'string' || value.length > MAX_METADATA_VALUE)
+      push(
+        errors,
+        'metadata',
+        `Value of "${key}" must be a string of at most ${MAX_METADATA_VALUE} characters`,
+      );
   }
   if (entries.length > 0 || raw.metadata !== undefined)
     out.metadata = Object.fromEntries(entries) as Record<string, string>;
+  if (options.mode === 'update' && description !== undefined) out.description = description;
 
   if (Object.keys(errors).length > 0) throw new AppError('invalid_payload', { errors });
   return out;

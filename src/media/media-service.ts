@@ -6,7 +6,7 @@ import type { Log } from '../lib/log.ts';
 import type { Store } from '../store/store.ts';
 import { collectGarbage } from './blob-garbage.ts';
 import type { MediaChanges } from './media-changes.ts';
-import { parseMediaFields } from './media-fields.ts';
+import { MAX_METADATA_FIELDS, parseMediaFields } from './media-fields.ts';
 import { expired, type ListQuery, listMediaRows, ownedMedia, splitList } from './media-queries.ts';
 import { deleteMediaRow, findMedia, type MediaRow, replaceTags } from './media-repo.ts';
 import { mediaView } from './media-view.ts';
@@ -25,10 +25,9 @@ type TagMode = 'replace' | 'add' | 'remove';
 export const media = {
   async list(deps: MediaDeps, principal: Principal, query: ListQuery) {
     const { rows, nextCursor } = await listMediaRows(deps.store.db, principal, query);
-    return {
-      data: rows.map((row) => mediaView(deps.config, row)),
-      pagination: { next_cursor: nextCursor, has_more: nextCursor !== null },
-    };
+    const page = { next_cursor: nextCursor, has_more: nextCursor !== null };
+    // `pagination` is API.md's; the same two fields at the top level are what earlier img.pro clients page with.
+    return { data: rows.map((row) => mediaView(deps.config, row)), pagination: page, ...page };
   },
 
   /**
@@ -132,7 +131,18 @@ async function applyUpdate(
   if (fields.namespace !== undefined) set.namespace = fields.namespace;
   if (fields.public !== undefined) set.public = fields.public ? 1 : 0;
   if (fields.date !== undefined) set.date = fields.date;
-  if (fields.metadata !== undefined) set.metadata = JSON.stringify(fields.metadata);
+  if (fields.metadata !== undefined || fields.description !== undefined) {
+    // `metadata` replaces the whole set; `description` alone changes only that field of it.
+    const metadata = { ...(fields.metadata ?? (JSON.parse(row.metadata) as Record<string, string>)) };
+    if (fields.description === null) delete metadata.description;
+    else if (fields.description !== undefined) metadata.description = fields.description;
+    if (Object.keys(metadata).length > MAX_METADATA_FIELDS) {
+      throw new AppError('invalid_payload', {
+        errors: { metadata: [`At most ${MAX_METADATA_FIELDS} metadata fields`] },
+      });
+    }
+    set.metadata = JSON.stringify(metadata);
+  }
   if (fields.ttl !== undefined)
     Object.assign(set, patchedExpiry(deps.config, principal, row, fields.ttl, now));
   let tags: string[] | undefined;

@@ -5,7 +5,7 @@ import { quotaMonth, storageUsed } from '../accounts/usage.ts';
 import type { Config } from '../config/config.ts';
 import { AppError, type ErrorAction } from '../errors/app-error.ts';
 import { DAY_MS, HOUR_MS } from '../lib/time.ts';
-import type { RateDecision, RateLimiter } from '../limiter/limiter.ts';
+import type { RateDecision, RateLimiter, RateRule } from '../limiter/limiter.ts';
 import { rateHeaders } from '../limiter/rate-headers.ts';
 import type { Tx } from '../store/store.ts';
 
@@ -84,13 +84,19 @@ export async function chargeUpload(deps: QuotaDeps, tx: Tx, account: Account, by
     throw quotaExceeded(deps, account, Number(counted.count) - 1, 'storage');
 }
 
-/** Anonymous uploads: 20/hour and 100/day per client IP by default, refused with a redirect to get a key. */
-export async function checkAnonymousRate(deps: QuotaDeps, ip: string): Promise<RateDecision> {
+/**
+ * Anonymous uploads: 20/hour and 100/day per client IP by default, refused with a redirect to get a key. Returns the
+ * tighter of the two (fewer requests left) for the response's headers.
+ */
+export async function checkAnonymousRate(
+  deps: QuotaDeps,
+  ip: string,
+): Promise<{ decision: RateDecision; rule: RateRule }> {
   const rules = [
     { key: `anon:h:${ip}`, rule: { limit: deps.config.anonPerHour, periodMs: HOUR_MS }, label: 'Hourly' },
     { key: `anon:d:${ip}`, rule: { limit: deps.config.anonPerDay, periodMs: DAY_MS }, label: 'Daily' },
   ];
-  let tightest: RateDecision | undefined;
+  let tightest: { decision: RateDecision; rule: RateRule } | undefined;
   for (const { key, rule, label } of rules) {
     const decision = await deps.limiter.hit(key, rule);
     if (!decision.allowed) {
@@ -99,10 +105,10 @@ export async function checkAnonymousRate(deps: QuotaDeps, ip: string): Promise<R
         message: `${label} limit of ${rule.limit} uploads reached. Resets in ${minutes} minute${minutes === 1 ? '' : 's'}. Get an API key for higher limits.`,
         action: { type: 'redirect', url: deps.config.docsUrl, label: 'Create API Key' },
         retryAfter: decision.retryAfter,
-        headers: rateHeaders(decision),
+        headers: rateHeaders(decision, rule),
       });
     }
-    if (!tightest || decision.remaining < tightest.remaining) tightest = decision;
+    if (!tightest || decision.remaining < tightest.decision.remaining) tightest = { decision, rule };
   }
-  return tightest as RateDecision;
+  return tightest as { decision: RateDecision; rule: RateRule };
 }

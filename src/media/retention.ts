@@ -6,15 +6,17 @@ import type { MediaRow } from './media-repo.ts';
 type RetentionConfig = Pick<Config, 'anonRetentionDays' | 'unverifiedRetentionDays'>;
 
 /**
- * When new media expires (API.md §2.2): an explicit ttl always counts; anonymous uploads and uploads of
- * unverified accounts expire after their retention unless the ttl is shorter. The reason is kept so that
- * verification lifts exactly the expiries it caused.
+ * When media expires (API.md §2.2), at upload and on PATCH alike: an explicit ttl (from `now`) always counts;
+ * anonymous media and media of unverified accounts also expire at their retention — counted from the media's
+ * creation, so a PATCHed ttl can shorten it but never extend it — whichever comes first. Without a ttl, verified
+ * accounts' media is permanent. The reason is kept so that verification lifts exactly the expiries it caused.
  */
-export function initialExpiry(
+export function expiryOf(
   config: RetentionConfig,
   principal: Principal | undefined,
   ttlSeconds: number | undefined,
   now: number,
+  createdAt: number = now,
 ): Pick<MediaRow, 'expires_at' | 'expiry_reason'> {
   const ttlAt = ttlSeconds === undefined ? undefined : now + ttlSeconds * 1000;
   const retention = !principal
@@ -26,12 +28,25 @@ export function initialExpiry(
     return ttlAt === undefined
       ? { expires_at: null, expiry_reason: null }
       : { expires_at: ttlAt, expiry_reason: 'ttl' };
-  const retentionAt = now + retention.days * DAY_MS;
+  const retentionAt = createdAt + retention.days * DAY_MS;
   if (ttlAt !== undefined && ttlAt < retentionAt) return { expires_at: ttlAt, expiry_reason: 'ttl' };
   return { expires_at: retentionAt, expiry_reason: retention.reason };
 }
 
-/** PATCH `ttl`: a number sets an explicit expiry from now; null makes it permanent where the account allows. */
+/** Expiry of new media. */
+export function initialExpiry(
+  config: RetentionConfig,
+  principal: Principal | undefined,
+  ttlSeconds: number | undefined,
+  now: number,
+): Pick<MediaRow, 'expires_at' | 'expiry_reason'> {
+  return expiryOf(config, principal, ttlSeconds, now);
+}
+
+/**
+ * PATCH `ttl`: a number sets an explicit expiry from now, capped by the retention exactly as at upload; null
+ * removes the ttl (permanent where the account allows, else back to the retention from creation).
+ */
 export function patchedExpiry(
   config: RetentionConfig,
   principal: Principal,
@@ -39,12 +54,5 @@ export function patchedExpiry(
   ttl: number | null,
   now: number,
 ): Pick<MediaRow, 'expires_at' | 'expiry_reason'> {
-  if (ttl !== null) return { expires_at: now + ttl * 1000, expiry_reason: 'ttl' };
-  if (!principal.account.email_verified) {
-    return {
-      expires_at: Number(media.created_at) + config.unverifiedRetentionDays * DAY_MS,
-      expiry_reason: 'unverified',
-    };
-  }
-  return { expires_at: null, expiry_reason: null };
+  return expiryOf(config, principal, ttl ?? undefined, now, Number(media.created_at));
 }

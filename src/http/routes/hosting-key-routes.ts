@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { checkKeyIpRate, requestKey } from '../../accounts/self-serve-keys.ts';
+import { checkKeyIpRate, KEY_RATE_PERIOD_MS, requestKey } from '../../accounts/self-serve-keys.ts';
 import type { Services } from '../../app/compose.ts';
 import { AppError } from '../../errors/app-error.ts';
-import type { RateDecision } from '../../limiter/limiter.ts';
+import type { RateDecision, RateRule } from '../../limiter/limiter.ts';
 import { rateHeaders } from '../../limiter/rate-headers.ts';
 
 /** The IP decision of a request, from its onRequest hook to its handler. */
@@ -17,6 +17,9 @@ const body = Type.Object({
   environment: Type.Optional(Type.Union([Type.Literal('live'), Type.Literal('test')])),
 });
 
+/** Both key budgets are per hour; the rule lets the last allowed response name the next admission. */
+const keyRule = (d: RateDecision): RateRule => ({ limit: d.limit, periodMs: KEY_RATE_PERIOD_MS });
+
 export const hostingKeyRoutes =
   (services: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
@@ -27,7 +30,7 @@ export const hostingKeyRoutes =
         // Before the body is even parsed, so malformed requests are limited and carry the headers too.
         onRequest: async (request, reply) => {
           const ipRate = await checkKeyIpRate(services, request.ip);
-          reply.headers(rateHeaders(ipRate));
+          reply.headers(rateHeaders(ipRate, keyRule(ipRate)));
           ipRates.set(request, ipRate);
         },
       },
@@ -43,7 +46,10 @@ export const hostingKeyRoutes =
           environment: request.body.environment ?? 'live',
           ipRate,
         });
-        return reply.status(201).headers(rateHeaders(rate)).send(result);
+        return reply
+          .status(201)
+          .headers(rateHeaders(rate, keyRule(rate)))
+          .send(result);
       },
     );
   };

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Services } from '../../app/compose.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { rateHeaders } from '../../limiter/rate-headers.ts';
@@ -23,25 +24,31 @@ export const mediaRoutes =
   async (app) => {
     const { config } = services;
 
-    /** Anonymous callers spend their IP's rate; keyed callers are checked against the month's quota first. */
-    const admit = async (
-      request: Parameters<typeof principalOf>[0],
-      reply: { headers(h: Record<string, string>): unknown },
-    ) => {
-      if (!request.principal) reply.headers(rateHeaders(await checkAnonymousRate(services, request.ip)));
-      else await precheckQuota(services, request.principal);
-      return (request.principal ? config.maxUploadMb : config.maxAnonUploadMb) * MB;
+    /**
+     * Anonymous callers spend their IP's rate; keyed callers are checked against the month's quota first. An
+     * `onRequest` hook after auth, so it runs before the body is read: malformed, deep or oversized bodies spend
+     * the budget too, and a caller over it costs no parsing.
+     */
+    const admit: onRequestHookHandler = async (request, reply) => {
+      if (!request.principal) {
+        const { decision, rule } = await checkAnonymousRate(services, request.ip);
+        reply.headers(rateHeaders(decision, rule));
+      } else await precheckQuota(services, request.principal);
     };
+    const maxBytesOf = (request: FastifyRequest) =>
+      (request.principal ? config.maxUploadMb : config.maxAnonUploadMb) * MB;
 
     app.post(
       '/v1/upload',
       {
-        onRequest: optionalKey(services),
+        onRequest: [optionalKey(services), admit],
         schema: { tags, summary: 'Upload an image (multipart)', consumes: ['multipart/form-data'] },
       },
       async (request, reply) => {
-        const maxBytes = await admit(request, reply);
-        const upload = await receiveUpload(request, { tmpDir: services.tmpDir, maxBytes });
+        const upload = await receiveUpload(request, {
+          tmpDir: services.tmpDir,
+          maxBytes: maxBytesOf(request),
+        });
         let result: Awaited<ReturnType<typeof ingest>>;
         try {
           if (!upload.file) throw new AppError('invalid_payload', { errors: { file: ['File is required'] } });
@@ -68,7 +75,7 @@ export const mediaRoutes =
     app.post(
       '/v1/import',
       {
-        onRequest: optionalKey(services),
+        onRequest: [optionalKey(services), admit],
         schema: {
           tags,
           summary: 'Import an image from a URL',
@@ -76,12 +83,11 @@ export const mediaRoutes =
         },
       },
       async (request, reply) => {
-        const maxBytes = await admit(request, reply);
         const result = await importFromUrl(services, {
           principal: request.principal,
           clientIp: request.ip,
           body: request.body,
-          maxBytes,
+          maxBytes: maxBytesOf(request),
         });
         return reply.status(201).send(result);
       },
