@@ -1,4 +1,4 @@
-// Delivery benchmark (API.md §2.6): uncached rendition latency vs sharp in-process, uncached throughput vs ipx,
+// Delivery benchmark (docs/api.md §2.6): uncached rendition latency vs sharp in-process, uncached throughput vs ipx,
 // cached throughput and p99, memory over 10 000 mixed requests. Everything on 127.0.0.1; every loop is bounded
 // in count and time.
 //

@@ -6,7 +6,7 @@
 // - classical: the real thing (no model).
 // - onnx: the tiny stand-in model from the test fixtures. It measures the plumbing (worker, transfer,
 //   resizing in and out of 1024², composing), NOT real inference: ISNet adds ≈ 0.9 s per image
-//   (PIPELINE-NOTES.md).
+//   (measured; see src/imaging/enhance/README.md).
 // - http: a loopback stub that answers a mask computed once in advance, so the figure is the pipeline's
 //   own cost (JPEG upload, PNG mask decode, composing) plus a local round trip, not a remote model.
 

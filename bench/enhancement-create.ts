@@ -1,4 +1,4 @@
-// Latency of POST /api/v1/product-image-enhancements (API.md §3.2): N sequential creates of a 20-image batch, each
+// Latency of POST /api/v1/product-image-enhancements (docs/api.md §3.2): N sequential creates of a 20-image batch, each
 // with its own Idempotency-Key, against a Lightbox child process. The create does the whole synchronous part of the
 // API: auth, schema, idempotency record, eligibility, credits reservation, active limit, 21 rows and the enqueue.
 //

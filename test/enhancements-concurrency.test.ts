@@ -1,4 +1,4 @@
-// Concurrency and crashes (API.md §3.2, §3.4, §4.4): concurrent duplicates make one enhancement, concurrent creates
+// Concurrency and crashes (docs/api.md §3.2, §3.4, §4.4): concurrent duplicates make one enhancement, concurrent creates
 // never overdraw the balance, and a worker that dies mid-item loses nothing and charges nothing twice.
 import type { ServerResponse } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';

@@ -1,4 +1,4 @@
-// POST /api/v1/product-image-enhancements and the reads (API.md §3.2, §3.3): every create code in the
+// POST /api/v1/product-image-enhancements and the reads (docs/api.md §3.2, §3.3): every create code in the
 // documented order, idempotency, credits and limits, and GET by id / list. The main server runs no worker, so
 // batches stay `queued` and the active limits are easy to reach.
 import { randomUUID } from 'node:crypto';

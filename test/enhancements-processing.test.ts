@@ -1,4 +1,4 @@
-// Item processing (API.md §3.4): real downloads from a loopback "internet" through the safe fetcher, the built-in
+// Item processing (docs/api.md §3.4): real downloads from a loopback "internet" through the safe fetcher, the built-in
 // pipeline, results stored as media, credits consumed per completed item and released per failed one, and every
 // source problem mapped to its item error code without one item holding up another.
 

@@ -1,4 +1,4 @@
-// Sandbox (test keys, API.md §3.4): no credits, no eligibility, no email verification; sources downloaded and
+// Sandbox (test keys, docs/api.md §3.4): no credits, no eligibility, no email verification; sources downloaded and
 // validated as in live, results from the built-in pipeline, and `#simulate=<code>` to fail an item on purpose.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { installLoopbackGuard } from '../src/fetcher/test-support.ts';

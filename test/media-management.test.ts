@@ -170,7 +170,7 @@ describe('GET /v1/media/{id}', () => {
     expect(mine.body).toEqual(privateMedia);
   });
 
-  it('a key of the other environment sees 404, public or private (API.md §1)', async () => {
+  it('a key of the other environment sees 404, public or private (docs/api.md §1)', async () => {
     const ownTestKey = await secondKey(server, owner.accountId, 'test');
     notFound(await server.request('GET', `/v1/media/${privateMedia.id}`, { key: ownTestKey }));
     notFound(await server.request('GET', `/v1/media/${publicMedia.id}`, { key: ownTestKey }));

@@ -40,7 +40,7 @@ function expectQuotaExceeded(response: TestResponse, message: string, usageBody:
   return response.body.action as { type: string; url: string; label: string };
 }
 
-/** A signed link of API.md §2.8 on this server: `<path>?t=&exp=&sig=`, valid about 7 days. */
+/** A signed link of docs/api.md §2.8 on this server: `<path>?t=&exp=&sig=`, valid about 7 days. */
 function expectSignedLink(url: string, pathname: string) {
   const parsed = new URL(url);
   expect(`${parsed.origin}${parsed.pathname}`).toBe(`${server.url}${pathname}`);

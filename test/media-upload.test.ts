@@ -365,7 +365,7 @@ describe('POST /v1/upload: bad input is refused and nothing is stored', () => {
       '<a href="javascript:alert(3)"><circle r="4"/></a></svg>';
     const body = await uploaded(server, Buffer.from(text), { key: verified.key, filename: 's.svg' });
     expect(body).toMatchObject({ format: 'svg', width: 40, height: 20 });
-    // API.md §2.6: the untouched original stays in storage; what is served goes through the sanitizer.
+    // docs/api.md §2.6: the untouched original stays in storage; what is served goes through the sanitizer.
     expect((await server.services.blobs.getBuffer(`originals/${body.id}`))?.toString()).toBe(text);
     const served = await server.request('GET', pathOf(body.src));
     expect(served.status).toBe(200);

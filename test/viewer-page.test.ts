@@ -1,4 +1,4 @@
-// The viewer page `GET /i/{id}` over real HTTP (API.md §2.7): Open Graph and Twitter card tags, escaping, 404s.
+// The viewer page `GET /i/{id}` over real HTTP (docs/api.md §2.7): Open Graph and Twitter card tags, escaping, 404s.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharp } from '../src/imaging/sharp-lib.ts';

@@ -1,7 +1,7 @@
 import { toIso } from '../lib/time.ts';
 import type { AccountsTable, ApiKeysTable } from '../store/database.ts';
 
-/** Operator API shape of an account (API.md §4). */
+/** Operator API shape of an account (docs/api.md §4). */
 export function accountView(a: AccountsTable) {
   return {
     id: a.id,

@@ -13,7 +13,7 @@ export interface Principal {
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
- * Resolves a bearer key to its account, or throws the enhancement-family auth code (API.md §1); hosting routes
+ * Resolves a bearer key to its account, or throws the enhancement-family auth code (docs/api.md §1); hosting routes
  * render those codes as `unauthorized`/`forbidden`.
  */
 export async function authenticate(

@@ -31,7 +31,7 @@ async function mustFindAccount(deps: OperatorDeps, id: string): Promise<Accounts
   return account;
 }
 
-/** The operator API (API.md §4): accounts, credits, keys. */
+/** The operator API (docs/api.md §4): accounts, credits, keys. */
 export const operator = {
   async createAccount(deps: OperatorDeps, input: { email: string; plan?: string; email_verified?: boolean }) {
     checkPlan(deps, input.plan);

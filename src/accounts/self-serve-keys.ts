@@ -41,7 +41,7 @@ export interface SelfServeResult {
   rate: RateDecision;
 }
 
-/** `POST /v1/keys` (API.md §2.1): anyone who knows an email may ask; what they get depends on the account. */
+/** `POST /v1/keys` (docs/api.md §2.1): anyone who knows an email may ask; what they get depends on the account. */
 export async function requestKey(
   deps: SelfServeDeps,
   input: { email: string; name: string; environment: Environment; ipRate: RateDecision },

@@ -23,7 +23,7 @@ const PATHS: Record<LinkPurpose, (p: SignedLinkPayload) => string> = {
 };
 
 /**
- * HMAC-SHA256 links (API.md §2.8): `<base><path>?t=<token>&exp=<unix>&sig=<hmac>`. The signature covers the path,
+ * HMAC-SHA256 links (docs/api.md §2.8): `<base><path>?t=<token>&exp=<unix>&sig=<hmac>`. The signature covers the path,
  * the token and the expiry, so a link cannot be re-pointed at another purpose, subject, plan or lifetime.
  */
 export function createSignedLinks(options: { secret: string; publicUrl: string; ttlSeconds: number }) {

@@ -30,7 +30,7 @@ export async function storageUsed(db: Db, accountId: string): Promise<number> {
   return Number(row.bytes);
 }
 
-/** `GET /v1/usage` (API.md §2.4). */
+/** `GET /v1/usage` (docs/api.md §2.4). */
 export async function usageOf(
   deps: { config: Pick<Config, 'plans' | 'unverifiedMaxKeys'>; store: { db: Db } },
   principal: Principal,

@@ -2,7 +2,7 @@ import { START_JOB } from '../enhancements/create-enhancement.ts';
 import type { JobQueue } from '../queue/queue.ts';
 import type { Store } from '../store/store.ts';
 
-/** Idempotency records are kept at least 24 h (API.md §3.2), then swept. */
+/** Idempotency records are kept at least 24 h (docs/api.md §3.2), then swept. */
 export async function sweepIdempotencyRecords(store: Store, now = Date.now()): Promise<number> {
   const result = await store.db
     .deleteFrom('idempotency_records')

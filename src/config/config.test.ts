@@ -42,7 +42,7 @@ describe('loadConfig defaults', () => {
     expect(config.fetchAllowCidrs).toEqual([]);
   });
 
-  it('limits default to the numbers of API.md', () => {
+  it('limits default to the numbers of docs/api.md', () => {
     // §2.1: 5 keys per email and 20 per IP per hour, 3 active keys while unverified.
     expect([config.keysPerEmailPerHour, config.keysPerIpPerHour, config.unverifiedMaxKeys]).toEqual([
       5, 20, 3,

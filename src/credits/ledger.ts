@@ -6,7 +6,7 @@ export type CreditKind = LedgerEntriesTable['kind'];
 export type LedgerEntry = LedgerEntriesTable;
 
 /**
- * The credits ledger (API.md §4.4). Every balance change is one conditional UPDATE plus one ledger row in the
+ * The credits ledger (docs/api.md §4.4). Every balance change is one conditional UPDATE plus one ledger row in the
  * caller's transaction; the `WHERE … >= amount` guards make the balance impossible to drive negative even when
  * PostgreSQL runs transactions concurrently.
  *

@@ -123,7 +123,7 @@ const MAX_ROWS = 20_000;
 class OriginalMissing extends Error {}
 
 /**
- * Serves `src` URLs (API.md §2.6) in two steps. `resolve` checks the capability token and names the rendition
+ * Serves `src` URLs (docs/api.md §2.6) in two steps. `resolve` checks the capability token and names the rendition
  * (key, type, ETag) from one indexed row read — enough for a 304. `load` gives its bytes: from memory (hot
  * small renditions), from the blob store, or computed once — concurrent misses for one rendition share one
  * computation, and the response does not wait for the blob write (later requests share the computed bytes until

@@ -9,7 +9,7 @@ const escapeHtml = (text: string) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
   );
 
-/** `GET /i/{id}` (API.md §2.7): public media only; og:image is the social rendition. Null → 404. */
+/** `GET /i/{id}` (docs/api.md §2.7): public media only; og:image is the social rendition. Null → 404. */
 export async function viewerPage(deps: { db: Db; bases: UrlBases }, id: string): Promise<string | null> {
   if (!/^[0-9A-Za-z]{8}$/.test(id)) return null;
   const row = await deps.db.selectFrom('media').selectAll().where('id', '=', id).executeTakeFirst();

@@ -56,7 +56,7 @@ const WAIT = Symbol('wait for the pending create');
 export const START_JOB = 'enhancement.start';
 
 /**
- * `POST /api/v1/product-image-enhancements` (API.md §3.2), after auth and schema validation. Checks run in the
+ * `POST /api/v1/product-image-enhancements` (docs/api.md §3.2), after auth and schema validation. Checks run in the
  * documented order; everything from idempotency to the reservation happens in one transaction under the account's
  * row lock, so concurrent duplicates make one enhancement and the balance can never be overdrawn.
  */

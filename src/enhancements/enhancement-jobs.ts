@@ -20,7 +20,7 @@ export interface EnhancementJobDeps {
   queue: () => JobQueue;
   /** The configured provider chain, for live keys. */
   enhancer: Enhancer;
-  /** The built-in pipeline, for sandbox keys (API.md §3.4). */
+  /** The built-in pipeline, for sandbox keys (docs/api.md §3.4). */
   sandboxEnhancer: Enhancer;
   events: EnhancementEventSink;
   logger: Log;

@@ -6,7 +6,7 @@ import { enhancementSummary, itemView } from './enhancement-view.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
-/** `GET /api/v1/product-image-enhancements/{id}` (API.md §3.3). */
+/** `GET /api/v1/product-image-enhancements/{id}` (docs/api.md §3.3). */
 export async function getEnhancement(deps: { db: Db; srcBase: string }, principal: Principal, id: string) {
   if (!UUID.test(id)) throw new AppError('invalid_enhancement_id');
   const enhancement = await deps.db

@@ -1,7 +1,7 @@
 import { type ItemErrorCode, itemErrorCatalog } from '../errors/catalog.ts';
 import type { FetchFailure } from '../fetcher/index.ts';
 
-/** Item error codes of API.md §3.4 (never create-call errors), as the error catalog lists them. */
+/** Item error codes of docs/api.md §3.4 (never create-call errors), as the error catalog lists them. */
 export const ITEM_ERROR_CODES = Object.keys(itemErrorCatalog) as ItemErrorCode[];
 export type { ItemErrorCode };
 
@@ -31,7 +31,7 @@ export function itemFailureFromFetch(failure: FetchFailure): ItemFailure {
   return new ItemFailure(code[failure.reason], failure.message);
 }
 
-/** Sandbox: `…#simulate=<item_error_code>` fails the item with that code (API.md §3.4). */
+/** Sandbox: `…#simulate=<item_error_code>` fails the item with that code (docs/api.md §3.4). */
 export function simulatedFailure(sourceUrl: string): ItemFailure | null {
   const match = /#simulate=([a-z_]+)$/.exec(sourceUrl);
   if (!match?.[1]) return null;

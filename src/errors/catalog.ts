@@ -248,7 +248,7 @@ export const catalog = {
 export type ErrorCode = keyof typeof catalog;
 
 /**
- * Enhancement item failures (API.md §3.4): never an HTTP error, they are the `error_code` of a failed item in
+ * Enhancement item failures (docs/api.md §3.4): never an HTTP error, they are the `error_code` of a failed item in
  * status responses and webhooks.
  */
 export const itemErrorCatalog = {

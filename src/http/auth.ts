@@ -12,7 +12,7 @@ declare module 'fastify' {
 
 /**
  * Auth runs in `onRequest`, before the body is read or validated: permission is checked before payload
- * (API.md §0). Only the `Authorization` header is looked at; keys elsewhere count as missing.
+ * (docs/api.md §0). Only the `Authorization` header is looked at; keys elsewhere count as missing.
  */
 export function requireKey(services: Services, family: 'hosting' | 'enhancement'): onRequestHookHandler {
   return async (request) => {

@@ -94,7 +94,7 @@ export function searchOf(url: string): string {
 }
 
 /**
- * The answer to `GET|HEAD <SRC_BASE>/{token}/{id}.{ext}` (API.md §2.6), independent of the HTTP framework: the
+ * The answer to `GET|HEAD <SRC_BASE>/{token}/{id}.{ext}` (docs/api.md §2.6), independent of the HTTP framework: the
  * Fastify route and the raw fast path (src-fast-path.ts) both write exactly this.
  */
 export async function answerSrc(renditions: RenditionService, request: SrcRequest): Promise<SrcResponse> {

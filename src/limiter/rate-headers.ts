@@ -1,7 +1,7 @@
 import type { RateDecision, RateRule } from './limiter.ts';
 
 /**
- * `X-RateLimit-*` headers of API.md §0, sent on every response of a rate-limited route.
+ * `X-RateLimit-*` headers of docs/api.md §0, sent on every response of a rate-limited route.
  *
  * `X-RateLimit-Reset` (Unix seconds) says when the caller's wait is over. With `Remaining` at 0 — a 429, or the
  * last admitted request — it is the moment the next request is admitted: on a 429 exactly where `Retry-After`

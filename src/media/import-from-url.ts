@@ -11,7 +11,7 @@ const MB = 1024 * 1024;
 const IMPORT_TIMEOUT_MS = 30_000;
 const IMPORT_REDIRECTS = 3;
 
-/** `POST /v1/import` (API.md §2.3): fetch through the safe fetcher to a temp file, then ingest like an upload. */
+/** `POST /v1/import` (docs/api.md §2.3): fetch through the safe fetcher to a temp file, then ingest like an upload. */
 export async function importFromUrl(
   deps: IngestDeps & { fetcher: SafeFetcher; tmpDir: string },
   input: {

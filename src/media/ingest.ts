@@ -73,7 +73,7 @@ export async function precheckQuota(deps: IngestDeps, principal: Principal): Pro
   if (used >= plan.uploadsPerMonth) throw quotaExceeded(deps, principal.account, used, 'uploads');
 }
 
-/** Splits multipart text fields into media fields and free-form metadata (API.md §2.2). */
+/** Splits multipart text fields into media fields and free-form metadata (docs/api.md §2.2). */
 export function splitUploadFields(fields: Record<string, string>) {
   const known: Record<string, unknown> = {};
   const extra: Record<string, string> = {};

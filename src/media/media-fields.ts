@@ -44,7 +44,7 @@ const push = (errors: Errors, field: string, message: string) => {
 };
 
 /**
- * Parses the shared media fields of upload (multipart text), import and PATCH (JSON) per API.md §2.2/§2.4.
+ * Parses the shared media fields of upload (multipart text), import and PATCH (JSON) per docs/api.md §2.2/§2.4.
  * Collects every field error before failing, like the published `errors` object.
  */
 export function parseMediaFields(

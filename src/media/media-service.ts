@@ -26,13 +26,13 @@ export const media = {
   async list(deps: MediaDeps, principal: Principal, query: ListQuery) {
     const { rows, nextCursor } = await listMediaRows(deps.store.db, principal, query);
     const page = { next_cursor: nextCursor, has_more: nextCursor !== null };
-    // `pagination` is API.md's; the same two fields at the top level are what earlier img.pro clients page with.
+    // `pagination` is the contract's (docs/api.md); the same two fields at the top level are what earlier img.pro clients page with.
     return { data: rows.map((row) => mediaView(deps.config, row)), pagination: page, ...page };
   },
 
   /**
-   * Public media for anyone; private media only for its owner in the same environment (API.md §2.4). A key
-   * reads only its own environment's resources (API.md §1): the other environment's media is 404 to it, even
+   * Public media for anyone; private media only for its owner in the same environment (docs/api.md §2.4). A key
+   * reads only its own environment's resources (docs/api.md §1): the other environment's media is 404 to it, even
    * public media.
    */
   async get(deps: MediaDeps, principal: Principal | undefined, id: string) {

@@ -15,7 +15,7 @@ export interface QuotaDeps {
   limiter: RateLimiter;
 }
 
-/** The action a `quota_exceeded` carries (API.md §2.2): verify, upgrade, or redirect on the top plan. */
+/** The action a `quota_exceeded` carries (docs/api.md §2.2): verify, upgrade, or redirect on the top plan. */
 function quotaAction(deps: QuotaDeps, account: Account): ErrorAction {
   if (!account.email_verified) {
     return {

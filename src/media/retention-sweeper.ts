@@ -36,7 +36,7 @@ export async function sweepRetention(
   return { media, blobs };
 }
 
-/** Verification makes an account's uploads permanent; explicit ttls stay (API.md §2.2). Idempotent. */
+/** Verification makes an account's uploads permanent; explicit ttls stay (docs/api.md §2.2). Idempotent. */
 export async function liftUnverifiedRetention(store: Store, accountId: string): Promise<void> {
   await store.db
     .updateTable('media')

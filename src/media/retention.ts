@@ -6,7 +6,7 @@ import type { MediaRow } from './media-repo.ts';
 type RetentionConfig = Pick<Config, 'anonRetentionDays' | 'unverifiedRetentionDays'>;
 
 /**
- * When media expires (API.md §2.2), at upload and on PATCH alike: an explicit ttl (from `now`) always counts;
+ * When media expires (docs/api.md §2.2), at upload and on PATCH alike: an explicit ttl (from `now`) always counts;
  * anonymous media and media of unverified accounts also expire at their retention — counted from the media's
  * creation, so a PATCHed ttl can shorten it but never extend it — whichever comes first. Without a ttl, verified
  * accounts' media is permanent. The reason is kept so that verification lifts exactly the expiries it caused.

@@ -2,7 +2,7 @@ import type { EnhancementEvent } from '../enhancements/enhancement-events.ts';
 import { enhancementSummary, itemView } from '../enhancements/enhancement-view.ts';
 import type { Db } from '../store/store.ts';
 
-/** The event body of API.md §3.5: `{id, type, created_at, request_id, data: {enhancement, item?}}`. */
+/** The event body of docs/api.md §3.5: `{id, type, created_at, request_id, data: {enhancement, item?}}`. */
 export async function eventBody(
   db: Db,
   srcBase: string,

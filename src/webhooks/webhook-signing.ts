@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 
 /**
- * Both signature schemes of API.md §3.5, computed from the stored sha256 of the API key (the key itself is never
+ * Both signature schemes of docs/api.md §3.5, computed from the stored sha256 of the API key (the key itself is never
  * stored, and both schemes are keyed by its hash, so the hash is all we need):
  * - published: `X-Aigen-Signature: v1=<hex HMAC-SHA256(key = lowercase hex sha256(api key), timestamp.event_id.body)>`
  * - Standard Webhooks: secret `whsec_<base64(raw sha256(api key))>`, `webhook-signature: v1,<base64 HMAC(id.ts.body)>`

@@ -35,7 +35,7 @@ pg.Client.prototype.end = function end(this: pg.Client, ...args: unknown[]) {
 } as typeof endClient;
 
 export const TERMINAL_STATUSES = ['completed', 'partially_completed', 'failed'];
-/** API.md §3.4, in the order of the spec. */
+/** docs/api.md §3.4, in the order of the spec. */
 export const ITEM_ERROR_CODES = [
   'invalid_source_url',
   'source_url_dns_failed',
@@ -206,7 +206,7 @@ export interface KeyedAccount {
 
 /**
  * Every account a suite creates, checked after each test: balances equal the sum of the ledger entries and none
- * is negative (API.md §4.4), and the reserved credits are exactly those of the items still in flight (nothing
+ * is negative (docs/api.md §4.4), and the reserved credits are exactly those of the items still in flight (nothing
  * leaks when a batch ends or is undone). `forget` drops a server's accounts before that server closes.
  */
 export function creditBooks() {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { TestResponse, TestServer } from './test-server.ts';
 
-/** Operator API shapes (API.md §4), as the tests read them. */
+/** Operator API shapes (docs/api.md §4), as the tests read them. */
 export interface AccountView {
   id: string;
   email: string;

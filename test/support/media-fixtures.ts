@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import { accountWithKey, createAccount, mintKey } from './fixtures.ts';
 import type { TestResponse, TestServer } from './test-server.ts';
 
-/** The keys of the media object (API.md §2.5), exactly. */
+/** The keys of the media object (docs/api.md §2.5), exactly. */
 export const MEDIA_KEYS = [
   'created_at',
   'date',
@@ -89,7 +89,7 @@ export interface MediaBody {
   upgrade?: { type: string; url: string; message: string; label: string };
 }
 
-/** The media object of API.md §2.5, field by field (anonymous responses also carry `upgrade`). */
+/** The media object of docs/api.md §2.5, field by field (anonymous responses also carry `upgrade`). */
 export function expectMediaShape(server: TestServer, body: MediaBody, options: { anonymous?: boolean } = {}) {
   const keys = options.anonymous ? [...MEDIA_KEYS, 'upgrade'].sort() : MEDIA_KEYS;
   expect(Object.keys(body).sort()).toEqual(keys);

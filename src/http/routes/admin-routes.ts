@@ -13,7 +13,7 @@ const Instant = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 const tags = ['operator'];
 const security = [{ bearer: [] }];
 
-/** Operator API `/admin/v1` (API.md §4); nested error envelope, ISO timestamps. */
+/** Operator API `/admin/v1` (docs/api.md §4); nested error envelope, ISO timestamps. */
 export const adminRoutes =
   (services: Services): FastifyPluginAsyncTypebox =>
   async (app) => {

@@ -20,7 +20,7 @@ export const accessLogged = (level: LogLevel): boolean =>
 export const srcPathOf = (srcBase: string): string => new URL(srcBase).pathname.replace(/\/$/, '');
 
 /**
- * `GET|HEAD <SRC_BASE>/{token}/{id}.{ext}` and the viewer page (API.md §2.6–§2.7). When `src` requests are not
+ * `GET|HEAD <SRC_BASE>/{token}/{id}.{ext}` and the viewer page (docs/api.md §2.6–§2.7). When `src` requests are not
  * access-logged, most of them are answered before Fastify by the fast path (src-fast-path.ts) with the same
  * `answerSrc`; this route answers the rest.
  */

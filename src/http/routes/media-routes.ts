@@ -18,7 +18,7 @@ const IdParam = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const IdsQuery = Type.Object({ ids: Type.Optional(Type.String({ maxLength: 4096 })) });
 const AnyJson = Type.Unknown();
 
-/** Hosting family media endpoints (API.md §2.2–§2.4). */
+/** Hosting family media endpoints (docs/api.md §2.2–§2.4). */
 export const mediaRoutes =
   (services: Services): FastifyPluginAsyncTypebox =>
   async (app) => {

@@ -50,7 +50,7 @@ function approvalForm(reply: FastifyReply, key: KeyForApproval, link: Required<L
 }
 
 /**
- * The pages behind signed links (API.md §2.8). A bad signature or an expired link changes nothing.
+ * The pages behind signed links (docs/api.md §2.8). A bad signature or an expired link changes nothing.
  *
  * Opening a link (GET) never changes anything an attacker could want changed: mail scanners and link previews open
  * every link they see. `/verify` acts on GET (proving the mailbox received the link is the point of it);

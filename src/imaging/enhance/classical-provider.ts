@@ -3,7 +3,7 @@ import { type AlphaMask, ColourHistogram, histogramPercentile, type RgbImage } f
 import { ProviderError } from './provider-error.ts';
 import type { ImageWorkRunner, Segmentation, SegmentationProvider } from './segmentation-provider.ts';
 
-// Thresholds from PIPELINE-NOTES.md (measured on catalog-style photos); distances are Euclidean in RGB.
+// Thresholds measured and listed in src/imaging/enhance/README.md (measured on catalog-style photos); distances are Euclidean in RGB.
 const BORDER_FRACTION = 0.02;
 const UNIFORM_DISTANCE = 30;
 /** Below this share of border pixels near the background colour, the flood fill produces garbage. */
