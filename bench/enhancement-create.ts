@@ -11,14 +11,11 @@
 //   - `GET /healthz`: the HTTP round trip and the framework, no database;
 //   - an idempotent replay of one create: auth + schema + the idempotency lookup, no writes.
 // Prints median / p95 / p99 of each and the ratios. Exit code 1 when the create median misses the 25 ms budget.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { type Child, freePort, startChild } from './lib/children.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CREATES = Number(process.env.BENCH_CREATES ?? 200);
@@ -28,17 +25,6 @@ const CREDITS_PER_IMAGE = 5;
 const BUDGET_MEDIAN_MS = 25;
 const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -47,19 +33,20 @@ function percentile(values: readonly number[], p: number): number {
 
 const ms = (value: number) => value.toFixed(2).padStart(7);
 
-async function startServer(dataDir: string): Promise<{ url: string; child: ChildProcess; logFile: string }> {
+/** `serve --role api` on a scratch data directory; its output goes to `<dataDir>/server.log`. */
+async function startServer(dataDir: string): Promise<Child> {
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const logFile = path.join(dataDir, 'server.log');
-  const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/lightbox.js'), 'serve', '--role', 'api'], {
+  return startChild({
+    args: [path.join(ROOT, 'bin/lightbox.js'), 'serve', '--role', 'api'],
     cwd: ROOT,
-    stdio: ['ignore', log, log],
+    port,
+    probe: '/healthz',
+    logFile: path.join(dataDir, 'server.log'),
+    timeoutMs: 60_000,
     env: {
-      ...process.env,
       PORT: String(port),
       LIGHTBOX_HOST: '127.0.0.1',
-      LIGHTBOX_PUBLIC_URL: url,
+      LIGHTBOX_PUBLIC_URL: `http://127.0.0.1:${port}`,
       LIGHTBOX_DATA_DIR: dataDir,
       LIGHTBOX_ADMIN_TOKEN: ADMIN_TOKEN,
       LIGHTBOX_LOG_LEVEL: 'warn',
@@ -69,39 +56,12 @@ async function startServer(dataDir: string): Promise<{ url: string; child: Child
       LIGHTBOX_ENHANCEMENT_READS_PER_MINUTE: '1000000',
     },
   });
-  closeSync(log);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`server exited (${child.exitCode}):\n${await readFile(logFile, 'utf8')}`);
-    }
-    try {
-      const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
-      await response.arrayBuffer();
-      if (response.ok) return { url, child, logFile };
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not answer within 60 s:\n${await readFile(logFile, 'utf8')}`);
-    }
-    await sleep(100);
-  }
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 async function main(): Promise<number> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lightbox-bench-create-'));
-  const { url, child } = await startServer(dataDir);
+  const server = await startServer(dataDir);
+  const { url } = server;
   try {
     const call = async (
       method: string,
@@ -227,7 +187,7 @@ async function main(): Promise<number> {
     );
     return pass ? 0 : 1;
   } finally {
-    await stopServer(child);
+    await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -12,12 +12,12 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { sharp } from '../src/imaging/sharp-lib.ts';
+import { freePort } from './lib/children.ts';
 
 const MB = 1024 * 1024;
 const BUDGET_MB = 64;
@@ -47,17 +47,6 @@ interface Result {
   peakMb: number;
   growthMb: number;
   pass: boolean;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function rssMb(pid: number): Promise<number> {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharp } from '../src/imaging/sharp-lib.ts';
 import { photoLike } from '../src/imaging/testing/fixtures.ts';
-import { pyramidJob } from '../src/media/pyramid-job.ts';
+import { PYRAMID_JOB, pyramidHandlers } from '../src/media/pyramid-job.ts';
 import { eventually } from './support/eventually.ts';
 import * as images from './support/images.ts';
 import {
@@ -232,11 +232,14 @@ describe('pyramid levels', () => {
 
 /** The pyramid job's handler, run here as a worker would run it. */
 async function runPyramidJob(target: TestServer, id: string): Promise<void> {
-  const job = pyramidJob(target.services);
-  await job.handle(job.validate({ media_id: id }), {
-    jobId: `test-${id}`,
-    attempt: 1,
-    maxAttempts: 1,
-    signal: new AbortController().signal,
-  });
+  const job = pyramidHandlers(target.services)[PYRAMID_JOB.name];
+  await job.handle(
+    { media_id: id },
+    {
+      jobId: `test-${id}`,
+      attempt: 1,
+      maxAttempts: 1,
+      signal: new AbortController().signal,
+    },
+  );
 }

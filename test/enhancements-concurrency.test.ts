@@ -1,22 +1,19 @@
 // Concurrency and crashes (docs/api.md §3.2, §3.4, §4.4): concurrent duplicates make one enhancement, concurrent creates
 // never overdraw the balance, and a worker that dies mid-item loses nothing and charges nothing twice.
 import type { ServerResponse } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { buildJobCatalog } from '../src/app/jobs.ts';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { type AppJob, JOB_SPECS } from '../src/app/jobs.ts';
 import { START_JOB } from '../src/enhancements/create-enhancement.ts';
 import { ITEM_JOB } from '../src/enhancements/enhancement-jobs.ts';
-import { installLoopbackGuard } from '../src/fetcher/test-support.ts';
 import { createBullmqJobQueue } from '../src/queue/bullmq-queue.ts';
-import { createJobCatalog, type JobCatalog } from '../src/queue/job-catalog.ts';
-import type { JobDefinition, JobQueue } from '../src/queue/queue.ts';
+import type { JobHandlers, JobQueue } from '../src/queue/queue.ts';
 import { createSqlJobQueue } from '../src/queue/sql-queue.ts';
 import {
   batchOf,
-  type CreditBooks,
   createBatch,
-  creditBooks,
   credits,
   enhancementAccount,
+  enhancementSuite,
   expectEnhancementError,
   imageInfo,
   LOOPBACK_SOURCES,
@@ -35,8 +32,7 @@ import {
 import { mintKey } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
-const guard = installLoopbackGuard();
-const books: CreditBooks = creditBooks();
+const books = enhancementSuite();
 let sources: SourceServer;
 let photo: Buffer;
 
@@ -45,14 +41,8 @@ beforeAll(async () => {
   sources = await startSourceServer();
 });
 
-afterEach(async () => {
-  await books.expectBalanced();
-});
-
 afterAll(async () => {
   await sources?.close();
-  guard.restore();
-  expect(guard.violations).toEqual([]);
 });
 
 async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000) {
@@ -114,7 +104,7 @@ describe('concurrent creates (no worker: batches stay queued)', () => {
       const startJobs = await server()
         .services.store.db.selectFrom('jobs')
         .select('id')
-        .where('name', '=', START_JOB)
+        .where('name', '=', START_JOB.name)
         .where('dedupe_key', '=', id)
         .execute();
       expect(startJobs).toHaveLength(1);
@@ -219,18 +209,18 @@ const usesRedisQueue = (server: TestServer): boolean => Boolean(server.services.
  * that does real image work keeps the production lease, because the pipeline's pixel loops can hold the event loop
  * longer than a very short lease and its renewals would then come too late.
  */
-function workerQueue(server: TestServer, catalog: JobCatalog, leaseMs?: number): JobQueue {
+function workerQueue(server: TestServer, leaseMs?: number): JobQueue<AppJob> {
   const { config, store } = server.services;
   const lease = leaseMs === undefined ? {} : { leaseMs };
   if (config.redisUrl) {
-    return createBullmqJobQueue(catalog, {
+    return createBullmqJobQueue(JOB_SPECS, {
       ...lease,
       url: config.redisUrl,
       prefix: config.redisPrefix,
       stalledIntervalMs: 200,
     });
   }
-  return createSqlJobQueue(store, catalog, { ...lease, pollIntervalMs: 50 });
+  return createSqlJobQueue(store, JOB_SPECS, { ...lease, pollIntervalMs: 50 });
 }
 
 /**
@@ -240,14 +230,11 @@ function workerQueue(server: TestServer, catalog: JobCatalog, leaseMs?: number):
  */
 function nextWorker(server: TestServer): { close(): Promise<void> } {
   if (!usesRedisQueue(server)) {
-    server.services.queue.start({ concurrency: 2 });
+    server.services.queue.start({ concurrency: 2, handlers: server.services.jobHandlers });
     return { close: async () => {} };
   }
-  const queue = workerQueue(
-    server,
-    buildJobCatalog(() => server.services),
-  );
-  queue.start({ concurrency: 2 });
+  const queue = workerQueue(server);
+  queue.start({ concurrency: 2, handlers: server.services.jobHandlers });
   return {
     async close() {
       await queue.stop();
@@ -262,11 +249,12 @@ function nextWorker(server: TestServer): { close(): Promise<void> } {
  * (no more lease renewals, no more writes). Its lease is short so the test does not wait 30 s for it to run out.
  */
 function crashingWorker(server: TestServer, options: { detachSignal?: boolean } = {}) {
-  const real = buildJobCatalog(() => server.services);
+  const real = server.services.jobHandlers;
   const outcomes: unknown[] = [];
-  const definitions = [...real.values()].map((definition): JobDefinition<unknown> => {
-    if (definition.name !== ITEM_JOB) return definition;
-    return {
+  const definition = real[ITEM_JOB.name];
+  const handlers: JobHandlers<AppJob> = {
+    ...real,
+    [ITEM_JOB.name]: {
       ...definition,
       async handle(payload, ctx) {
         // detachSignal: a worker frozen past its lease that wakes up and carries on without ever noticing (its
@@ -280,10 +268,10 @@ function crashingWorker(server: TestServer, options: { detachSignal?: boolean } 
           throw error;
         }
       },
-    };
-  });
-  const queue = workerQueue(server, createJobCatalog(definitions), 500);
-  queue.start({ concurrency: 4 });
+    },
+  };
+  const queue = workerQueue(server, 500);
+  queue.start({ concurrency: 4, handlers });
   return { queue, outcomes };
 }
 

@@ -2,17 +2,15 @@
 // documented order, idempotency, credits and limits, and GET by id / list. The main server runs no worker, so
 // batches stay `queued` and the active limits are easy to reach.
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { installLoopbackGuard } from '../src/fetcher/test-support.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueUnavailableError } from '../src/queue/queue.ts';
 import {
   batchOf,
-  type CreditBooks,
   createBatch,
-  creditBooks,
   credits,
   ENHANCEMENTS,
   enhancementAccount,
+  enhancementSuite,
   expectEnhancementError,
   HOSTS,
   LOOPBACK_SOURCES,
@@ -37,8 +35,7 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 const photo = (n = 0) => `http://${HOSTS.photos}/product-${n}.jpg`;
 const oneImage = () => batchOf([photo()]);
 
-const guard = installLoopbackGuard();
-const books: CreditBooks = creditBooks();
+const books = enhancementSuite();
 let server: TestServer;
 
 beforeAll(async () => {
@@ -46,14 +43,8 @@ beforeAll(async () => {
   useStubDns(server);
 });
 
-afterEach(async () => {
-  await books.expectBalanced();
-});
-
 afterAll(async () => {
   await server?.close();
-  guard.restore();
-  expect(guard.violations).toEqual([]);
 });
 
 /** Nothing happened for the account: no enhancement row and no ledger movement beyond its grants. */

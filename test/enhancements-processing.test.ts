@@ -2,18 +2,16 @@
 // pipeline, results stored as media, credits consumed per completed item and released per failed one, and every
 // source problem mapped to its item error code without one item holding up another.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { installLoopbackGuard } from '../src/fetcher/test-support.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharp } from '../src/imaging/sharp-lib.ts';
 import {
   batchOf,
-  type CreditBooks,
   clutteredPhoto,
   createBatch,
-  creditBooks,
   credits,
   type EnhancementView,
   enhancementAccount,
+  enhancementSuite,
   HOSTS,
   imageInfo,
   LOOPBACK_SOURCES,
@@ -33,8 +31,7 @@ import { startTestServer, type TestServer } from './support/test-server.ts';
 const MB = 1024 * 1024;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 
-const guard = installLoopbackGuard();
-const books: CreditBooks = creditBooks();
+const books = enhancementSuite();
 let server: TestServer;
 let sources: SourceServer;
 /** `http://photos.example.test:<port>`: the source server by name (resolved by the stub DNS). */
@@ -77,15 +74,9 @@ beforeAll(async () => {
   byName = sources.url.replace('127.0.0.1', HOSTS.photos);
 });
 
-afterEach(async () => {
-  await books.expectBalanced();
-});
-
 afterAll(async () => {
   await server?.close();
   await sources?.close();
-  guard.restore();
-  expect(guard.violations).toEqual([]);
 });
 
 const src = (path: string) => `${sources.url}${path}`;

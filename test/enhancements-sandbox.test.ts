@@ -1,15 +1,13 @@
 // Sandbox (test keys, docs/api.md §3.4): no credits, no eligibility, no email verification; sources downloaded and
 // validated as in live, results from the built-in pipeline, and `#simulate=<code>` to fail an item on purpose.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { installLoopbackGuard } from '../src/fetcher/test-support.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   batchOf,
-  type CreditBooks,
   clutteredPhoto,
   createBatch,
-  creditBooks,
   credits,
   enhancementAccount,
+  enhancementSuite,
   expectEnhancementError,
   HOSTS,
   ITEM_ERROR_CODES,
@@ -30,8 +28,7 @@ import {
 import { mintKey, patchAccount } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
-const guard = installLoopbackGuard();
-const books: CreditBooks = creditBooks();
+const books = enhancementSuite();
 let server: TestServer;
 let sources: SourceServer;
 
@@ -47,15 +44,9 @@ beforeAll(async () => {
   useStubDns(server);
 });
 
-afterEach(async () => {
-  await books.expectBalanced();
-});
-
 afterAll(async () => {
   await server?.close();
   await sources?.close();
-  guard.restore();
-  expect(guard.violations).toEqual([]);
 });
 
 const src = (path: string) => `${sources.url}${path}`;

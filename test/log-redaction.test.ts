@@ -1,19 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker } from '../src/app/background.ts';
-import { composeServices, type Services } from '../src/app/compose.ts';
-import { createLogger } from '../src/app/logger.ts';
-import { loadConfig } from '../src/config/config.ts';
-import { buildServer } from '../src/http/server.ts';
 import { type LoopbackSmtp, startLoopbackSmtp } from '../src/mail/testing/loopback-smtp.ts';
 import { createAccount, mailedLink, outbox, pathOf, uniqueEmail } from './support/fixtures.ts';
 import { png } from './support/images.ts';
 import { uploaded } from './support/media-fixtures.ts';
-import { freePort } from './support/processes.ts';
-import type { TestResponse, TestServer } from './support/test-server.ts';
+import { startTestServer, type TestServer } from './support/test-server.ts';
 
 /**
  * A real server (embedded profile) whose logger writes into memory, at `debug` with `src` access lines on: what an
@@ -23,66 +14,22 @@ async function startLoggedServer(
   env: Record<string, string> = {},
 ): Promise<TestServer & { log: () => string }> {
   const lines: string[] = [];
-  const stream = new Writable({
+  const logStream = new Writable({
     write(chunk, _encoding, done) {
       lines.push(String(chunk));
       done();
     },
   });
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'lightbox-logs-'));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const config = loadConfig({
-    PORT: String(port),
-    LIGHTBOX_HOST: '127.0.0.1',
-    LIGHTBOX_DATA_DIR: dataDir,
-    LIGHTBOX_PUBLIC_URL: url,
-    LIGHTBOX_LOG_LEVEL: 'debug',
-    LIGHTBOX_SRC_LOG_LEVEL: 'info',
-    LIGHTBOX_KEYS_PER_IP_PER_HOUR: '100000',
-    ...env,
-  });
-  const services: Services = await composeServices(config, createLogger(config, stream));
-  const app = await buildServer(services);
-  const stopWorker = startWorker(services);
-  await app.listen({ port, host: '127.0.0.1' });
-  const request: TestServer['request'] = async (method, pathname, init = {}) => {
-    const headers: Record<string, string> = { ...init.headers };
-    if (init.key) headers.authorization = `Bearer ${init.key}`;
-    let body = init.body;
-    if (init.json !== undefined) {
-      headers['content-type'] ??= 'application/json';
-      body = JSON.stringify(init.json);
-    }
-    const response = await fetch(`${url}${pathname}`, { method, headers, body, redirect: 'manual' });
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: response.status, headers: response.headers, text, body: parsed } as TestResponse;
-  };
-  return {
-    url,
-    app,
-    services,
-    adminToken: services.secrets.adminToken,
-    request,
-    admin: (method, pathname, body) =>
-      request(method, pathname, {
-        key: services.secrets.adminToken,
-        ...(body !== undefined ? { json: body } : {}),
-      }),
-    log: () => lines.join(''),
-    async close() {
-      await app.close();
-      await stopWorker();
-      await services.close();
-      await rm(dataDir, { recursive: true, force: true });
+  const server = await startTestServer(
+    {
+      LIGHTBOX_LOG_LEVEL: 'debug',
+      LIGHTBOX_SRC_LOG_LEVEL: 'info',
+      LIGHTBOX_KEYS_PER_IP_PER_HOUR: '100000',
+      ...env,
     },
-  };
+    { logStream },
+  );
+  return { ...server, log: () => lines.join('') };
 }
 
 const hiddenFields = (html: string) =>

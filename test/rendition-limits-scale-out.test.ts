@@ -1,7 +1,6 @@
 // The rendition limits across two API processes on one PostgreSQL, one Redis and one S3 (scale-out profile).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withRenditionTables } from '../src/media/media-repo.ts';
 import { openPostgresStore } from '../src/store/postgres-store.ts';
 import type { Store } from '../src/store/store.ts';
 import { TEST_PROFILE, TEST_REDIS_URL } from './support/databases.ts';
@@ -98,13 +97,13 @@ describe.skipIf(TEST_PROFILE !== 'scale-out')('scale-out: rendition limits acros
     expect(responses.every((r) => r.status === 200)).toBe(true);
     const exact = responses.filter((r) => r.headers.get('x-rendition-substitute') === null);
     expect(exact.length).toBeLessThanOrEqual(5);
-    const rows = await withRenditionTables(store.db)
+    const rows = await store.db
       .selectFrom('rendition_cache')
       .select('counted')
       .where('media_id', '=', media.id)
       .execute();
     expect(rows.filter((r) => Number(r.counted) === 1).length).toBeLessThanOrEqual(5);
-    const count = await withRenditionTables(store.db)
+    const count = await store.db
       .selectFrom('rendition_counts')
       .select('count')
       .where('media_id', '=', media.id)

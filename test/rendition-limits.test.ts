@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharp } from '../src/imaging/sharp-lib.ts';
-import { withRenditionTables } from '../src/media/media-repo.ts';
 import { signedSrcUrl, srcSigningKey } from '../src/media/media-urls.ts';
 import { TEST_PROFILE } from './support/databases.ts';
 import * as images from './support/images.ts';
@@ -40,7 +39,7 @@ const dims = async (bytes: Buffer) => {
 };
 
 async function countedRows(server: TestServer, mediaId: string): Promise<number> {
-  const rows = await withRenditionTables(server.services.store.db)
+  const rows = await server.services.store.db
     .selectFrom('rendition_cache')
     .select('counted')
     .where('media_id', '=', mediaId)
@@ -192,7 +191,7 @@ describe('bounded renditions per media, cache size and client rate', () => {
       expect(stored.has(key(421))).toBe(false);
       expect(stored.has(key(420))).toBe(true);
       expect(stored.has(key(422))).toBe(true);
-      const total = await withRenditionTables(server.services.store.db)
+      const total = await server.services.store.db
         .selectFrom('rendition_totals')
         .select('bytes')
         .executeTakeFirstOrThrow();
@@ -285,7 +284,7 @@ describe('signed transforms (LIGHTBOX_SIGNED_TRANSFORMS)', () => {
 async function eventuallyRows(server: TestServer, mediaId: string, completed: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const rows = await withRenditionTables(server.services.store.db)
+    const rows = await server.services.store.db
       .selectFrom('rendition_cache')
       .select('bytes')
       .where('media_id', '=', mediaId)

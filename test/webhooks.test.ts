@@ -1,7 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SafeFetcher } from '../src/fetcher/index.ts';
 import { createAccount, grantCredits, mintKey } from './support/fixtures.ts';
 import {
   type HttpsReceiver,
@@ -217,13 +216,9 @@ describe('webhooks', () => {
   it('refuses and records a webhook target that later resolves to a private address', async () => {
     const hook = await receiver();
     let answer = '127.0.0.1';
-    const original = server.services.fetcher;
-    server.services.fetcher = new SafeFetcher({
-      allowCidrs: ['127.0.0.1/32'],
-      extraCa: [cert.cert],
-      resolver: async (hostname) =>
-        hostname === 'hooks.test' ? [{ address: answer, family: 4 }] : [{ address: '127.0.0.1', family: 4 }],
-    });
+    server.useResolver(async (hostname) =>
+      hostname === 'hooks.test' ? [{ address: answer, family: 4 }] : [{ address: '127.0.0.1', family: 4 }],
+    );
     try {
       const { key } = await liveKey();
       const port = new URL(hook.url).port;
@@ -241,7 +236,7 @@ describe('webhooks', () => {
       expect(delivery.attempt_log[0].error).toMatch(/non-public address/);
       expect(hook.received).toHaveLength(0);
     } finally {
-      server.services.fetcher = original;
+      server.useResolver(undefined);
     }
   });
 

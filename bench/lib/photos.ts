@@ -1,5 +1,5 @@
 // Photo-like test images for the benchmarks: large, high-entropy, generated once and kept in a cache folder.
-import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sharp } from '../../src/imaging/sharp-lib.ts';
@@ -13,7 +13,7 @@ const GENERATOR_VERSION = 'v2';
  * A 4000 × 3000 JPEG (q90, 4:2:0 like a camera) that compresses like a photo: smooth colour gradients, large
  * blurred structures (sky, walls), fine sensor-like noise and some sharp edges. Distinct per `seed`.
  */
-export async function photoLikeJpeg(seed: number): Promise<Buffer> {
+async function photoLikeJpeg(seed: number): Promise<Buffer> {
   const width = PHOTO_WIDTH;
   const height = PHOTO_HEIGHT;
   // Low-frequency structure: coarse random blocks, upscaled smoothly.
@@ -70,8 +70,4 @@ export async function photoFiles(count: number): Promise<string[]> {
     files.push(file);
   }
   return files;
-}
-
-export async function fileSize(file: string): Promise<number> {
-  return (await stat(file)).size;
 }

@@ -162,7 +162,7 @@ export const operator = {
   },
 };
 
-export function ledgerEntryView(e: {
+function ledgerEntryView(e: {
   id: string;
   type: string;
   kind: string;

@@ -4,11 +4,11 @@ import type { VerificationHook } from '../accounts/link-actions.ts';
 import { createSignedLinks, type SignedLinks } from '../accounts/signed-links.ts';
 import type { BlobStore } from '../blobs/blob-store.ts';
 import { createFsBlobStore } from '../blobs/fs-blobs.ts';
-import type { Config } from '../config/config.ts';
+import type { BlobsConfig, Config, LimiterConfig, MailConfig, QueueConfig } from '../config/config.ts';
 import { createRenditionStats, type RenditionStats } from '../delivery/rendition-limits.ts';
-import { type EnhancementEventSink, noEvents } from '../enhancements/enhancement-events.ts';
+import type { EnhancementEventSink } from '../enhancements/enhancement-events.ts';
 import type { Enhancer } from '../enhancements/enhancer.ts';
-import { SafeFetcher } from '../fetcher/index.ts';
+import { type Resolver, SafeFetcher } from '../fetcher/index.ts';
 import { createEnhancer, type HttpFetch } from '../imaging/enhance/index.ts';
 import type { ImageLimits } from '../imaging/image-limits.ts';
 import type { RateLimiter } from '../limiter/limiter.ts';
@@ -18,12 +18,13 @@ import { createOutboxMailer } from '../mail/outbox-mailer.ts';
 import type { MailTransport } from '../mail/smtp-transport.ts';
 import { createMediaChanges, type MediaChanges } from '../media/media-changes.ts';
 import { liftUnverifiedRetention } from '../media/retention-sweeper.ts';
-import type { JobCatalog } from '../queue/job-catalog.ts';
-import type { JobQueue } from '../queue/queue.ts';
+import type { JobHandlers, JobQueue } from '../queue/queue.ts';
 import { createSqlJobQueue } from '../queue/sql-queue.ts';
-import { openStore, type Store } from '../store/store.ts';
+import { openStore } from '../store/open-store.ts';
+import type { Store } from '../store/store.ts';
 import { createWebhookSink } from '../webhooks/webhook-sink.ts';
-import { buildJobCatalog } from './jobs.ts';
+import { jobHandlers } from './job-handlers.ts';
+import { type AppJob, JOB_SPECS } from './jobs.ts';
 import type { Logger } from './logger.ts';
 import { loadSecrets, type Secrets } from './secrets.ts';
 
@@ -42,7 +43,10 @@ export interface Services {
   /** Scratch space for uploads and imports on their way into the blob store. */
   tmpDir: string;
   links: SignedLinks;
-  queue: JobQueue;
+  /** Created with every job spec (jobs.ts): any process can enqueue any job. */
+  queue: JobQueue<AppJob>;
+  /** What workers run (`queue.start`, background.ts); built in every process, started only by workers. */
+  jobHandlers: JobHandlers<AppJob>;
   /** The configured provider chain (live keys). */
   enhancer: Enhancer;
   /** The built-in pipeline (sandbox keys). */
@@ -59,21 +63,38 @@ export interface Services {
   close(): Promise<void>;
 }
 
-/** The composition root: the one place that picks a backend for each port. */
-export async function composeServices(config: Readonly<Config>, logger: Logger): Promise<Services> {
+/**
+ * The composition root: the one place that picks a backend for each port. Two phases: the infrastructure first
+ * (each port from its `config.<port>.kind`; the queue needs only the job specs, no handler), then the domain
+ * modules and job handlers from those plain values.
+ */
+/** What tests may replace at composition, and nothing else: every backend comes from the config. */
+export interface CompositionSeams {
+  /** How the safe fetcher resolves host names (default: the system resolver). */
+  resolver?: Resolver;
+}
+
+export async function composeServices(
+  config: Readonly<Config>,
+  logger: Logger,
+  seams: CompositionSeams = {},
+): Promise<Services> {
+  // Phase 1: infrastructure.
   const secrets = await loadSecrets(config);
   const store = await openStore(config.database);
-  const blobs = await openBlobs(config);
+  const tmpDir = path.join(config.dataDir, 'tmp');
+  const blobs = await openBlobs(config.blobs, tmpDir);
   const fetcher = new SafeFetcher({
     allowCidrs: config.fetchAllowCidrs,
+    ...(seams.resolver ? { resolver: seams.resolver } : {}),
     ...(config.fetchExtraCaFile ? { extraCa: [await readFile(config.fetchExtraCaFile, 'utf8')] } : {}),
   });
-  const limiter = await openLimiter(config, logger);
-  const tmpDir = path.join(config.dataDir, 'tmp');
+  const limiter = await openLimiter(config.limiter, logger);
   // Whatever a crashed process left here was never recorded anywhere: it is garbage.
   await rm(tmpDir, { recursive: true, force: true });
   await mkdir(tmpDir, { recursive: true });
-  const mail = await openMail(config, store, logger, () => services.queue);
+  const queue = await openQueue(config.queue, store, logger);
+  const mail = await openMail(config.mail, store, logger, queue);
   const enhancer = createEnhancer({
     providers: config.enhanceProviders,
     modelPath: config.segmentationModel,
@@ -92,12 +113,38 @@ export async function composeServices(config: Readonly<Config>, logger: Logger):
           onnxConcurrency: 1,
           onnxThreads: 1,
         });
+
+  // Phase 2: domain modules, each given only what it uses.
   const links = createSignedLinks({
     secret: secrets.secret,
     publicUrl: config.publicUrl,
     ttlSeconds: config.linkTtlSeconds,
   });
-  const services: Services = {
+  const events = createWebhookSink({ store, queue, srcBase: config.srcBase, logger });
+  const imageLimits: ImageLimits = {
+    maxPixels: config.maxPixels,
+    maxFrames: config.maxFrames,
+    maxAnimationPixels: Math.max(config.maxPixels, 5 * config.maxPixels),
+    maxSvgBytes: config.maxSvgMb * 1024 * 1024,
+    timeoutSeconds: 60,
+  };
+  const mediaChanges = createMediaChanges();
+  const handlers = jobHandlers({
+    config,
+    store,
+    blobs,
+    fetcher,
+    queue,
+    logger,
+    imageLimits,
+    mediaChanges,
+    enhancer,
+    sandboxEnhancer,
+    events,
+    mailTransport: mail.transport,
+  });
+
+  return {
     config,
     logger,
     secrets,
@@ -107,27 +154,21 @@ export async function composeServices(config: Readonly<Config>, logger: Logger):
     limiter,
     mailer: mail.mailer,
     mailTransport: mail.transport,
-    imageLimits: {
-      maxPixels: config.maxPixels,
-      maxFrames: config.maxFrames,
-      maxAnimationPixels: Math.max(config.maxPixels, 5 * config.maxPixels),
-      maxSvgBytes: config.maxSvgMb * 1024 * 1024,
-      timeoutSeconds: 60,
-    },
+    imageLimits,
     tmpDir,
     links,
-    // Set right below: the catalog's handlers need the finished services object.
-    queue: undefined as unknown as JobQueue,
+    queue,
+    jobHandlers: handlers,
     enhancer,
     sandboxEnhancer,
-    events: noEvents,
+    events,
     onEmailVerified: [(accountId) => liftUnverifiedRetention(store, accountId)],
-    mediaChanges: createMediaChanges(),
+    mediaChanges,
     renditionStats: createRenditionStats(),
-    readiness: { store: () => store.ping(), blobs: () => blobs.ping(), queue: () => services.queue.ping() },
+    readiness: { store: () => store.ping(), blobs: () => blobs.ping(), queue: () => queue.ping() },
     async close() {
-      await services.queue.stop();
-      await services.queue.close();
+      await queue.stop();
+      await queue.close();
       await enhancer.close();
       if (sandboxEnhancer !== enhancer) await sandboxEnhancer.close();
       await limiter.close();
@@ -136,29 +177,15 @@ export async function composeServices(config: Readonly<Config>, logger: Logger):
       await store.close();
     },
   };
-  services.events = createWebhookSink({
-    store,
-    queue: () => services.queue,
-    srcBase: config.srcBase,
-    logger,
-  });
-  services.queue = await openQueue(
-    config,
-    store,
-    buildJobCatalog(() => services),
-    logger,
-  );
-  return services;
 }
 
 async function openMail(
-  config: Readonly<Config>,
+  config: MailConfig,
   store: Store,
   logger: Logger,
-  queue: () => JobQueue,
+  queue: JobQueue,
 ): Promise<{ mailer: Mailer; transport: MailTransport | null }> {
-  const backend: 'outbox' | 'smtp' = config.smtpUrl ? 'smtp' : 'outbox';
-  switch (backend) {
+  switch (config.kind) {
     case 'outbox':
       return { mailer: createOutboxMailer(store, logger), transport: null };
     case 'smtp': {
@@ -168,82 +195,67 @@ async function openMail(
       ]);
       return {
         mailer: createSmtpMailer({ store, log: logger, queue }),
-        transport: await createSmtpTransport(config.smtpUrl as string, config.mailFrom),
+        transport: await createSmtpTransport(config.url, config.from),
       };
     }
-    default: {
-      const never: never = backend;
-      throw new Error(`unknown mail backend ${String(never)}`);
-    }
+    default:
+      return unknownBackend('mail', config);
   }
 }
 
-async function openBlobs(config: Readonly<Config>): Promise<BlobStore & { close?(): Promise<void> }> {
-  const backend: 'fs' | 's3' = config.s3Bucket ? 's3' : 'fs';
-  switch (backend) {
+async function openBlobs(
+  config: BlobsConfig,
+  tmpDir: string,
+): Promise<BlobStore & { close?(): Promise<void> }> {
+  switch (config.kind) {
     case 'fs':
-      return createFsBlobStore(path.join(config.dataDir, 'blobs'));
+      return createFsBlobStore(config.dir);
     case 's3': {
       const { createS3BlobStore } = await import('../blobs/s3-blobs.ts');
       return createS3BlobStore({
-        bucket: config.s3Bucket as string,
-        region: config.s3Region,
-        forcePathStyle: config.s3ForcePathStyle,
-        tmpDir: path.join(config.dataDir, 'tmp'),
-        ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}),
-        ...(config.s3AccessKeyId && config.s3SecretAccessKey
-          ? { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey }
-          : {}),
+        bucket: config.bucket,
+        region: config.region,
+        forcePathStyle: config.forcePathStyle,
+        tmpDir,
+        ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+        ...config.credentials,
       });
     }
-    default: {
-      const never: never = backend;
-      throw new Error(`unknown blob backend ${String(never)}`);
-    }
+    default:
+      return unknownBackend('blob', config);
   }
 }
 
-async function openLimiter(config: Readonly<Config>, log: Logger): Promise<RateLimiter> {
-  const url = config.rateLimitRedisUrl ?? config.redisUrl;
-  const backend: 'memory' | 'redis' = url ? 'redis' : 'memory';
-  switch (backend) {
+async function openLimiter(config: LimiterConfig, log: Logger): Promise<RateLimiter> {
+  switch (config.kind) {
     case 'memory':
       return createMemoryLimiter();
     case 'redis': {
       const { createRedisLimiter } = await import('../limiter/redis-limiter.ts');
       // Generous enough for a first connection on a loaded machine; an outage still fails at once (offline).
-      return createRedisLimiter({ url: url as string, prefix: config.redisPrefix, log, timeoutMs: 2_000 });
+      return createRedisLimiter({ url: config.url, prefix: config.prefix, log, timeoutMs: 2_000 });
     }
-    default: {
-      const never: never = backend;
-      throw new Error(`unknown limiter backend ${String(never)}`);
-    }
+    default:
+      return unknownBackend('limiter', config);
   }
 }
 
-async function openQueue(
-  config: Readonly<Config>,
-  store: Store,
-  catalog: JobCatalog,
-  log: Logger,
-): Promise<JobQueue> {
-  const backend: 'sql' | 'bullmq' = config.redisUrl ? 'bullmq' : 'sql';
-  switch (backend) {
+async function openQueue(config: QueueConfig, store: Store, log: Logger): Promise<JobQueue<AppJob>> {
+  switch (config.kind) {
     case 'sql':
-      return createSqlJobQueue(store, catalog, { log });
+      return createSqlJobQueue(store, JOB_SPECS, { log });
     case 'bullmq': {
       const { createBullmqJobQueue } = await import('../queue/bullmq-queue.ts');
-      return createBullmqJobQueue(catalog, {
-        url: config.redisUrl as string,
-        prefix: config.redisPrefix,
-        log,
-      });
+      return createBullmqJobQueue(JOB_SPECS, { url: config.url, prefix: config.prefix, log });
     }
-    default: {
-      const never: never = backend;
-      throw new Error(`unknown queue backend ${String(never)}`);
-    }
+    default:
+      return unknownBackend('queue', config);
   }
+}
+
+/** Reached only if a `kind` is added to the config without a case above: `never` makes that a compile error. */
+function unknownBackend(port: string, config: never): never {
+  throw new Error(`unknown ${port} backend ${JSON.stringify(config)}`);
 }
 
 /** The http segmentation provider's outbound POST, through the safe fetcher like every other request. */

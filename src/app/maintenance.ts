@@ -1,9 +1,51 @@
+import { Type } from '@sinclair/typebox';
+import type { BlobStore } from '../blobs/blob-store.ts';
 import { START_JOB } from '../enhancements/create-enhancement.ts';
-import type { JobQueue } from '../queue/queue.ts';
+import type { Log } from '../lib/log.ts';
+import { requeueUnsentMail } from '../mail/smtp-mailer.ts';
+import { sweepRetention } from '../media/retention-sweeper.ts';
+import { type JobHandlers, type JobQueue, jobSpec } from '../queue/queue.ts';
 import type { Store } from '../store/store.ts';
+import { requeueDueWebhooks } from '../webhooks/webhook-delivery.ts';
+
+/** The periodic sweep, scheduled as a job (background.ts) so that several workers run one per slot between them. */
+export const MAINTENANCE_JOB = jobSpec({
+  name: 'maintenance.sweep',
+  payload: Type.Object({ slot: Type.Number() }),
+  maxAttempts: 3,
+});
+
+export interface MaintenanceDeps {
+  store: Store;
+  blobs: BlobStore;
+  queue: JobQueue;
+  logger: Log;
+  /** Whether unsent outbox mail is handed to SMTP again (only when mail is delivered by SMTP). */
+  requeueMail: boolean;
+}
+
+export function maintenanceHandlers(deps: MaintenanceDeps): JobHandlers<typeof MAINTENANCE_JOB> {
+  return {
+    [MAINTENANCE_JOB.name]: {
+      // Expired media and owed blob deletions, stale idempotency records, batches whose start job was lost, and mail
+      // whose delivery job was lost.
+      async handle() {
+        const result = await sweepRetention(deps);
+        const records = await sweepIdempotencyRecords(deps.store);
+        const requeued =
+          (await requeueStranded(deps)) +
+          (await requeueDueWebhooks(deps)) +
+          (deps.requeueMail ? await requeueUnsentMail(deps) : 0);
+        if (result.media + result.blobs + records + requeued > 0) {
+          deps.logger.info({ ...result, idempotency_records: records, requeued }, 'maintenance sweep');
+        }
+      },
+    },
+  };
+}
 
 /** Idempotency records are kept at least 24 h (docs/api.md §3.2), then swept. */
-export async function sweepIdempotencyRecords(store: Store, now = Date.now()): Promise<number> {
+async function sweepIdempotencyRecords(store: Store, now = Date.now()): Promise<number> {
   const result = await store.db
     .deleteFrom('idempotency_records')
     .where('expires_at', '<=', now)
@@ -15,7 +57,7 @@ export async function sweepIdempotencyRecords(store: Store, now = Date.now()): P
  * A crash between the create transaction and the enqueue leaves a queued batch with no job. Re-enqueueing its
  * start job is safe at any time: the dedupe key and the idempotent handlers make it a no-op when the job exists.
  */
-export async function requeueStranded(
+async function requeueStranded(
   deps: { store: Store; queue: JobQueue },
   olderThanMs = 60_000,
   now = Date.now(),

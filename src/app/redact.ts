@@ -16,7 +16,7 @@ export interface RedactionOptions {
 }
 
 /** Header names whose values are credentials, as pino `redact` paths for the objects Lightbox logs. */
-export const SECRET_HEADERS = ['authorization', 'cookie', 'set-cookie', 'x-api-key'] as const;
+const SECRET_HEADERS = ['authorization', 'cookie', 'set-cookie', 'x-api-key'] as const;
 
 export const REDACT_PATHS: string[] = ['req.headers', 'res.headers', 'headers', 'request.headers'].flatMap(
   (base) => SECRET_HEADERS.map((name) => `${base}["${name}"]`),

@@ -3,13 +3,14 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
-import { createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3rver } from '../../test/support/fake-s3.ts';
+import { freePort } from '../../test/support/processes.ts';
 import { blobsContract } from './blobs.contract.ts';
 import { createS3BlobStore, type S3BlobStore, type S3BlobStoreOptions } from './s3-blobs.ts';
 
@@ -87,17 +88,6 @@ async function sha256Of(stream: Readable): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of stream) hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
 }
 
 blobsContract('s3 (s3rver)', async () => {
@@ -259,7 +249,7 @@ describe('s3 blob store specifics', () => {
     await missing.close();
     const unreachable = createS3BlobStore({
       ...s3.options,
-      endpoint: `http://127.0.0.1:${await closedPort()}`,
+      endpoint: `http://127.0.0.1:${await freePort()}`,
       pingTimeoutMs: 1_000,
     });
     const startedAt = Date.now();

@@ -4,6 +4,32 @@ import { type SettingName, type SettingValues, settings } from './settings.ts';
 
 export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
 
+/** Where originals, renditions and results live: `<data>/blobs` unless an S3 bucket is set. */
+export type BlobsConfig =
+  | { kind: 'fs'; dir: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      region: string;
+      endpoint?: string;
+      forcePathStyle: boolean;
+      /** Unset: the SDK's default chain. */
+      credentials?: { accessKeyId: string; secretAccessKey: string };
+    };
+
+/** The jobs table in the SQL store, unless a Redis URL is set (BullMQ). */
+export type QueueConfig = { kind: 'sql' } | { kind: 'bullmq'; url: string; prefix: string };
+
+/** In-process GCRA, unless a rate-limit Redis URL (or the queue's) is set. */
+export type LimiterConfig = { kind: 'memory' } | { kind: 'redis'; url: string; prefix: string };
+
+/** Mail stays in the outbox, unless an SMTP URL is set. */
+export type MailConfig = { kind: 'outbox' } | { kind: 'smtp'; url: string; from: string };
+
+/**
+ * The settings, plus one tagged union per port (`database`, `blobs`, `queue`, `limiter`, `mail`) derived from them
+ * once: the composition root switches on `.kind`. The flat settings they come from stay readable too.
+ */
 export interface Config extends Omit<SettingValues, 'publicUrl' | 'srcBase' | 'databaseUrl'> {
   publicUrl: string;
   srcBase: string;
@@ -11,6 +37,10 @@ export interface Config extends Omit<SettingValues, 'publicUrl' | 'srcBase' | 'd
   docsUrl: string;
   dataDir: string;
   database: DatabaseConfig;
+  blobs: BlobsConfig;
+  queue: QueueConfig;
+  limiter: LimiterConfig;
+  mail: MailConfig;
   plans: PlanSetting[];
 }
 
@@ -67,7 +97,35 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dashboardUrl: v.dashboardUrl ?? `${publicUrl}/keys`,
     docsUrl: v.docsUrl ?? `${publicUrl}/docs/quick-start`,
     database: databaseConfig(v.databaseUrl, dataDir),
+    blobs: blobsConfig(v, dataDir),
+    queue: queueConfig(v),
+    limiter: limiterConfig(v),
+    mail: mailConfig(v),
   });
+}
+
+function blobsConfig(v: SettingValues, dataDir: string): BlobsConfig {
+  if (!v.s3Bucket) return { kind: 'fs', dir: path.join(dataDir, 'blobs') };
+  return {
+    kind: 's3',
+    bucket: v.s3Bucket,
+    region: v.s3Region,
+    forcePathStyle: v.s3ForcePathStyle,
+    ...(v.s3Endpoint ? { endpoint: v.s3Endpoint } : {}),
+    ...(v.s3AccessKeyId && v.s3SecretAccessKey
+      ? { credentials: { accessKeyId: v.s3AccessKeyId, secretAccessKey: v.s3SecretAccessKey } }
+      : {}),
+  };
+}
+
+function queueConfig(v: SettingValues): QueueConfig {
+  return v.redisUrl ? { kind: 'bullmq', url: v.redisUrl, prefix: v.redisPrefix } : { kind: 'sql' };
+}
+
+/** Rate limits share the queue's Redis unless they have their own. */
+function limiterConfig(v: SettingValues): LimiterConfig {
+  const url = v.rateLimitRedisUrl ?? v.redisUrl;
+  return url ? { kind: 'redis', url, prefix: v.redisPrefix } : { kind: 'memory' };
 }
 
 function databaseConfig(url: string | undefined, dataDir: string): DatabaseConfig {
@@ -77,4 +135,8 @@ function databaseConfig(url: string | undefined, dataDir: string): DatabaseConfi
     return { kind: 'sqlite', file: file === ':memory:' ? file : path.resolve(file) };
   }
   return { kind: 'postgres', url };
+}
+
+function mailConfig(v: SettingValues): MailConfig {
+  return v.smtpUrl ? { kind: 'smtp', url: v.smtpUrl, from: v.mailFrom } : { kind: 'outbox' };
 }

@@ -3,7 +3,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 /** A parser turns the raw string of one setting into its typed value, or throws a message that names the rule. */
 export type Parser<T> = (raw: string) => T;
 
-export class SettingError extends Error {}
+class SettingError extends Error {}
 
 export const str: Parser<string> = (raw) => raw;
 
@@ -35,7 +35,7 @@ export const oneOf =
     return v;
   };
 
-export const httpUrl: Parser<string> = (raw) => {
+const httpUrl: Parser<string> = (raw) => {
   let url: URL;
   try {
     url = new URL(raw.trim());

@@ -200,5 +200,3 @@ export function createRenditionLimits(deps: RenditionLimitDeps) {
     },
   };
 }
-
-export type RenditionLimits = ReturnType<typeof createRenditionLimits>;

@@ -1,4 +1,4 @@
-import { type RenditionCacheTables, withRenditionTables } from '../media/media-repo.ts';
+import type { RenditionCacheTable } from '../store/database.ts';
 import type { Store } from '../store/store.ts';
 
 export type Reservation =
@@ -9,10 +9,7 @@ export type Reservation =
   /** The media's parameterised renditions are at the cap. */
   | 'full';
 
-export type CachedRendition = Pick<
-  RenditionCacheTables['rendition_cache'],
-  'blob_key' | 'format' | 'width' | 'height'
->;
+export type CachedRendition = Pick<RenditionCacheTable, 'blob_key' | 'format' | 'width' | 'height'>;
 
 /**
  * The SQL side of the bounded rendition cache (migration 0007). Every write keeps one lock order —
@@ -20,7 +17,7 @@ export type CachedRendition = Pick<
  * processes never deadlock each other.
  */
 export function renditionRows(store: Store) {
-  const db = withRenditionTables(store.db);
+  const { db } = store;
 
   return {
     /**
@@ -30,8 +27,7 @@ export function renditionRows(store: Store) {
      */
     async reserve(input: { key: string; mediaId: string; counted: boolean; format: string; cap: number }) {
       const now = Date.now();
-      return store.transaction(async (tx): Promise<Reservation> => {
-        const t = withRenditionTables(tx);
+      return store.transaction(async (t): Promise<Reservation> => {
         const inserted = await t
           .insertInto('rendition_cache')
           .values({
@@ -67,8 +63,7 @@ export function renditionRows(store: Store) {
 
     /** The rendition is in the blob store: its size and dimensions; the total grows by its bytes. */
     async complete(key: string, facts: { bytes: number; width: number; height: number }): Promise<boolean> {
-      return store.transaction(async (tx) => {
-        const t = withRenditionTables(tx);
+      return store.transaction(async (t) => {
         const updated = await t
           .updateTable('rendition_cache')
           .set({ bytes: facts.bytes, width: facts.width, height: facts.height, last_used_at: Date.now() })
@@ -87,8 +82,7 @@ export function renditionRows(store: Store) {
 
     /** Drops a row (failed computation or eviction) and gives back its slot and bytes. True when it existed. */
     async remove(key: string): Promise<boolean> {
-      return store.transaction(async (tx) => {
-        const t = withRenditionTables(tx);
+      return store.transaction(async (t) => {
         const row = await t
           .deleteFrom('rendition_cache')
           .where('blob_key', '=', key)

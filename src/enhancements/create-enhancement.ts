@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
 import type { Principal } from '../accounts/authenticate.ts';
 import type { Config } from '../config/config.ts';
 import { releaseCredits, reserveCredits } from '../credits/ledger.ts';
@@ -6,16 +7,21 @@ import { AppError } from '../errors/app-error.ts';
 import type { SafeFetcher } from '../fetcher/index.ts';
 import { sortableId } from '../lib/ids.ts';
 import type { Log } from '../lib/log.ts';
-import type { JobQueue } from '../queue/queue.ts';
+import { type JobQueue, jobSpec } from '../queue/queue.ts';
 import type { EnhancementItemsTable, EnhancementsTable } from '../store/database.ts';
 import type { Store, Tx } from '../store/store.ts';
 import { canonicalHash } from './canonical-json.ts';
-import type { PresetId } from './presets.ts';
+import {
+  DEFAULT_PRESERVATION_LEVEL,
+  DEFAULT_PRESET,
+  type PreservationLevel,
+  type PresetId,
+} from './presets.ts';
 
 export interface CreateBody {
   images: { source_url: string; external_id?: string }[];
   preset?: PresetId;
-  preservation_level?: 'strict' | 'balanced' | 'creative';
+  preservation_level?: PreservationLevel;
   instructions?: string;
   webhook_url?: string;
 }
@@ -53,7 +59,10 @@ const PENDING_GRACE_MS = 10_000;
 const PENDING_POLL_MS = 50;
 /** What the transaction returns to a duplicate that must wait for the request ahead of it. */
 const WAIT = Symbol('wait for the pending create');
-export const START_JOB = 'enhancement.start';
+export const START_JOB = jobSpec({
+  name: 'enhancement.start',
+  payload: Type.Object({ enhancementId: Type.String({ maxLength: 64 }) }),
+});
 
 /**
  * `POST /api/v1/product-image-enhancements` (docs/api.md §3.2), after auth and schema validation. Checks run in the
@@ -130,8 +139,8 @@ export async function createEnhancement(
         key_id: principal.key.id,
         environment: principal.key.environment,
         status: 'queued',
-        preset: body.preset ?? 'single_product_white_background',
-        preservation_level: body.preservation_level ?? 'strict',
+        preset: body.preset ?? DEFAULT_PRESET,
+        preservation_level: body.preservation_level ?? DEFAULT_PRESERVATION_LEVEL,
         instructions: body.instructions ?? null,
         webhook_url: body.webhook_url ?? null,
         signing_key_hash: principal.key.key_hash,

@@ -21,8 +21,3 @@ export interface EnhancementEventSink {
   record(tx: Tx, event: EnhancementEvent): Promise<string[]>;
   dispatch(eventIds: string[]): Promise<void>;
 }
-
-export const noEvents: EnhancementEventSink = {
-  record: async () => [],
-  dispatch: async () => {},
-};

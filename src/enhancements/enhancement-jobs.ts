@@ -1,8 +1,9 @@
+import { Type } from '@sinclair/typebox';
 import type { BlobStore } from '../blobs/blob-store.ts';
 import type { ImageMimeType, SafeFetcher } from '../fetcher/index.ts';
 import type { Log } from '../lib/log.ts';
 import { writeGeneratedBlob } from '../media/generated-media.ts';
-import { defineJob, type JobDefinition, type JobQueue } from '../queue/queue.ts';
+import { type JobHandlers, type JobQueue, jobSpec } from '../queue/queue.ts';
 import type { Store } from '../store/store.ts';
 import { START_JOB } from './create-enhancement.ts';
 import type { EnhancementEventSink } from './enhancement-events.ts';
@@ -11,13 +12,11 @@ import { ItemFailure, itemFailureFromFetch, simulatedFailure } from './item-erro
 import { beginItem, finishItem, loadItemContext } from './item-lifecycle.ts';
 import type { PresetId } from './presets.ts';
 
-export const ITEM_JOB = 'enhancement.item';
-
 export interface EnhancementJobDeps {
   store: Store;
   blobs: BlobStore;
   fetcher: SafeFetcher;
-  queue: () => JobQueue;
+  queue: JobQueue;
   /** The configured provider chain, for live keys. */
   enhancer: Enhancer;
   /** The built-in pipeline, for sandbox keys (docs/api.md §3.4). */
@@ -32,7 +31,12 @@ const SOURCE_LIMITS = {
   maxBytes: 10 * 1024 * 1024,
   accept: ['image/jpeg', 'image/png', 'image/webp'] as ImageMimeType[],
 };
-const MAX_ITEM_ATTEMPTS = 4;
+
+export const ITEM_JOB = jobSpec({
+  name: 'enhancement.item',
+  payload: Type.Object({ itemId: Type.String({ maxLength: 64 }) }),
+  maxAttempts: 4,
+});
 /** The pipeline's thumbnails are square JPEGs of this side. */
 const THUMBNAIL_SIDE = 400;
 
@@ -41,130 +45,121 @@ class StorageFailure extends Error {
   override readonly name = 'StorageFailure';
 }
 
-const withId = (key: string) => (payload: unknown) => {
-  const value = (payload as Record<string, unknown> | null)?.[key];
-  if (typeof value !== 'string' || value.length > 64) throw new Error(`${key} must be a string`);
-  return { [key]: value } as Record<typeof key, string>;
-};
-
-export function enhancementJobs(deps: EnhancementJobDeps): JobDefinition<unknown>[] {
-  const start = defineJob({
-    name: START_JOB,
-    validate: withId('enhancementId') as (p: unknown) => { enhancementId: string },
-    // Fans the batch out into one job per item, so items run, retry and fail independently.
-    async handle({ enhancementId }) {
-      const items = await deps.store.db
-        .selectFrom('enhancement_items')
-        .select('id')
-        .where('enhancement_id', '=', enhancementId)
-        .where('status', 'in', ['queued', 'processing'])
-        .orderBy('position')
-        .execute();
-      for (const item of items)
-        await deps.queue().enqueue(ITEM_JOB, { itemId: item.id }, { dedupeKey: item.id });
+export function enhancementHandlers(
+  deps: EnhancementJobDeps,
+): JobHandlers<typeof START_JOB | typeof ITEM_JOB> {
+  return {
+    [START_JOB.name]: {
+      // Fans the batch out into one job per item, so items run, retry and fail independently.
+      async handle({ enhancementId }) {
+        const items = await deps.store.db
+          .selectFrom('enhancement_items')
+          .select('id')
+          .where('enhancement_id', '=', enhancementId)
+          .where('status', 'in', ['queued', 'processing'])
+          .orderBy('position')
+          .execute();
+        for (const item of items)
+          await deps.queue.enqueue(ITEM_JOB, { itemId: item.id }, { dedupeKey: item.id });
+      },
     },
-  });
-
-  const item = defineJob({
-    name: ITEM_JOB,
-    maxAttempts: MAX_ITEM_ATTEMPTS,
-    validate: withId('itemId') as (p: unknown) => { itemId: string },
-    async handle({ itemId }, ctx) {
-      if (!(await beginItem(deps, itemId))) return;
-      const context = await loadItemContext(deps.store.db, itemId);
-      if (!context) return;
-      // An attempt that lost its job (lease gone, queue stopping) must not decide the item's outcome: a stale
-      // download timeout would fail an item that the worker now owning the job is about to complete.
-      const finish = (outcome: Parameters<typeof finishItem>[2]) => {
-        ctx.signal.throwIfAborted();
-        return finishItem(deps, itemId, outcome);
-      };
-      try {
-        const simulated = context.sandbox ? simulatedFailure(context.source_url) : null;
-        if (simulated) throw simulated;
-        const fetched = await deps.fetcher.fetch(context.source_url, SOURCE_LIMITS);
-        if (!fetched.ok) throw itemFailureFromFetch(fetched);
-        const enhancer = context.sandbox ? deps.sandboxEnhancer : deps.enhancer;
-        const result = await enhancer.enhance({
-          input: fetched.body,
-          preset: context.preset as PresetId,
-          preservationLevel: context.preservation_level,
-          signal: ctx.signal,
-        });
-        const owner = { accountId: context.account_id, environment: context.environment };
-        const label = context.external_id ?? context.id;
-        const metadata = { enhancement_id: context.enhancement_id, item_id: context.id };
-        let rows: Awaited<ReturnType<typeof writeGeneratedBlob>>[];
+    [ITEM_JOB.name]: {
+      async handle({ itemId }, ctx) {
+        if (!(await beginItem(deps, itemId))) return;
+        const context = await loadItemContext(deps.store.db, itemId);
+        if (!context) return;
+        // An attempt that lost its job (lease gone, queue stopping) must not decide the item's outcome: a stale
+        // download timeout would fail an item that the worker now owning the job is about to complete.
+        const finish = (outcome: Parameters<typeof finishItem>[2]) => {
+          ctx.signal.throwIfAborted();
+          return finishItem(deps, itemId, outcome);
+        };
         try {
-          rows = await Promise.all([
-            writeGeneratedBlob(
-              deps,
-              owner,
-              { data: result.image, format: 'jpeg', width: result.width, height: result.height },
-              {
-                name: `${label}.jpg`,
-                tags: ['enhancement'],
-                metadata,
-              },
-            ),
-            writeGeneratedBlob(
-              deps,
-              owner,
-              { data: result.thumbnail, format: 'jpeg', width: THUMBNAIL_SIDE, height: THUMBNAIL_SIDE },
-              {
-                name: `${label}-thumbnail.jpg`,
-                tags: ['enhancement', 'thumbnail'],
-                metadata,
-              },
-            ),
-          ]);
-        } catch (error) {
-          throw new StorageFailure(error instanceof Error ? error.message : String(error));
-        }
-        const [resultRow, thumbnailRow] = rows as [(typeof rows)[0], (typeof rows)[0]];
-        await finish({
-          ok: true,
-          result: resultRow,
-          thumbnail: thumbnailRow,
-          provider: result.provider,
-        });
-      } catch (error) {
-        if (error instanceof ItemFailure) {
-          await finish({ ok: false, failure: error });
-          return;
-        }
-        const undecodable = sourceImageFailure(error);
-        if (undecodable) {
-          await finish({ ok: false, failure: undecodable });
-          return;
-        }
-        if (isProviderError(error)) {
-          await finish({
-            ok: false,
-            failure: new ItemFailure('provider_error', error.message),
+          const simulated = context.sandbox ? simulatedFailure(context.source_url) : null;
+          if (simulated) throw simulated;
+          const fetched = await deps.fetcher.fetch(context.source_url, SOURCE_LIMITS);
+          if (!fetched.ok) throw itemFailureFromFetch(fetched);
+          const enhancer = context.sandbox ? deps.sandboxEnhancer : deps.enhancer;
+          const result = await enhancer.enhance({
+            input: fetched.body,
+            preset: context.preset as PresetId,
+            preservationLevel: context.preservation_level,
+            signal: ctx.signal,
           });
-          return;
+          const owner = { accountId: context.account_id, environment: context.environment };
+          const label = context.external_id ?? context.id;
+          const metadata = { enhancement_id: context.enhancement_id, item_id: context.id };
+          let rows: Awaited<ReturnType<typeof writeGeneratedBlob>>[];
+          try {
+            rows = await Promise.all([
+              writeGeneratedBlob(
+                deps,
+                owner,
+                { data: result.image, format: 'jpeg', width: result.width, height: result.height },
+                {
+                  name: `${label}.jpg`,
+                  tags: ['enhancement'],
+                  metadata,
+                },
+              ),
+              writeGeneratedBlob(
+                deps,
+                owner,
+                { data: result.thumbnail, format: 'jpeg', width: THUMBNAIL_SIDE, height: THUMBNAIL_SIDE },
+                {
+                  name: `${label}-thumbnail.jpg`,
+                  tags: ['enhancement', 'thumbnail'],
+                  metadata,
+                },
+              ),
+            ]);
+          } catch (error) {
+            throw new StorageFailure(error instanceof Error ? error.message : String(error));
+          }
+          const [resultRow, thumbnailRow] = rows as [(typeof rows)[0], (typeof rows)[0]];
+          await finish({
+            ok: true,
+            result: resultRow,
+            thumbnail: thumbnailRow,
+            provider: result.provider,
+          });
+        } catch (error) {
+          if (error instanceof ItemFailure) {
+            await finish({ ok: false, failure: error });
+            return;
+          }
+          const undecodable = sourceImageFailure(error);
+          if (undecodable) {
+            await finish({ ok: false, failure: undecodable });
+            return;
+          }
+          if (isProviderError(error)) {
+            await finish({
+              ok: false,
+              failure: new ItemFailure('provider_error', error.message),
+            });
+            return;
+          }
+          deps.logger.warn(
+            { err: error, item_id: itemId, attempt: ctx.attempt },
+            'enhancement item attempt failed',
+          );
+          throw error;
         }
-        deps.logger.warn(
-          { err: error, item_id: itemId, attempt: ctx.attempt },
-          'enhancement item attempt failed',
-        );
-        throw error;
-      }
+      },
+      async onExhausted({ itemId }, error) {
+        const storage =
+          error instanceof StorageFailure || (error instanceof Error && error.name === 'StorageFailure');
+        await finishItem(deps, itemId, {
+          ok: false,
+          failure: new ItemFailure(
+            storage ? 'storage_error' : 'provider_error',
+            storage ? 'The result could not be stored.' : 'Processing failed repeatedly.',
+          ),
+        });
+      },
     },
-    async onExhausted({ itemId }, error) {
-      const storage =
-        error instanceof StorageFailure || (error instanceof Error && error.name === 'StorageFailure');
-      await finishItem(deps, itemId, {
-        ok: false,
-        failure: new ItemFailure(
-          storage ? 'storage_error' : 'provider_error',
-          storage ? 'The result could not be stored.' : 'Processing failed repeatedly.',
-        ),
-      });
-    },
-  });
-  return [start as JobDefinition<unknown>, item as JobDefinition<unknown>];
+  };
 }
 
 /**

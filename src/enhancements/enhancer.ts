@@ -1,2 +1,2 @@
 // The item worker depends on the pipeline's interface only; `imaging/enhance` implements it.
-export type { EnhanceRequest, EnhanceResult, Enhancer } from '../imaging/enhance/index.ts';
+export type { Enhancer } from '../imaging/enhance/index.ts';

@@ -2,7 +2,8 @@ import { type ItemErrorCode, itemErrorCatalog } from '../errors/catalog.ts';
 import type { FetchFailure } from '../fetcher/index.ts';
 
 /** Item error codes of docs/api.md §3.4 (never create-call errors), as the error catalog lists them. */
-export const ITEM_ERROR_CODES = Object.keys(itemErrorCatalog) as ItemErrorCode[];
+const ITEM_ERROR_CODES = Object.keys(itemErrorCatalog) as ItemErrorCode[];
+
 export type { ItemErrorCode };
 
 export class ItemFailure extends Error {

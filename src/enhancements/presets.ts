@@ -1,22 +1,27 @@
-export const PRESETS = [
-  {
-    id: 'single_product_white_background',
-    name: 'Single product on white',
-    description:
-      'One product, isolated on a pure white (RGB 255) background, centred, filling about 85% of a square canvas.',
-  },
-  {
-    id: 'marketplace_clean_catalog',
-    name: 'Marketplace clean catalog',
-    description:
-      'Marketplace listing rules: square, at least 1600 px, white background, product about 85% of the frame, sRGB JPEG, no transparency.',
-  },
-  {
-    id: 'clean_catalog_group',
-    name: 'Clean catalog group',
-    description: 'Several products kept together as one group on white, none cropped.',
-  },
-] as const;
+import { Type } from '@sinclair/typebox';
+import {
+  PRESERVATION_LEVEL_IDS,
+  PRESET_IDS,
+  PRESETS,
+  type PreservationLevel,
+  type PresetId,
+} from '../imaging/enhance/presets.ts';
 
-export type PresetId = (typeof PRESETS)[number]['id'];
-export const PRESET_IDS = PRESETS.map((p) => p.id) as PresetId[];
+export type { PreservationLevel, PresetId } from '../imaging/enhance/presets.ts';
+
+/** What `GET /api/v1/product-image-enhancement-presets` lists, in the registry's order. */
+export const PRESET_LIST = PRESET_IDS.map((id) => ({
+  id,
+  name: PRESETS[id].name,
+  description: PRESETS[id].description,
+}));
+
+/** `preset` of a create request: one literal per registry entry. */
+export const PresetSchema = Type.Union(PRESET_IDS.map((id) => Type.Literal(id)));
+
+/** `preservation_level` of a create request: one literal per registry entry. */
+export const PreservationLevelSchema = Type.Union(PRESERVATION_LEVEL_IDS.map((id) => Type.Literal(id)));
+
+export const DEFAULT_PRESET: PresetId = 'single_product_white_background';
+
+export const DEFAULT_PRESERVATION_LEVEL: PreservationLevel = 'strict';

@@ -38,6 +38,9 @@ export class AppError extends Error {
 export const isAppError = (value: unknown): value is AppError => value instanceof AppError;
 
 /** A field-level validation failure; rendered as `validation_error` (hosting) or `invalid_payload` (enhancement). */
-export function validationError(errors: Record<string, string[]>, message?: string): AppError {
-  return new AppError('invalid_payload', { errors, ...(message ? { message } : {}) });
+export function validationError(
+  errors: Record<string, string[]>,
+  details: Omit<AppErrorDetails, 'errors'> = {},
+): AppError {
+  return new AppError('invalid_payload', { ...details, errors });
 }

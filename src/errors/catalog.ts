@@ -295,7 +295,3 @@ export const itemErrorCatalog = {
 } as const satisfies Record<string, { message: string; handling: string }>;
 
 export type ItemErrorCode = keyof typeof itemErrorCatalog;
-
-export function entryOf(code: ErrorCode): CatalogEntry {
-  return catalog[code];
-}

@@ -1,5 +1,5 @@
 /** Raised through the abort signal when the overall time limit of one fetch has passed. */
-export class DeadlineExceededError extends Error {
+class DeadlineExceededError extends Error {
   constructor(ms: number) {
     super(`fetch did not finish within ${ms} ms`);
     this.name = 'DeadlineExceededError';

@@ -20,7 +20,7 @@ export function transportFailure(error: unknown, deadline: Deadline, status?: nu
   });
 }
 
-export function errorCode(error: unknown): string | undefined {
+function errorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
   return typeof error.code === 'string' ? error.code : undefined;
 }

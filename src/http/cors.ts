@@ -9,12 +9,12 @@
  *   `Vary: Origin` (listed or not, so a shared cache never hands one origin's answer to another).
  * - Never `Access-Control-Allow-Credentials`: keys travel in `Authorization`, never in cookies.
  */
-export const CORS_ALLOW_METHODS = 'GET, HEAD, POST, PATCH, DELETE';
-export const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, Idempotency-Key, X-Request-Id';
-export const CORS_EXPOSE_HEADERS =
+const CORS_ALLOW_METHODS = 'GET, HEAD, POST, PATCH, DELETE';
+const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, Idempotency-Key, X-Request-Id';
+const CORS_EXPOSE_HEADERS =
   'X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, X-Request-Id, Location, Idempotent-Replayed';
 /** Browsers cap this anyway (Chromium: 2 hours); 10 minutes keeps a changed setting from lingering. */
-export const CORS_MAX_AGE_SECONDS = 600;
+const CORS_MAX_AGE_SECONDS = 600;
 
 export interface Cors {
   /** Headers for a response to `url` from `origin`; `null` when `url` is out of scope. */

@@ -19,7 +19,7 @@ const STYLE =
  * below, allowed by its hash); a form may post only back to this server, and no other site may frame the page (a
  * framed approval button could be clicked through an overlay).
  */
-export const HTML_PAGE_CSP = [
+const HTML_PAGE_CSP = [
   "default-src 'none'",
   `style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`,
   "form-action 'self'",

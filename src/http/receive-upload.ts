@@ -6,7 +6,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Multipart } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../errors/app-error.ts';
+import { AppError, validationError } from '../errors/app-error.ts';
 import { randomBase36 } from '../lib/ids.ts';
 
 export interface ReceivedFile {
@@ -25,7 +25,7 @@ export interface ReceivedUpload {
 
 const MB = 1024 * 1024;
 
-export function fileTooLarge(actualBytes: number | undefined, maxBytes: number): AppError {
+function fileTooLarge(actualBytes: number | undefined, maxBytes: number): AppError {
   const max = `${Math.round(maxBytes / MB)} MB`;
   return new AppError('upload_failed', {
     message:
@@ -137,21 +137,17 @@ function translate(request: FastifyRequest, thrown: unknown, maxBytes: number): 
     // Stop the client from sending the rest: answer now and drop the connection.
     return new AppError(tooLarge.code, { ...tooLarge.details, headers: { connection: 'close' } });
   }
-  if (code === 'FST_FILES_LIMIT')
-    return new AppError('invalid_payload', { errors: { file: ['Send exactly one file'] } });
+  if (code === 'FST_FILES_LIMIT') return validationError({ file: ['Send exactly one file'] });
   if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') {
-    return new AppError('invalid_payload', { errors: { body: ['Too many fields'] } });
+    return validationError({ body: ['Too many fields'] });
   }
   if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') {
-    return new AppError('invalid_payload', { errors: { file: ['File is required (multipart/form-data)'] } });
+    return validationError({ file: ['File is required (multipart/form-data)'] });
   }
   if (thrown instanceof MultipartFailure) {
     request.log.debug({ err: error }, 'malformed multipart body');
     // The rest of the body may still be on its way; there is no point reading it.
-    return new AppError('invalid_payload', {
-      errors: { body: ['Malformed multipart body'] },
-      headers: { connection: 'close' },
-    });
+    return validationError({ body: ['Malformed multipart body'] }, { headers: { connection: 'close' } });
   }
   return error;
 }

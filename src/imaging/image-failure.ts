@@ -10,7 +10,7 @@ export interface ImageFailure {
   readonly detail?: string;
 }
 
-export const UNSUPPORTED_MESSAGE = 'Unsupported file type';
+const UNSUPPORTED_MESSAGE = 'Unsupported file type';
 export const CORRUPT_MESSAGE = 'File is truncated or corrupt';
 
 /** Thrown inside the module (and by render); probe turns it into an `ImageFailure` value. */

@@ -57,7 +57,3 @@ const EXTENSIONS: Readonly<Record<OutputFormat, string>> = {
 export function deliveryExtension(source: ImageFormat): string {
   return EXTENSIONS[DELIVERY_FORMATS[source]];
 }
-
-export function outputExtension(format: OutputFormat): string {
-  return EXTENSIONS[format];
-}

@@ -23,7 +23,7 @@ export const DEFAULT_IMAGE_LIMITS: ImageLimits = Object.freeze({
 });
 
 /** `100000000` → `100`, `2500000` → `2.5`: the limit as people say it. */
-export function megapixels(pixels: number): string {
+function megapixels(pixels: number): string {
   return String(Math.round(pixels / 100_000) / 10);
 }
 

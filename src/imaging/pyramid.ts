@@ -1,11 +1,11 @@
 import type { Dimensions } from './header-dimensions.ts';
-import { type ImageFormat, LOSSY_FORMATS } from './image-format.ts';
+import type { ImageFormat } from './image-format.ts';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits.ts';
 import type { ImageSource } from './image-source.ts';
 import { type ImageWorkQueue, sharedImageWorkQueue } from './image-work-queue.ts';
 import { decodeOptions, inspectRaster, type NativeFormat } from './raster-source.ts';
-import { MAX_REQUESTED_DIMENSION, type RenditionParams, SIZE_PRESETS } from './rendition-params.ts';
-import { planResize } from './resize-plan.ts';
+import { keepsPyramid, planRendition, type RenditionParams } from './rendition-operations.ts';
+import { MAX_REQUESTED_DIMENSION, SIZE_PRESETS } from './resize-plan.ts';
 import { asImageFailure } from './sharp-failure.ts';
 import { sharp } from './sharp-lib.ts';
 
@@ -18,7 +18,7 @@ import { sharp } from './sharp-lib.ts';
  */
 
 /** Below this many pixels the original decodes quickly enough that a pyramid is not worth its storage. */
-export const PYRAMID_MIN_PIXELS = 4_000_000;
+const PYRAMID_MIN_PIXELS = 4_000_000;
 /** The smallest level still covers `size=s` (short side 320). */
 const MIN_LEVEL_SHORT_SIDE = SIZE_PRESETS.s;
 const LEVEL_QUALITY = 95;
@@ -55,11 +55,12 @@ export function pyramidDepth(source: PyramidSource): number {
 
 /**
  * The level a rendition is computed from: the smallest whose pixels cover the scaled source the rendition needs
- * (so nothing is enlarged that the original would not have enlarged), or 0 for the original.
+ * (so nothing is enlarged that the original would not have enlarged), or 0 for the original — also when an
+ * operation needs the original (`keepsPyramid`: lossless outputs, unresized renditions).
  */
 export function pickLevel(original: Dimensions, depth: number, params: RenditionParams): number {
-  if (depth <= 0 || params.original || params.resize === null || !LOSSY_FORMATS.has(params.format)) return 0;
-  const plan = planResize(original, params.resize, MAX_REQUESTED_DIMENSION);
+  if (depth <= 0 || params.original || !keepsPyramid(params)) return 0;
+  const plan = planRendition(original, params, MAX_REQUESTED_DIMENSION);
   const needWidth = Math.ceil(original.width * plan.scale);
   const needHeight = Math.ceil(original.height * plan.scale);
   for (let level = depth; level >= 1; level--) {

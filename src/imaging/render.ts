@@ -11,8 +11,15 @@ import { assertWithinLimits, DEFAULT_IMAGE_LIMITS, type ImageLimits } from './im
 import { type ImageSource, withByteSource } from './image-source.ts';
 import { type ImageWorkQueue, sharedImageWorkQueue } from './image-work-queue.ts';
 import { decodeOptions, inspectRaster, type RasterFacts } from './raster-source.ts';
-import { MAX_REQUESTED_DIMENSION, type RenditionParams } from './rendition-params.ts';
-import { planResize } from './resize-plan.ts';
+import {
+  encoderSettings,
+  isOpaqueRendition,
+  type PipelineStep,
+  planRendition,
+  RENDITION_OPERATIONS,
+  type RenditionParams,
+} from './rendition-operations.ts';
+import { MAX_REQUESTED_DIMENSION } from './resize-plan.ts';
 import { asImageFailure } from './sharp-failure.ts';
 import { type Sharp, sharp } from './sharp-lib.ts';
 import { readSanitizedSvg, svgForRaster } from './svg-source.ts';
@@ -92,22 +99,18 @@ async function renderNow(request: RenderRequest, limits: ImageLimits): Promise<R
   const opened =
     (request.plannedSize && (await openLevel(input, limits))) ??
     (await openSource(input, sourceFormat, params.format, limits));
-  const plan = planResize(request.plannedSize ?? opened, params.resize, MAX_SIDE[params.format]);
-  const social = params.resize?.kind === 'preset' && params.resize.size === 'social';
+  const plan = planRendition(request.plannedSize ?? opened, params, MAX_SIDE[params.format]);
   // Social cards are opaque; otherwise transparency is kept where the format can hold it.
-  const keepAlpha = opened.hasAlpha && ALPHA_FORMATS.has(params.format) && !social;
+  const keepAlpha = opened.hasAlpha && ALPHA_FORMATS.has(params.format) && !isOpaqueRendition(params);
   const { image } = opened;
-  if (plan.resized || plan.fit !== 'fill') {
-    image.resize(plan.width, plan.height, {
-      fit: plan.fit,
-      // Attention needs the whole scaled image and is not supported on animations: centre there.
-      position:
-        params.resize?.kind === 'box' && params.resize.fit === 'crop' && !opened.animated
-          ? 'attention'
-          : 'centre',
-      background: keepAlpha ? TRANSPARENT : WHITE,
-    });
-  }
+  const step: PipelineStep = {
+    image,
+    params,
+    plan,
+    animated: opened.animated,
+    background: keepAlpha ? TRANSPARENT : WHITE,
+  };
+  for (const operation of RENDITION_OPERATIONS) operation.raster?.(step);
   if (opened.hasAlpha && !keepAlpha) image.flatten({ background: WHITE });
   return encode(image, opened, params, limits);
 }
@@ -186,15 +189,23 @@ async function renderSvg(
     };
   }
   // Vector art has no stored pixel size to keep: even the unparameterised raster is bounded.
-  const plan = planResize(svg, params.resize, Math.min(MAX_SIDE[params.format], MAX_REQUESTED_DIMENSION));
+  const plan = planRendition(svg, params, Math.min(MAX_SIDE[params.format], MAX_REQUESTED_DIMENSION));
   const image = sharp(svgForRaster(svg, plan), {
     density: 72,
     failOn: 'error',
     // The output size is ours (bounded by the plan), not the uploader's.
     limitInputPixels: MAX_REQUESTED_DIMENSION ** 2,
   });
-  const social = params.resize?.kind === 'preset' && params.resize.size === 'social';
-  if (social || !ALPHA_FORMATS.has(params.format)) image.flatten({ background: WHITE });
+  const opaque = isOpaqueRendition(params) || !ALPHA_FORMATS.has(params.format);
+  const step: PipelineStep = {
+    image,
+    params,
+    plan,
+    animated: false,
+    background: opaque ? WHITE : TRANSPARENT,
+  };
+  for (const operation of RENDITION_OPERATIONS) operation.svg?.(step);
+  if (opaque) image.flatten({ background: WHITE });
   const source = {
     width: plan.width,
     height: plan.height,
@@ -217,10 +228,11 @@ async function encode(
   else image.toColorspace(source.grey && (format === 'png' || format === 'jpeg') ? 'b-w' : 'srgb');
 
   const qualities = params.original ? ORIGINAL_QUALITY : QUALITY;
+  const { quality } = encoderSettings(params);
   switch (format) {
     case 'jpeg':
       // mozjpeg: ~15 % smaller but 2.5–6× slower to encode (measured); renditions are computed on request.
-      image.jpeg({ quality: params.quality ?? qualities.jpeg, mozjpeg: false });
+      image.jpeg({ quality: quality ?? qualities.jpeg, mozjpeg: false });
       break;
     case 'png':
       image.png({ compressionLevel: 6, adaptiveFiltering: false, palette: false });
@@ -229,12 +241,12 @@ async function encode(
       image.webp(
         params.original && source.losslessWebp
           ? { lossless: true, effort: 2 }
-          : { quality: params.quality ?? qualities.webp, effort: 2 },
+          : { quality: quality ?? qualities.webp, effort: 2 },
       );
       break;
     case 'avif':
       // effort 2 vs the default 4: ~15× faster for ~the same size at rendition sizes (measured).
-      image.avif({ quality: params.quality ?? qualities.avif, effort: 2 });
+      image.avif({ quality: quality ?? qualities.avif, effort: 2 });
       break;
     case 'gif':
       image.gif({ effort: 3 });

@@ -1,6 +1,12 @@
 import { ANIMATED_FORMATS, type ImageFormat, type OutputFormat } from './image-format.ts';
-import { MAX_REQUESTED_DIMENSION, type RenditionParams, type RenditionResize } from './rendition-params.ts';
-import { planResize } from './resize-plan.ts';
+import {
+  minimalRendition,
+  outputMsPerMp,
+  planRendition,
+  type RenditionParams,
+  scaleRendition,
+} from './rendition-operations.ts';
+import { MAX_REQUESTED_DIMENSION } from './resize-plan.ts';
 
 /**
  * What one rendition may cost, decided from the stored facts of its source (no pixel decoded): the estimated CPU
@@ -37,15 +43,6 @@ export const DEFAULT_RENDITION_BUDGET: RenditionBudget = Object.freeze({
   minFramePixels: 16 * 16,
 });
 
-/** Encode cost per output megapixel (ms), worst case measured (noise; flat canvases cost less). */
-const ENCODE_MS_PER_MP: Readonly<Record<OutputFormat, number>> = {
-  jpeg: 50,
-  png: 60,
-  webp: 120,
-  gif: 110,
-  avif: 600,
-  svg: 0,
-};
 /** Decode cost per source megapixel (ms): libvips decoders vs the JavaScript ones (HEIC, BMP, ICO). */
 const DECODE_MS_PER_MP: Readonly<Record<ImageFormat, number>> = {
   jpeg: 15,
@@ -103,7 +100,7 @@ export function renditionCost(source: CostSource, params: RenditionParams): Rend
     source.format === 'svg'
       ? Math.min(MAX_SIDE[params.format], MAX_REQUESTED_DIMENSION)
       : MAX_SIDE[params.format];
-  const plan = planResize(source, params.resize, maxSide);
+  const plan = planRendition(source, params, maxSide);
   const frames = source.frames > 1 && ANIMATED_FORMATS.has(params.format) ? source.frames : 1;
   const outputMp = (plan.width * plan.height * frames) / 1e6;
   // An animated output decodes every frame; a still output decodes the first one only.
@@ -111,7 +108,8 @@ export function renditionCost(source: CostSource, params: RenditionParams): Rend
     source.format === 'svg'
       ? (plan.width * plan.height) / 1e6
       : (source.width * source.height * frames) / 1e6;
-  const cpuMs = decodedMp * DECODE_MS_PER_MP[source.format] + outputMp * ENCODE_MS_PER_MP[params.format];
+  // Per output pixel: the encoder (format) and whatever else operations add.
+  const cpuMs = decodedMp * DECODE_MS_PER_MP[source.format] + outputMp * outputMsPerMp(params);
   return { cpuMs, width: plan.width, height: plan.height, frames };
 }
 
@@ -139,9 +137,9 @@ export function boundRendition(
   const { format } = params;
   const framePixels = cost.width * cost.height;
   // The decode does not shrink with the output: what is left of the budget pays for the output pixels.
-  const fixedMs = renditionCost(source, { ...params, resize: tiny() }).cpuMs;
+  const fixedMs = renditionCost(source, minimalRendition(params)).cpuMs;
   const perPixelMs =
-    ((ENCODE_MS_PER_MP[format] + (source.format === 'svg' ? DECODE_MS_PER_MP.svg : 0)) * cost.frames) / 1e6;
+    ((outputMsPerMp(params) + (source.format === 'svg' ? DECODE_MS_PER_MP.svg : 0)) * cost.frames) / 1e6;
   const allowed = Math.min(
     (budget.cpuMs - fixedMs) / perPixelMs,
     budget.maxPixels[format],
@@ -151,8 +149,7 @@ export function boundRendition(
   let factor = Math.sqrt(allowed / framePixels);
   // Rounding may land a pixel over: shrink a little until the plan is within budget.
   for (let attempt = 0; attempt < 20; attempt++) {
-    const resize = scaledResize(params.resize, cost, factor);
-    const scaled: RenditionParams = { ...params, resize, original: false };
+    const scaled: RenditionParams = { ...scaleRendition(params, cost, factor), original: false };
     const scaledCost = renditionCost(source, scaled);
     if (scaledCost.width * scaledCost.height < budget.minFramePixels) break;
     if (withinBudget(scaledCost, format, budget))
@@ -160,25 +157,4 @@ export function boundRendition(
     factor *= 0.98;
   }
   return { ok: false, cost };
-}
-
-/** The smallest box, for the size-independent part of the cost (the decode). */
-const tiny = (): RenditionResize => ({ kind: 'box', width: 1, height: 1, fit: 'scale-down' });
-
-/** `resize` scaled to `factor` of the output it plans (`planned`). */
-function scaledResize(
-  resize: RenditionResize | null,
-  planned: RenditionCost,
-  factor: number,
-): RenditionResize {
-  const shrink = (side: number) => Math.max(1, Math.floor(side * factor));
-  if (resize?.kind === 'box' && resize.width !== null && resize.height !== null) {
-    // A box keeps its fit: pad and cover still fill the (smaller) box, contain/scale-down still fit in it.
-    return { kind: 'box', width: shrink(resize.width), height: shrink(resize.height), fit: resize.fit };
-  }
-  if (resize?.kind === 'preset' && resize.size === 'social') {
-    return { kind: 'box', width: shrink(planned.width), height: shrink(planned.height), fit: 'pad' };
-  }
-  // One side, a preset or the whole image: the same image, `factor` of the size it would have had.
-  return { kind: 'box', width: shrink(planned.width), height: null, fit: 'contain' };
 }

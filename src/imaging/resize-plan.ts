@@ -1,10 +1,27 @@
 import type { Dimensions } from './header-dimensions.ts';
-import {
-  MAX_REQUESTED_DIMENSION,
-  type RenditionResize,
-  SIZE_PRESETS,
-  SOCIAL_SIZE,
-} from './rendition-params.ts';
+
+// The geometry vocabulary of renditions lives here, below the operation registry that parses it
+// (rendition-operations.ts), so that the registry can plan with it without an import cycle.
+
+/** Short side of the `s`, `m` and `l` renditions (never enlarged). */
+export const SIZE_PRESETS = { s: 320, m: 640, l: 1080 } as const;
+/** The Open Graph card: the whole image, centred on white. */
+const SOCIAL_SIZE = { width: 1200, height: 630 } as const;
+/** Requested `w`/`h` above this are clamped to it: big enough for any screen, small enough to compute. */
+export const MAX_REQUESTED_DIMENSION = 8192;
+
+export const FITS = ['scale-down', 'contain', 'cover', 'crop', 'pad'] as const;
+export type Fit = (typeof FITS)[number];
+export type SizePreset = keyof typeof SIZE_PRESETS | 'social';
+
+export type RenditionResize =
+  | { readonly kind: 'preset'; readonly size: SizePreset }
+  | {
+      readonly kind: 'box';
+      readonly width: number | null;
+      readonly height: number | null;
+      readonly fit: Fit;
+    };
 
 /** The geometry of one rendition, decided before any pixel is touched. */
 export interface ResizePlan extends Dimensions {

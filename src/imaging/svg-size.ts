@@ -18,7 +18,7 @@ const UNIT_PIXELS: Readonly<Record<string, number>> = {
 const LENGTH = /^\s*\+?(\d*\.?\d+(?:e[+-]?\d+)?)\s*([a-z]*)\s*$/i;
 
 /** An absolute length in CSS pixels; null for percentages, `auto`, zero or nonsense. */
-export function parseSvgLength(value: string | undefined): number | null {
+function parseSvgLength(value: string | undefined): number | null {
   const match = value === undefined ? null : LENGTH.exec(value);
   if (!match) return null;
   const unit = UNIT_PIXELS[(match[2] ?? '').toLowerCase()];
@@ -31,7 +31,7 @@ export interface ViewBox {
   readonly height: number;
 }
 
-export function parseViewBox(value: string | undefined): ViewBox | null {
+function parseViewBox(value: string | undefined): ViewBox | null {
   if (value === undefined) return null;
   const numbers = value
     .trim()
@@ -43,7 +43,7 @@ export function parseViewBox(value: string | undefined): ViewBox | null {
 }
 
 /** Kept within what any rasterization could use; the size stored on the media object. */
-export const MAX_SVG_DIMENSION = 100_000;
+const MAX_SVG_DIMENSION = 100_000;
 
 /**
  * The intrinsic size: width/height when absolute, the missing one from the viewBox ratio, else the

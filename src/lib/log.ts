@@ -13,7 +13,7 @@ export const REDACTED = '[redacted]';
  * the same), signed-link tokens and signatures (`t`, `sig`), and the usual names of passwords and tokens. `s`, the
  * signature of a `src` transform, is not among them: signed `src` URLs are published in pages by design.
  */
-export const SECRET_QUERY_PARAMS = [
+const SECRET_QUERY_PARAMS = [
   'api_key',
   'apikey',
   'key',

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../test/support/processes.ts';
 import { deleteRedisPrefix, redisKeysUnder, redisUrlWithDatabase } from '../../test/support/redis.ts';
 import { limiterContract } from './limiter.contract.ts';
 import { LimiterUnavailableError, type RateLimiter } from './limiter.ts';
@@ -26,18 +26,6 @@ async function withRedis<T>(url: string, fn: (redis: Redis) => Promise<T>): Prom
   } finally {
     redis.disconnect();
   }
-}
-
-/** A loopback port nothing listens on (it was free a moment ago). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
 }
 
 /** A private, memory-only redis-server this file may stop, freeze and restart without disturbing anyone. */

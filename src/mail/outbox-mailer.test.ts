@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, scratchDatabase } from '../../test/support/databases.ts';
-import { openStore } from '../store/store.ts';
+import { openStore } from '../store/open-store.ts';
 import { mailContract } from './mail.contract.ts';
 import { createOutboxMailer } from './outbox-mailer.ts';
 

@@ -2,14 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJobCatalog } from '../queue/job-catalog.ts';
-import type { JobDefinition, JobQueue } from '../queue/queue.ts';
+import type { JobQueue } from '../queue/queue.ts';
 import { createSqlJobQueue } from '../queue/sql-queue.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
 import { mailContract } from './mail.contract.ts';
 import { createOutboxMailer } from './outbox-mailer.ts';
-import { createSmtpMailer, mailDeliveryJob, requeueUnsentMail } from './smtp-mailer.ts';
+import { createSmtpMailer, MAIL_JOB, mailDeliveryHandlers, requeueUnsentMail } from './smtp-mailer.ts';
 import { createSmtpTransport, type MailTransport } from './smtp-transport.ts';
 import { type LoopbackSmtp, startLoopbackSmtp } from './testing/loopback-smtp.ts';
 
@@ -21,16 +20,13 @@ async function smtpBackend() {
   const store: Store = await openSqliteStore(path.join(dir, 'db.sqlite'));
   const smtp = await startLoopbackSmtp();
   const transport: MailTransport = await createSmtpTransport(smtp.url, 'Lightbox <no-reply@lightbox.test>');
-  const catalog = createJobCatalog([
-    mailDeliveryJob({ store, log: silent, transport: () => transport }) as JobDefinition<unknown>,
-  ]);
-  const queue: JobQueue = createSqlJobQueue(store, catalog, {
+  const queue: JobQueue<typeof MAIL_JOB> = createSqlJobQueue(store, [MAIL_JOB], {
     retry: { baseMs: 50, capMs: 200 },
     pollIntervalMs: 50,
     log: silent,
   });
-  queue.start({ concurrency: 2 });
-  const mailer = createSmtpMailer({ store, log: silent, queue: () => queue });
+  queue.start({ concurrency: 2, handlers: mailDeliveryHandlers({ store, log: silent, transport }) });
+  const mailer = createSmtpMailer({ store, log: silent, queue });
   return {
     store,
     smtp,

@@ -21,7 +21,7 @@ const METADATA_KEY = /^[a-z0-9_]{1,40}$/;
 const MIN_TTL = 300;
 const MAX_TTL = 90 * 86_400;
 /** Metadata values, `description` included. */
-export const MAX_METADATA_VALUE = 500;
+const MAX_METADATA_VALUE = 500;
 export const MAX_METADATA_FIELDS = 20;
 const TTL_UNITS: Record<string, number> = { m: 60, h: 3600, d: 86_400 };
 /** Upload fields that are not metadata. */
@@ -149,7 +149,7 @@ export function parseMediaFields(
   return out;
 }
 
-export function parseTtl(value: unknown): number | null {
+function parseTtl(value: unknown): number | null {
   let seconds: number | null = null;
   if (typeof value === 'number' && Number.isInteger(value)) seconds = value;
   else if (typeof value === 'string') {
@@ -160,7 +160,7 @@ export function parseTtl(value: unknown): number | null {
   return seconds;
 }
 
-export function parseDate(value: unknown): string | null {
+function parseDate(value: unknown): string | null {
   if (typeof value !== 'string') return null;
   const v = value.trim();
   if (/^\d{4}-\d{2}-\d{2}$/.test(v)) {

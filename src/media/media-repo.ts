@@ -1,43 +1,21 @@
-import type { Kysely } from 'kysely';
 import { randomBase62, randomToken } from '../lib/ids.ts';
 import type { MediaTable } from '../store/database.ts';
 import type { Db, Store, Tx } from '../store/store.ts';
 
 export type MediaRow = MediaTable;
 
-/** The rendition cache's tables (migration 0007): rows of cached renditions, per-media counts, total bytes. */
-export type RenditionCacheTables = {
-  rendition_cache: {
-    blob_key: string;
-    media_id: string;
-    counted: number;
-    format: string;
-    width: number;
-    height: number;
-    bytes: number;
-    last_used_at: number;
-  };
-  rendition_counts: { media_id: string; count: number };
-  rendition_totals: { id: number; bytes: number };
-};
-
-/** `db` (or a transaction) seen with the rendition cache's tables. */
-export const withRenditionTables = (db: Db | Tx): Kysely<RenditionCacheTables> =>
-  db as unknown as Kysely<RenditionCacheTables>;
-
 /** In the media delete transaction: its rendition rows go (their blobs go with `renditions/<id>/`). */
 async function dropRenditionRows(tx: Tx, mediaId: string): Promise<void> {
-  const db = withRenditionTables(tx);
-  const rows = await db
+  const rows = await tx
     .selectFrom('rendition_cache')
     .select((eb) => eb.fn.sum<number>('bytes').as('bytes'))
     .where('media_id', '=', mediaId)
     .executeTakeFirst();
   const bytes = Number(rows?.bytes ?? 0);
-  await db.deleteFrom('rendition_cache').where('media_id', '=', mediaId).execute();
-  await db.deleteFrom('rendition_counts').where('media_id', '=', mediaId).execute();
+  await tx.deleteFrom('rendition_cache').where('media_id', '=', mediaId).execute();
+  await tx.deleteFrom('rendition_counts').where('media_id', '=', mediaId).execute();
   if (bytes > 0) {
-    await db
+    await tx
       .updateTable('rendition_totals')
       .set((eb) => ({ bytes: eb('bytes', '-', bytes) }))
       .where('id', '=', 1)

@@ -26,7 +26,7 @@ export function srcSigningKey(secret: string): Buffer {
 }
 
 /** The query string without its signature parameter, exactly as sent otherwise (order and encoding kept). */
-export function unsignedSearch(search: string): string {
+function unsignedSearch(search: string): string {
   return search
     .split('&')
     .filter((pair) => pair !== '' && pair !== SIGNATURE_PARAM && !pair.startsWith(`${SIGNATURE_PARAM}=`))

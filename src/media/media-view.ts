@@ -11,7 +11,7 @@ export interface UrlBases {
 }
 
 /** The extension a media's `src` uses: its stored format where browsers can show it (HEIC → jpg, BMP/ICO → png). */
-export const mediaExtension = (format: string): string => deliveryExtension(format as ImageFormat);
+const mediaExtension = (format: string): string => deliveryExtension(format as ImageFormat);
 
 /** The media object of docs/api.md §2.5 (hosting timestamps are Unix seconds). */
 export function mediaView(bases: UrlBases, m: MediaRow) {

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { BlobStore } from '../blobs/blob-store.ts';
 import {
   buildPyramid,
@@ -7,12 +8,16 @@ import {
   pyramidDepth,
 } from '../imaging/index.ts';
 import type { Log } from '../lib/log.ts';
-import { defineJob, type JobDefinition, type JobQueue } from '../queue/queue.ts';
+import { type JobHandlers, type JobQueue, jobSpec } from '../queue/queue.ts';
 import type { Store } from '../store/store.ts';
 import type { MediaChanges } from './media-changes.ts';
 import { findMedia, levelKey, type MediaRow } from './media-repo.ts';
 
-export const PYRAMID_JOB = 'media.pyramid';
+export const PYRAMID_JOB = jobSpec({
+  name: 'media.pyramid',
+  payload: Type.Object({ media_id: Type.String({ pattern: '^[0-9A-Za-z]{8}$' }) }),
+  maxAttempts: 3,
+});
 /** `media.levels` of a source that gets no levels (transparency, or the build failed for good). */
 export const NO_LEVELS = -1;
 
@@ -24,52 +29,50 @@ export interface PyramidJobDeps {
   mediaChanges: MediaChanges;
 }
 
-const MEDIA_ID = /^[0-9A-Za-z]{8}$/;
-
 /**
  * Builds the pyramid levels of a large still after upload (imaging/pyramid.ts) so uncached renditions decode a
  * reduced copy. Idempotent: levels are written before the row says they exist, and a row deleted meanwhile gets
  * its late levels removed again (its deletion may already have swept `renditions/<id>/`).
  */
-export function pyramidJob(deps: PyramidJobDeps): JobDefinition<{ media_id: string }> {
-  return defineJob({
-    name: PYRAMID_JOB,
-    maxAttempts: 3,
-    validate(payload) {
-      const id = (payload as { media_id?: unknown } | null)?.media_id;
-      if (typeof id !== 'string' || !MEDIA_ID.test(id)) throw new Error('media_id must be a media id');
-      return { media_id: id };
-    },
-    async handle({ media_id: id }) {
-      const media = await findMedia(deps.store.db, id);
-      if (media?.levels !== 0) return;
-      const depth = pyramidDepth({ ...media, format: media.format as ImageFormat });
-      if (depth === 0) return;
-      let levels: Awaited<ReturnType<typeof buildPyramid>> | null;
-      try {
-        levels = await deps.blobs.withLocalFile(media.blob_key, (file) =>
-          buildPyramid({ input: file, format: media.format as ImageFormat, depth, limits: deps.imageLimits }),
-        );
-      } catch (error) {
-        // Renditions read the original then, as they would have anyway; retrying would fail the same way.
-        if (error instanceof ImageFailureError) {
-          deps.logger.warn({ err: error, media_id: id }, 'pyramid not built');
+export function pyramidHandlers(deps: PyramidJobDeps): JobHandlers<typeof PYRAMID_JOB> {
+  return {
+    [PYRAMID_JOB.name]: {
+      async handle({ media_id: id }) {
+        const media = await findMedia(deps.store.db, id);
+        if (media?.levels !== 0) return;
+        const depth = pyramidDepth({ ...media, format: media.format as ImageFormat });
+        if (depth === 0) return;
+        let levels: Awaited<ReturnType<typeof buildPyramid>> | null;
+        try {
+          levels = await deps.blobs.withLocalFile(media.blob_key, (file) =>
+            buildPyramid({
+              input: file,
+              format: media.format as ImageFormat,
+              depth,
+              limits: deps.imageLimits,
+            }),
+          );
+        } catch (error) {
+          // Renditions read the original then, as they would have anyway; retrying would fail the same way.
+          if (error instanceof ImageFailureError) {
+            deps.logger.warn({ err: error, media_id: id }, 'pyramid not built');
+            await settle(deps, id, NO_LEVELS);
+            return;
+          }
+          throw error;
+        }
+        if (!levels) return;
+        if (levels.length === 0) {
           await settle(deps, id, NO_LEVELS);
           return;
         }
-        throw error;
-      }
-      if (!levels) return;
-      if (levels.length === 0) {
-        await settle(deps, id, NO_LEVELS);
-        return;
-      }
-      for (const level of levels) await deps.blobs.put(levelKey(id, level.level), level.data);
-      if (!(await settle(deps, id, levels.length))) {
-        for (const level of levels) await deps.blobs.delete(levelKey(id, level.level));
-      }
+        for (const level of levels) await deps.blobs.put(levelKey(id, level.level), level.data);
+        if (!(await settle(deps, id, levels.length))) {
+          for (const level of levels) await deps.blobs.delete(levelKey(id, level.level));
+        }
+      },
     },
-  });
+  };
 }
 
 /**

@@ -11,7 +11,7 @@ type RetentionConfig = Pick<Config, 'anonRetentionDays' | 'unverifiedRetentionDa
  * creation, so a PATCHed ttl can shorten it but never extend it — whichever comes first. Without a ttl, verified
  * accounts' media is permanent. The reason is kept so that verification lifts exactly the expiries it caused.
  */
-export function expiryOf(
+function expiryOf(
   config: RetentionConfig,
   principal: Principal | undefined,
   ttlSeconds: number | undefined,

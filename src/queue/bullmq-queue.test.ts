@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteRedisPrefix, redisKeysUnder, redisUrlWithDatabase } from '../../test/support/redis.ts';
 import { createBullmqJobQueue } from './bullmq-queue.ts';
-import { createJobCatalog } from './job-catalog.ts';
 import { queueContract } from './queue.contract.ts';
-import { defineJob, QueueUnavailableError } from './queue.ts';
+import { jobSpec, QueueUnavailableError } from './queue.ts';
 
 const REDIS_URL = process.env.LIGHTBOX_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Every key this file writes starts with it; afterAll deletes exactly those. */
@@ -20,8 +20,8 @@ afterAll(async () => {
 });
 
 queueContract('bullmq', async () => ({
-  open: async (catalog, tuning, space) =>
-    createBullmqJobQueue(catalog, {
+  open: async (specs, tuning, space) =>
+    createBullmqJobQueue(specs, {
       ...tuning,
       url: REDIS_URL,
       prefix: `${RUN_PREFIX}${space}:`,
@@ -32,20 +32,16 @@ queueContract('bullmq', async () => ({
 }));
 
 describe('bullmq queue specifics', () => {
-  const job = defineJob<{ n: number }>({
-    name: 'noop',
-    validate: (p) => p as { n: number },
-    handle: async () => {},
-  });
+  const job = jobSpec({ name: 'noop', payload: Type.Object({ n: Type.Number() }) });
 
   it('answers QueueUnavailableError quickly when Redis is down, instead of hanging', async () => {
-    const queue = createBullmqJobQueue(createJobCatalog([job]), {
+    const queue = createBullmqJobQueue([job], {
       url: 'redis://127.0.0.1:1',
       prefix: `${RUN_PREFIX}down:`,
       enqueueTimeoutMs: 500,
     });
     const startedAt = Date.now();
-    await expect(queue.enqueue(job.name, { n: 1 })).rejects.toBeInstanceOf(QueueUnavailableError);
+    await expect(queue.enqueue(job, { n: 1 })).rejects.toBeInstanceOf(QueueUnavailableError);
     await expect(queue.ping()).rejects.toBeInstanceOf(QueueUnavailableError);
     expect(Date.now() - startedAt).toBeLessThan(2_500);
     await queue.close();
@@ -54,8 +50,8 @@ describe('bullmq queue specifics', () => {
   it('honours the database number of the URL and keeps every key under the prefix', async () => {
     const prefix = `${RUN_PREFIX}db3:`;
     const url = urlWithDatabase(3);
-    const queue = createBullmqJobQueue(createJobCatalog([job]), { url, prefix });
-    await queue.enqueue(job.name, { n: 1 }, { delayMs: 60_000 });
+    const queue = createBullmqJobQueue([job], { url, prefix });
+    await queue.enqueue(job, { n: 1 }, { delayMs: 60_000 });
     await queue.close();
     const keys = await keysUnder(url, prefix);
     expect(keys.length).toBeGreaterThan(0);

@@ -5,17 +5,20 @@ import { Redis } from 'ioredis';
 import type { Log } from '../lib/log.ts';
 import { settledWithin, withTimeout } from './bounded-wait.ts';
 import { type AbortCause, abortRunningJob } from './job-abort.ts';
-import { type JobCatalog, jobDefinition, storablePayload } from './job-catalog.ts';
+import { JobRegistry } from './job-registry.ts';
 import {
   DEFAULT_LEASE_MS,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_STOP_TIMEOUT_MS,
   type EnqueueOptions,
   InvalidJobPayloadError,
-  type JobDefinition,
+  type JobHandler,
+  type JobPayload,
   type JobQueue,
+  type JobSpec,
   type QueueOptions,
   QueueUnavailableError,
+  type StartOptions,
   UnknownJobError,
 } from './queue.ts';
 import { recordError, restoreError } from './recorded-error.ts';
@@ -49,9 +52,15 @@ interface RunningJob {
   cause?: AbortCause;
 }
 
-/** The scale-out backend: one BullMQ queue named `jobs` under the prefix, workers in every worker process. */
-export function createBullmqJobQueue(catalog: JobCatalog, options: BullmqQueueOptions): JobQueue {
-  return new BullmqJobQueue(catalog, options);
+/**
+ * The scale-out backend: one BullMQ queue named `jobs` under the prefix, workers in every worker process. `specs`
+ * are every job this instance may enqueue or run.
+ */
+export function createBullmqJobQueue<const Specs extends readonly JobSpec[]>(
+  specs: Specs,
+  options: BullmqQueueOptions,
+): JobQueue<Specs[number]> {
+  return new BullmqJobQueue(new JobRegistry(specs), options);
 }
 
 class BullmqJobQueue implements JobQueue {
@@ -71,9 +80,10 @@ class BullmqJobQueue implements JobQueue {
   private stopping: Promise<void> | undefined;
   private closed = false;
   private redisDown = false;
+  private handlers: ReadonlyMap<string, JobHandler<unknown>> = new Map();
 
   constructor(
-    private readonly catalog: JobCatalog,
+    private readonly registry: JobRegistry,
     private readonly options: BullmqQueueOptions,
   ) {
     const prefix = options.prefix ?? 'lightbox:';
@@ -100,11 +110,16 @@ class BullmqJobQueue implements JobQueue {
     this.queue.on('error', (error) => this.log?.warn({ err: error }, 'job queue producer error'));
   }
 
-  async enqueue(name: string, payload: unknown, opts: EnqueueOptions = {}): Promise<{ id: string }> {
-    const definition = jobDefinition(this.catalog, name);
+  async enqueue<S extends JobSpec>(
+    job: S,
+    payload: JobPayload<S>,
+    opts: EnqueueOptions = {},
+  ): Promise<{ id: string }> {
+    const { name } = job;
+    const spec = this.registry.spec(name);
     const data: StoredJob = {
-      payload: JSON.parse(storablePayload(definition, payload)),
-      maxAttempts: definition.maxAttempts ?? this.defaultMaxAttempts,
+      payload: JSON.parse(this.registry.storable(name, payload)),
+      maxAttempts: spec.maxAttempts ?? this.defaultMaxAttempts,
     };
     if (this.closed) throw new QueueUnavailableError(new Error('queue closed'));
     const giveUp = new AbortController();
@@ -123,21 +138,22 @@ class BullmqJobQueue implements JobQueue {
       });
     };
     try {
-      const job = await withTimeout(add(), this.enqueueTimeoutMs, () => {
+      const added = await withTimeout(add(), this.enqueueTimeoutMs, () => {
         giveUp.abort();
         return new Error(`enqueue took longer than ${this.enqueueTimeoutMs} ms`);
       });
-      if (job.id === undefined) throw new Error('BullMQ returned a job without id');
-      return { id: job.id };
+      if (added.id === undefined) throw new Error('BullMQ returned a job without id');
+      return { id: added.id };
     } catch (error) {
       throw new QueueUnavailableError(error);
     }
   }
 
-  start({ concurrency }: { concurrency: number }): void {
+  start({ concurrency, handlers }: StartOptions): void {
     if (this.worker || this.closed) throw new Error('cannot start a job queue twice, or after close');
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw new Error('concurrency must be a positive integer');
+    this.handlers = this.registry.bind(handlers);
     // Workers block on Redis and must ride out outages: unlimited retries, offline queue on (BullMQ requires it).
     const connection = new Redis(this.options.url, { maxRetriesPerRequest: null });
     this.watch(connection, 'worker');
@@ -222,18 +238,21 @@ class BullmqJobQueue implements JobQueue {
     const jobId = job.id ?? '';
     const { maxAttempts } = job.data;
     const attempt = job.attemptsStarted;
-    const definition = this.catalog.get(job.name);
-    if (!definition) {
+    const handler = this.handlers.get(job.name);
+    if (!handler) {
       // A worker from another release may know it: fail this start and let the retries find one.
       if (attempt >= maxAttempts) throw new UnrecoverableError(recordError(new UnknownJobError(job.name)));
       throw new UnknownJobError(job.name);
     }
-    let payload: unknown;
+    const payload: unknown = job.data.payload;
     try {
-      payload = definition.validate(job.data.payload);
+      this.registry.check(job.name, payload);
     } catch (error) {
       // A payload that no longer validates will not validate on a retry either.
-      throw new UnrecoverableError(recordError(new InvalidJobPayloadError(job.name, error)));
+      const reason =
+        error instanceof InvalidJobPayloadError ? error : new InvalidJobPayloadError(job.name, error);
+      this.log?.error({ err: reason, jobId }, 'job payload invalid at run');
+      throw new UnrecoverableError(recordError(reason));
     }
     const entry: RunningJob = { controller: new AbortController() };
     const forward = () => abortRunningJob(entry, 'lease');
@@ -242,10 +261,10 @@ class BullmqJobQueue implements JobQueue {
     try {
       if (attempt > maxAttempts) {
         // The last attempt never reported (crash, or a failed onExhausted): only the exhaustion is left to do.
-        return await this.exhaust(definition, payload, restoreError(job.failedReason), job);
+        return await this.exhaust(handler, payload, restoreError(job.failedReason), job);
       }
       try {
-        await definition.handle(payload, { jobId, attempt, maxAttempts, signal: entry.controller.signal });
+        await handler.handle(payload, { jobId, attempt, maxAttempts, signal: entry.controller.signal });
       } catch (error) {
         if (entry.cause === 'stop' && token) {
           // Interrupted by shutdown: back to waiting at once, not after a backoff.
@@ -256,7 +275,7 @@ class BullmqJobQueue implements JobQueue {
           this.log?.warn({ err: error, jobId, job: job.name, attempt }, 'job attempt failed');
           throw new Error(recordError(error), { cause: error });
         }
-        await this.exhaust(definition, payload, error, job);
+        await this.exhaust(handler, payload, error, job);
       }
     } finally {
       signal?.removeEventListener('abort', forward);
@@ -265,15 +284,10 @@ class BullmqJobQueue implements JobQueue {
   }
 
   /** Throws in every case: UnrecoverableError marks the job dead; anything else retries the exhaustion. */
-  private async exhaust(
-    definition: JobDefinition<unknown>,
-    payload: unknown,
-    error: unknown,
-    job: Job<StoredJob>,
-  ) {
+  private async exhaust(handler: JobHandler<unknown>, payload: unknown, error: unknown, job: Job<StoredJob>) {
     this.log?.error({ err: error, jobId: job.id, job: job.name }, 'job exhausted its attempts');
     try {
-      await definition.onExhausted?.(payload, error);
+      await handler.onExhausted?.(payload, error);
     } catch (hookError) {
       this.log?.error({ err: hookError, jobId: job.id, job: job.name }, 'onExhausted failed; retrying it');
       throw new Error(recordError(error), { cause: hookError });

@@ -1,44 +1,54 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Static, Type } from '@sinclair/typebox';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createJobCatalog, type JobCatalog } from './job-catalog.ts';
+import type { Log } from '../lib/log.ts';
 import {
-  defineJob,
   InvalidJobPayloadError,
   type JobContext,
-  type JobDefinition,
   type JobQueue,
+  type JobSpec,
+  jobSpec,
   UnknownJobError,
 } from './queue.ts';
 import type { RetryBackoff } from './retry-backoff.ts';
 
-/** Timings the suite runs with: short, so it takes seconds; each backend maps them to its own knobs. */
+/**
+ * Timings the suite runs with: short, so it takes seconds; each backend maps them to its own knobs. `log` is the
+ * queue's log (the suite listens to it); backends pass it through.
+ */
 export interface ContractTuning {
   leaseMs: number;
   retry: RetryBackoff;
   stopTimeoutMs: number;
+  log: Log;
 }
 
 export interface QueueTestBackend {
   /**
-   * Another queue instance on the shared backend (think: another process). Instances opened with the same `space`
-   * see the same jobs; each test uses a fresh space and fresh job names.
+   * Another queue instance on the shared backend (think: another process), created with `specs`. Instances opened
+   * with the same `space` see the same jobs; each test uses a fresh space and fresh job names.
    */
-  open(catalog: JobCatalog, tuning: ContractTuning, space: string): Promise<JobQueue>;
+  open<const S extends readonly JobSpec[]>(
+    specs: S,
+    tuning: ContractTuning,
+    space: string,
+  ): Promise<JobQueue<S[number]>>;
   close(): Promise<void>;
 }
 
-const TUNING: ContractTuning = { leaseMs: 300, retry: { baseMs: 40, capMs: 400 }, stopTimeoutMs: 2_000 };
+const silent: Log = { info() {}, warn() {}, error() {} };
+const TUNING: ContractTuning = {
+  leaseMs: 300,
+  retry: { baseMs: 40, capMs: 400 },
+  stopTimeoutMs: 2_000,
+  log: silent,
+};
 
-interface N {
-  n: number;
-}
-
-function validateN(payload: unknown): N {
-  const n = (payload as { n?: unknown } | null)?.n;
-  if (typeof n !== 'number') throw new Error('n must be a number');
-  return { n };
-}
+const N = Type.Object({ n: Type.Number() });
+type N = Static<typeof N>;
+/** A payload the types refuse, to check that the queue refuses it too. */
+const untyped = (payload: unknown) => payload as never;
 
 async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -68,26 +78,33 @@ export function queueContract(name: string, setup: () => Promise<QueueTestBacken
       await backend.close();
     });
 
-    const open = async (definitions: JobDefinition<unknown>[], tuning: Partial<ContractTuning> = {}) => {
-      const queue = await backend.open(createJobCatalog(definitions), { ...TUNING, ...tuning }, space);
+    const open = async <const S extends readonly JobSpec[]>(
+      specs: S,
+      tuning: Partial<ContractTuning> = {},
+    ) => {
+      const queue = await backend.open(specs, { ...TUNING, ...tuning }, space);
       opened.push(queue);
       return queue;
     };
     const jobName = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
+    const spec = (label: string, maxAttempts?: number) =>
+      jobSpec({ name: jobName(label), payload: N, ...(maxAttempts === undefined ? {} : { maxAttempts }) });
 
     it('runs an enqueued job once, with its payload', async () => {
       const seen: Array<{ payload: N; jobId: string; attempt: number; maxAttempts: number }> = [];
-      const job = defineJob<N>({
-        name: jobName('echo'),
-        validate: validateN,
-        maxAttempts: 4,
-        handle: async (payload, { jobId, attempt, maxAttempts }) => {
-          seen.push({ payload, jobId, attempt, maxAttempts });
+      const job = spec('echo', 4);
+      const queue = await open([job]);
+      const { id } = await queue.enqueue(job, { n: 7 });
+      queue.start({
+        concurrency: 2,
+        handlers: {
+          [job.name]: {
+            handle: async (payload, { jobId, attempt, maxAttempts }) => {
+              seen.push({ payload, jobId, attempt, maxAttempts });
+            },
+          },
         },
       });
-      const queue = await open([job]);
-      const { id } = await queue.enqueue(job.name, { n: 7 });
-      queue.start({ concurrency: 2 });
       await waitFor(() => seen.length === 1);
       await sleep(200);
       expect(seen).toEqual([{ payload: { n: 7 }, jobId: id, attempt: 1, maxAttempts: 4 }]);
@@ -95,38 +112,59 @@ export function queueContract(name: string, setup: () => Promise<QueueTestBacken
 
     it('refuses unknown jobs and invalid payloads at enqueue, and queues nothing', async () => {
       let handled = 0;
-      const job = defineJob<N>({
-        name: jobName('strict'),
-        validate: validateN,
-        handle: async () => {
-          handled++;
+      const job = spec('strict');
+      const queue = await open([job]);
+      await expect(queue.enqueue(job, untyped({ n: 'seven' }))).rejects.toBeInstanceOf(
+        InvalidJobPayloadError,
+      );
+      await expect(queue.enqueue(job, untyped(undefined))).rejects.toBeInstanceOf(InvalidJobPayloadError);
+      await expect(
+        queue.enqueue(jobSpec({ name: 'no-such-job', payload: N }), { n: 1 }),
+      ).rejects.toBeInstanceOf(UnknownJobError);
+      queue.start({
+        concurrency: 1,
+        handlers: {
+          [job.name]: {
+            handle: async () => {
+              handled++;
+            },
+          },
         },
       });
-      const queue = await open([job]);
-      await expect(queue.enqueue(job.name, { n: 'seven' })).rejects.toBeInstanceOf(InvalidJobPayloadError);
-      await expect(queue.enqueue(job.name, undefined)).rejects.toBeInstanceOf(InvalidJobPayloadError);
-      await expect(queue.enqueue('no-such-job', { n: 1 })).rejects.toBeInstanceOf(UnknownJobError);
-      queue.start({ concurrency: 1 });
       await sleep(200);
       expect(handled).toBe(0);
+    });
+
+    it('refuses to start without exactly one handler per spec, naming the job', async () => {
+      const job = spec('needed');
+      const other = spec('unlisted');
+      const handle = async () => {};
+      const missing = await open([job]);
+      expect(() => missing.start({ concurrency: 1, handlers: {} })).toThrow(job.name);
+      const extra = await open([job]);
+      expect(() =>
+        extra.start({ concurrency: 1, handlers: { [job.name]: { handle }, [other.name]: { handle } } }),
+      ).toThrow(other.name);
     });
 
     it('retries a failing handler with exponential backoff until it succeeds', async () => {
       const starts: Array<{ attempt: number; at: number }> = [];
       let succeeded = false;
-      const job = defineJob<N>({
-        name: jobName('flaky'),
-        validate: validateN,
-        maxAttempts: 5,
-        handle: async (_, { attempt }) => {
-          starts.push({ attempt, at: Date.now() });
-          if (attempt < 3) throw new Error(`flaky ${attempt}`);
-          succeeded = true;
+      const job = spec('flaky', 5);
+      const queue = await open([job]);
+      await queue.enqueue(job, { n: 1 });
+      queue.start({
+        concurrency: 1,
+        handlers: {
+          [job.name]: {
+            handle: async (_, { attempt }) => {
+              starts.push({ attempt, at: Date.now() });
+              if (attempt < 3) throw new Error(`flaky ${attempt}`);
+              succeeded = true;
+            },
+          },
         },
       });
-      const queue = await open([job]);
-      await queue.enqueue(job.name, { n: 1 });
-      queue.start({ concurrency: 1 });
       await waitFor(() => succeeded);
       await sleep(200);
       expect(starts.map((s) => s.attempt)).toEqual([1, 2, 3]);
@@ -138,26 +176,28 @@ export function queueContract(name: string, setup: () => Promise<QueueTestBacken
     it('calls onExhausted once after the last attempt, then keeps the dead job and its dedupe key', async () => {
       const attempts: number[] = [];
       const exhausted: Array<{ payload: N; message: string }> = [];
-      const job = defineJob<N>({
-        name: jobName('doomed'),
-        validate: validateN,
-        maxAttempts: 2,
-        handle: async (_, { attempt }) => {
-          attempts.push(attempt);
-          throw new Error(`doomed ${attempt}`);
-        },
-        onExhausted: async (payload, error) => {
-          exhausted.push({ payload, message: (error as Error).message });
+      const job = spec('doomed', 2);
+      const queue = await open([job]);
+      const first = await queue.enqueue(job, { n: 3 }, { dedupeKey: 'only-once' });
+      queue.start({
+        concurrency: 1,
+        handlers: {
+          [job.name]: {
+            handle: async (_, { attempt }) => {
+              attempts.push(attempt);
+              throw new Error(`doomed ${attempt}`);
+            },
+            onExhausted: async (payload, error) => {
+              exhausted.push({ payload, message: (error as Error).message });
+            },
+          },
         },
       });
-      const queue = await open([job]);
-      const first = await queue.enqueue(job.name, { n: 3 }, { dedupeKey: 'only-once' });
-      queue.start({ concurrency: 1 });
       await waitFor(() => exhausted.length === 1);
       await sleep(400);
       expect(attempts).toEqual([1, 2]);
       expect(exhausted).toEqual([{ payload: { n: 3 }, message: 'doomed 2' }]);
-      const again = await queue.enqueue(job.name, { n: 3 }, { dedupeKey: 'only-once' });
+      const again = await queue.enqueue(job, { n: 3 }, { dedupeKey: 'only-once' });
       expect(again.id).toBe(first.id);
       await sleep(200);
       expect(attempts).toEqual([1, 2]);
@@ -167,23 +207,25 @@ export function queueContract(name: string, setup: () => Promise<QueueTestBacken
       let hookCalls = 0;
       let attempts = 0;
       const errors: Array<[string, string]> = [];
-      const job = defineJob<N>({
-        name: jobName('hook'),
-        validate: validateN,
-        maxAttempts: 1,
-        handle: async () => {
-          attempts++;
-          throw Object.assign(new Error('disk full: /blobs'), { name: 'StorageFailure' });
-        },
-        onExhausted: async (_, error) => {
-          hookCalls++;
-          errors.push([(error as Error).name, (error as Error).message]);
-          if (hookCalls === 1) throw new Error('ledger unavailable');
+      const job = spec('hook', 1);
+      const queue = await open([job]);
+      await queue.enqueue(job, { n: 1 });
+      queue.start({
+        concurrency: 1,
+        handlers: {
+          [job.name]: {
+            handle: async () => {
+              attempts++;
+              throw Object.assign(new Error('disk full: /blobs'), { name: 'StorageFailure' });
+            },
+            onExhausted: async (_, error) => {
+              hookCalls++;
+              errors.push([(error as Error).name, (error as Error).message]);
+              if (hookCalls === 1) throw new Error('ledger unavailable');
+            },
+          },
         },
       });
-      const queue = await open([job]);
-      await queue.enqueue(job.name, { n: 1 });
-      queue.start({ concurrency: 1 });
       await waitFor(() => hookCalls === 2);
       await sleep(300);
       expect([attempts, hookCalls]).toEqual([1, 2]);
@@ -195,30 +237,38 @@ export function queueContract(name: string, setup: () => Promise<QueueTestBacken
 
     it('fails a job whose payload no longer validates at run, without retry', async () => {
       const name = jobName('drifted');
-      const lax = defineJob<unknown>({ name, validate: (p) => p, handle: async () => {} });
+      const lax = jobSpec({ name, payload: Type.Unknown() });
+      // A release whose schema refuses what the previous one stored (n must not be negative now).
+      const strict = jobSpec({
+        name,
+        payload: Type.Object({ n: Type.Number({ minimum: 0 }) }),
+        maxAttempts: 3,
+      });
       let validations = 0;
       let handled = 0;
       let exhausted = 0;
-      const strict = defineJob<N>({
-        name,
-        maxAttempts: 3,
-        validate: (payload) => {
-          validations++;
-          const parsed = validateN(payload);
-          if (parsed.n < 0) throw new Error('n must not be negative');
-          return parsed;
+      const log: Log = {
+        ...silent,
+        error: (_, message) => {
+          if (message === 'job payload invalid at run') validations++;
         },
-        handle: async () => {
-          handled++;
-        },
-        onExhausted: async () => {
-          exhausted++;
+      };
+      const producer = await open([lax]);
+      await producer.enqueue(lax, { n: -1 });
+      const worker = await open([strict], { log });
+      worker.start({
+        concurrency: 1,
+        handlers: {
+          [name]: {
+            handle: async () => {
+              handled++;
+            },
+            onExhausted: async () => {
+              exhausted++;
+            },
+          },
         },
       });
-      const producer = await open([lax]);
-      await producer.enqueue(name, { n: -1 });
-      const worker = await open([strict]);
-      worker.start({ concurrency: 1 });
       await waitFor(() => validations === 1);
       await sleep(400);
       expect([validations, handled, exhausted]).toEqual([1, 0, 0]);
@@ -226,17 +276,20 @@ export function queueContract(name: string, setup: () => Promise<QueueTestBacken
 
     it('does not run a delayed job before its delay', async () => {
       let ranAt = 0;
-      const job = defineJob<N>({
-        name: jobName('later'),
-        validate: validateN,
-        handle: async () => {
-          ranAt = Date.now();
+      const job = spec('later');
+      const queue = await open([job]);
+      queue.start({
+        concurrency: 1,
+        handlers: {
+          [job.name]: {
+            handle: async () => {
+              ranAt = Date.now();
+            },
+          },
         },
       });
-      const queue = await open([job]);
-      queue.start({ concurrency: 1 });
       const enqueuedAt = Date.now();
-      await queue.enqueue(job.name, { n: 1 }, { delayMs: 300 });
+      await queue.enqueue(job, { n: 1 }, { delayMs: 300 });
       await sleep(200);
       expect(ranAt).toBe(0);
       await waitFor(() => ranAt > 0);
@@ -245,27 +298,31 @@ export function queueContract(name: string, setup: () => Promise<QueueTestBacken
 
     it('keeps one job per dedupe key while it exists, per job name', async () => {
       let handled = 0;
-      const job = defineJob<N>({
-        name: jobName('once'),
-        validate: validateN,
-        handle: async () => {
-          handled++;
-        },
-      });
-      const other = defineJob<N>({ name: jobName('other'), validate: validateN, handle: async () => {} });
+      const job = spec('once');
+      const other = spec('other');
       const queue = await open([job, other]);
       const ids = await Promise.all(
-        Array.from({ length: 5 }, () => queue.enqueue(job.name, { n: 1 }, { dedupeKey: 'item-1' })),
+        Array.from({ length: 5 }, () => queue.enqueue(job, { n: 1 }, { dedupeKey: 'item-1' })),
       );
       expect(new Set(ids.map((r) => r.id)).size).toBe(1);
-      const otherName = await queue.enqueue(other.name, { n: 1 }, { dedupeKey: 'item-1' });
+      const otherName = await queue.enqueue(other, { n: 1 }, { dedupeKey: 'item-1' });
       expect(otherName.id).not.toBe(ids[0]!.id);
-      queue.start({ concurrency: 4 });
+      queue.start({
+        concurrency: 4,
+        handlers: {
+          [job.name]: {
+            handle: async () => {
+              handled++;
+            },
+          },
+          [other.name]: { handle: async () => {} },
+        },
+      });
       await waitFor(() => handled === 1);
       await sleep(200);
       expect(handled).toBe(1);
       // Once the job has finished (and is gone) the key is free again.
-      await queue.enqueue(job.name, { n: 2 }, { dedupeKey: 'item-1' });
+      await queue.enqueue(job, { n: 2 }, { dedupeKey: 'item-1' });
       await waitFor(() => handled === 2);
     });
 
@@ -273,20 +330,23 @@ export function queueContract(name: string, setup: () => Promise<QueueTestBacken
       let inFlight = 0;
       let peak = 0;
       let done = 0;
-      const job = defineJob<N>({
-        name: jobName('busy'),
-        validate: validateN,
-        handle: async () => {
-          inFlight++;
-          peak = Math.max(peak, inFlight);
-          await sleep(40);
-          inFlight--;
-          done++;
+      const job = spec('busy');
+      const queue = await open([job]);
+      for (let i = 0; i < 12; i++) await queue.enqueue(job, { n: i });
+      queue.start({
+        concurrency: 3,
+        handlers: {
+          [job.name]: {
+            handle: async () => {
+              inFlight++;
+              peak = Math.max(peak, inFlight);
+              await sleep(40);
+              inFlight--;
+              done++;
+            },
+          },
         },
       });
-      const queue = await open([job]);
-      for (let i = 0; i < 12; i++) await queue.enqueue(job.name, { n: i });
-      queue.start({ concurrency: 3 });
       await waitFor(() => done === 12);
       expect(peak).toBeLessThanOrEqual(3);
       expect(peak).toBeGreaterThan(1);
@@ -294,44 +354,43 @@ export function queueContract(name: string, setup: () => Promise<QueueTestBacken
 
     it('shares jobs between workers: each job runs exactly once', async () => {
       const runs: string[] = [];
-      const job = defineJob<N>({
-        name: jobName('shared'),
-        validate: validateN,
-        handle: async (_, { jobId }) => {
-          runs.push(jobId);
-          await sleep(5);
+      const job = spec('shared');
+      const handlers = {
+        [job.name]: {
+          handle: async (_: N, { jobId }: JobContext) => {
+            runs.push(jobId);
+            await sleep(5);
+          },
         },
-      });
+      };
       const workers = await Promise.all(Array.from({ length: 4 }, () => open([job])));
       const ids: string[] = [];
-      for (let i = 0; i < 40; i++) ids.push((await workers[0]!.enqueue(job.name, { n: i })).id);
-      for (const worker of workers) worker.start({ concurrency: 3 });
+      for (let i = 0; i < 40; i++) ids.push((await workers[0]!.enqueue(job, { n: i })).id);
+      for (const worker of workers) worker.start({ concurrency: 3, handlers });
       await waitFor(() => runs.length >= 40);
       await sleep(300);
       expect([...runs].sort()).toEqual([...ids].sort());
     });
 
     it('runs again, exactly once, a job whose worker died mid-run', async () => {
-      const name = jobName('crash');
+      const job = spec('crash', 3);
       const runs: Array<{ worker: string; attempt: number }> = [];
       let completed = 0;
-      const definition = (worker: 'A' | 'B') =>
-        defineJob<N>({
-          name,
-          validate: validateN,
-          maxAttempts: 3,
-          handle: async (_, { attempt }: JobContext) => {
+      const handlers = (worker: 'A' | 'B') => ({
+        [job.name]: {
+          handle: async (_: N, { attempt }: JobContext) => {
             runs.push({ worker, attempt });
             if (worker === 'A') await new Promise(() => {});
             completed++;
           },
-        });
-      const a = await open([definition('A')]);
-      const b = await open([definition('B')]);
-      await a.enqueue(name, { n: 1 });
-      a.start({ concurrency: 1 });
+        },
+      });
+      const a = await open([job]);
+      const b = await open([job]);
+      await a.enqueue(job, { n: 1 });
+      a.start({ concurrency: 1, handlers: handlers('A') });
       await waitFor(() => runs.length === 1);
-      b.start({ concurrency: 1 });
+      b.start({ concurrency: 1, handlers: handlers('B') });
       // A is alive and renews its lease: B must leave the job alone well past one lease.
       await sleep(TUNING.leaseMs * 3);
       expect(runs).toEqual([{ worker: 'A', attempt: 1 }]);
@@ -346,29 +405,27 @@ export function queueContract(name: string, setup: () => Promise<QueueTestBacken
     });
 
     it('calls onExhausted, without running the handler again, when the last attempt died with its worker', async () => {
-      const name = jobName('last-crash');
+      const job = spec('last-crash', 1);
       let handled = 0;
       const exhausted: Array<[string, string]> = [];
-      const definition = (hang: boolean) =>
-        defineJob<N>({
-          name,
-          validate: validateN,
-          maxAttempts: 1,
+      const handlers = (hang: boolean) => ({
+        [job.name]: {
           handle: async () => {
             handled++;
             if (hang) await new Promise(() => {});
           },
-          onExhausted: async (_, error) => {
+          onExhausted: async (_: N, error: unknown) => {
             exhausted.push([(error as Error).name, (error as Error).message]);
           },
-        });
-      const a = await open([definition(true)]);
-      await a.enqueue(name, { n: 1 });
-      a.start({ concurrency: 1 });
+        },
+      });
+      const a = await open([job]);
+      await a.enqueue(job, { n: 1 });
+      a.start({ concurrency: 1, handlers: handlers(true) });
       await waitFor(() => handled === 1);
       await a.close();
-      const b = await open([definition(false)]);
-      b.start({ concurrency: 1 });
+      const b = await open([job]);
+      b.start({ concurrency: 1, handlers: handlers(false) });
       await waitFor(() => exhausted.length === 1);
       await sleep(TUNING.leaseMs * 2);
       expect(handled).toBe(1);
@@ -377,41 +434,38 @@ export function queueContract(name: string, setup: () => Promise<QueueTestBacken
     });
 
     it('stop() waits for running handlers, and their jobs are done', async () => {
-      const name = jobName('graceful');
+      const job = spec('graceful');
       let runs = 0;
       let finished = false;
-      const definition = () =>
-        defineJob<N>({
-          name,
-          validate: validateN,
+      const handlers = {
+        [job.name]: {
           handle: async () => {
             runs++;
             await sleep(250);
             finished = true;
           },
-        });
-      const queue = await open([definition()]);
-      await queue.enqueue(name, { n: 1 });
-      queue.start({ concurrency: 1 });
+        },
+      };
+      const queue = await open([job]);
+      await queue.enqueue(job, { n: 1 });
+      queue.start({ concurrency: 1, handlers });
       await waitFor(() => runs === 1);
       await queue.stop();
       expect(finished).toBe(true);
-      const next = await open([definition()]);
-      next.start({ concurrency: 1 });
+      const next = await open([job]);
+      next.start({ concurrency: 1, handlers });
       await sleep(TUNING.leaseMs * 2);
       expect(runs).toBe(1);
     });
 
     it('stop() is bounded: it aborts handlers that outlive the timeout and requeues their jobs at once', async () => {
-      const name = jobName('slow');
+      const job = spec('slow');
       const starts: number[] = [];
       let abortedWith: unknown;
       let done = false;
-      const definition = () =>
-        defineJob<N>({
-          name,
-          validate: validateN,
-          handle: async (_, { attempt, signal }) => {
+      const handlers = {
+        [job.name]: {
+          handle: async (_: N, { attempt, signal }: JobContext) => {
             starts.push(attempt);
             if (attempt > 1) {
               done = true;
@@ -424,20 +478,21 @@ export function queueContract(name: string, setup: () => Promise<QueueTestBacken
               }),
             );
           },
-        });
+        },
+      };
       // A long lease: the job must come back because stop() released it, not because the lease ran out.
       const tuning = { stopTimeoutMs: 100, leaseMs: 5_000 };
-      const first = await open([definition()], tuning);
-      await first.enqueue(name, { n: 1 });
-      first.start({ concurrency: 1 });
+      const first = await open([job], tuning);
+      await first.enqueue(job, { n: 1 });
+      first.start({ concurrency: 1, handlers });
       await waitFor(() => starts.length === 1);
       const stopAt = Date.now();
       await first.stop();
       expect(Date.now() - stopAt).toBeGreaterThanOrEqual(90);
       expect(Date.now() - stopAt).toBeLessThan(1_500);
       expect((abortedWith as Error).name).toBe('AbortError');
-      const second = await open([definition()], tuning);
-      second.start({ concurrency: 1 });
+      const second = await open([job], tuning);
+      second.start({ concurrency: 1, handlers });
       await waitFor(() => done, 2_000);
       expect(starts).toEqual([1, 2]);
     });

@@ -1,23 +1,49 @@
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { Log } from '../lib/log.ts';
 import type { RetryBackoff } from './retry-backoff.ts';
 
 /**
- * One kind of job: its name, the schema of its payload and its handler. Delivery is at least once (a worker can die
- * after the work but before recording it), so `handle` and `onExhausted` must be idempotent.
+ * One kind of job, as the queue knows it: its name, the schema of its payload and its attempt limit. A constant in
+ * the domain folder that owns the job; the handler is given separately, at `start`, so that enqueueing needs no
+ * handler and no handler's dependencies.
  */
-export interface JobDefinition<P> {
-  name: string;
-  /** Returns the typed payload or throws. Runs at enqueue and again before every attempt, on the JSON copy. */
-  validate(payload: unknown): P;
-  handle(payload: P, ctx: JobContext): Promise<void>;
+export interface JobSpec<S extends TSchema = TSchema, N extends string = string> {
+  readonly name: N;
+  /** Checked at enqueue and again before every attempt, on the JSON copy. */
+  readonly payload: S;
   /** Starts allowed, crashed ones included. Default `DEFAULT_MAX_ATTEMPTS`. */
+  readonly maxAttempts?: number;
+}
+
+/** The payload type of a spec. */
+export type JobPayload<J extends JobSpec> = Static<J['payload']>;
+
+/** Lets the compiler keep the spec's name and schema types where it is written. */
+export function jobSpec<const N extends string, S extends TSchema>(spec: {
+  name: N;
+  payload: S;
   maxAttempts?: number;
+}): JobSpec<S, N> {
+  return spec;
+}
+
+/**
+ * What runs a job. Delivery is at least once (a worker can die after the work but before recording it), so `handle`
+ * and `onExhausted` must be idempotent.
+ */
+export interface JobHandler<P> {
+  handle(payload: P, ctx: JobContext): Promise<void>;
   /**
    * Runs once the last attempt has failed, before the job is marked dead. If it throws, it is retried with backoff
    * until it succeeds, so it must be idempotent. After a crash, `error` is an `Error` carrying the last message only.
    */
   onExhausted?(payload: P, error: unknown): Promise<void>;
 }
+
+/** One handler per spec of the union `J`, keyed by job name: a missing one is a compile error. */
+export type JobHandlers<J extends JobSpec = JobSpec> = {
+  [K in J as K['name']]: JobHandler<JobPayload<K>>;
+};
 
 export interface JobContext {
   jobId: string;
@@ -35,15 +61,26 @@ export interface EnqueueOptions {
   dedupeKey?: string;
 }
 
-/** The job queue port. Both backends (sql-queue, bullmq-queue) behave the same; see README.md. */
-export interface JobQueue {
+export interface StartOptions<J extends JobSpec = JobSpec> {
+  /** At most this many handlers at once in this instance. */
+  concurrency: number;
+  /** Exactly one per spec the queue was created with; `start` throws naming any missing or unknown one. */
+  handlers: JobHandlers<J>;
+}
+
+/**
+ * The job queue port, created with the specs `J` of every job it may carry. Both backends (sql-queue, bullmq-queue)
+ * behave the same; see README.md.
+ */
+export interface JobQueue<J extends JobSpec = JobSpec> {
   /**
-   * Throws `UnknownJobError` or `InvalidJobPayloadError` for a bad request, `QueueUnavailableError` when the backend
-   * cannot take the job (nothing was queued then, unless it was already there).
+   * Throws `UnknownJobError` (a spec the queue was not created with) or `InvalidJobPayloadError` for a bad request,
+   * `QueueUnavailableError` when the backend cannot take the job (nothing was queued then, unless it was already
+   * there).
    */
-  enqueue(name: string, payload: unknown, opts?: EnqueueOptions): Promise<{ id: string }>;
-  /** Begins running the catalog's jobs in this process, at most `concurrency` at once. Once per instance. */
-  start(options: { concurrency: number }): void;
+  enqueue<S extends JobSpec>(job: S, payload: JobPayload<S>, opts?: EnqueueOptions): Promise<{ id: string }>;
+  /** Begins running jobs in this process with the given handlers. Once per instance. */
+  start(options: StartOptions<J>): void;
   /**
    * Stops taking jobs and waits for running handlers, up to `stopTimeoutMs`; then aborts them and puts their jobs
    * back in the queue. Resolves when done; idempotent.
@@ -80,7 +117,7 @@ export class QueueUnavailableError extends Error {
 
 export class UnknownJobError extends Error {
   constructor(readonly jobName: string) {
-    super(`no job named ${JSON.stringify(jobName)} in the catalog`);
+    super(`no job named ${JSON.stringify(jobName)} in the queue's specs`);
     this.name = 'UnknownJobError';
   }
 }
@@ -93,21 +130,6 @@ export class InvalidJobPayloadError extends Error {
     super(`invalid payload for job ${JSON.stringify(jobName)}: ${errorMessage(cause)}`, { cause });
     this.name = 'InvalidJobPayloadError';
   }
-}
-
-/** Lets the compiler check a definition's payload type where it is written. */
-export function defineJob<P>(definition: JobDefinition<P>): JobDefinition<P> {
-  return definition;
-}
-
-/** Typed enqueue: the payload must match the definition's type. */
-export function enqueueJob<P>(
-  queue: JobQueue,
-  job: JobDefinition<P>,
-  payload: P,
-  opts?: EnqueueOptions,
-): Promise<{ id: string }> {
-  return queue.enqueue(job.name, payload, opts);
 }
 
 function errorMessage(error: unknown): string {

@@ -9,7 +9,7 @@ export function recordError(error: unknown): string {
 
 const RECORDED = /^([A-Za-z_$][\w$]*): ([\s\S]*)$/;
 
-export const LOST_ATTEMPT =
+const LOST_ATTEMPT =
   'JobInterrupted: the last attempt ended without a result (its worker stopped or crashed)';
 
 /** The error `onExhausted` receives when the original object is gone (the worker that caught it died). */

@@ -6,7 +6,7 @@ export interface RetryBackoff {
   capMs: number;
 }
 
-export const DEFAULT_RETRY_BACKOFF: RetryBackoff = { baseMs: 1_000, capMs: 5 * 60_000 };
+const DEFAULT_RETRY_BACKOFF: RetryBackoff = { baseMs: 1_000, capMs: 5 * 60_000 };
 
 /**
  * Delay before the start that follows start number `attempt`: `base · 2^(attempt-1)` capped, then "equal jitter"

@@ -4,7 +4,6 @@ import { createPostgresDatabase } from '../../test/support/postgres.ts';
 import { openPostgresStore } from '../store/postgres-store.ts';
 import type { Store } from '../store/store.ts';
 import { queueContract } from './queue.contract.ts';
-import type { JobQueue } from './queue.ts';
 import { claimJob, insertJob } from './sql-job-rows.ts';
 import { createSqlJobQueue } from './sql-queue.ts';
 
@@ -12,11 +11,11 @@ import { createSqlJobQueue } from './sql-queue.ts';
 queueContract('sql on postgres', async () => {
   const database = await createPostgresDatabase();
   return {
-    open: async (catalog, tuning): Promise<JobQueue> => {
+    open: async (specs, tuning) => {
       const store = await openPostgresStore(database.url);
-      const queue = createSqlJobQueue(store, catalog, { ...tuning, pollIntervalMs: 20 });
+      const queue = createSqlJobQueue(store, specs, { ...tuning, pollIntervalMs: 20 });
       return {
-        enqueue: (name, payload, opts) => queue.enqueue(name, payload, opts),
+        enqueue: (job, payload, opts) => queue.enqueue(job, payload, opts),
         start: (options) => queue.start(options),
         stop: () => queue.stop(),
         ping: () => queue.ping(),

@@ -3,7 +3,7 @@ import type { Log } from '../lib/log.ts';
 import type { Store } from '../store/store.ts';
 import { settledWithin } from './bounded-wait.ts';
 import { type AbortCause, abortRunningJob } from './job-abort.ts';
-import { type JobCatalog, jobDefinition, storablePayload } from './job-catalog.ts';
+import { JobRegistry } from './job-registry.ts';
 import { notifyLocalEnqueue, onLocalEnqueue } from './local-wakeup.ts';
 import {
   DEFAULT_LEASE_MS,
@@ -11,10 +11,14 @@ import {
   DEFAULT_STOP_TIMEOUT_MS,
   type EnqueueOptions,
   InvalidJobPayloadError,
-  type JobDefinition,
+  type JobHandler,
+  type JobPayload,
   type JobQueue,
+  type JobSpec,
   type QueueOptions,
   QueueUnavailableError,
+  type StartOptions,
+  UnknownJobError,
 } from './queue.ts';
 import { recordError, restoreError } from './recorded-error.ts';
 import { type RetryBackoff, resolveBackoff, retryDelayMs } from './retry-backoff.ts';
@@ -37,13 +41,16 @@ export interface SqlQueueOptions extends QueueOptions {
 /** After aborting on stop, how long handlers get to notice before the instance lets go of them. */
 const ABORT_SETTLE_MS = 1_000;
 
-/** The embedded backend: a durable `jobs` table in the SQL store, leases, polling workers in this process. */
-export function createSqlJobQueue(
+/**
+ * The embedded backend: a durable `jobs` table in the SQL store, leases, polling workers in this process. `specs`
+ * are every job this instance may enqueue or run; its workers claim only those names.
+ */
+export function createSqlJobQueue<const Specs extends readonly JobSpec[]>(
   store: Store,
-  catalog: JobCatalog,
+  specs: Specs,
   options: SqlQueueOptions = {},
-): JobQueue {
-  return new SqlJobQueue(store, catalog, options);
+): JobQueue<Specs[number]> {
+  return new SqlJobQueue(store, new JobRegistry(specs), options);
 }
 
 interface RunningJob {
@@ -73,10 +80,11 @@ class SqlJobQueue implements JobQueue {
   private pollAgain = false;
   private stopping: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
+  private handlers: ReadonlyMap<string, JobHandler<unknown>> = new Map();
 
   constructor(
     private readonly store: Store,
-    private readonly catalog: JobCatalog,
+    private readonly registry: JobRegistry,
     options: SqlQueueOptions,
   ) {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -87,9 +95,14 @@ class SqlJobQueue implements JobQueue {
     this.log = options.log;
   }
 
-  async enqueue(name: string, payload: unknown, opts: EnqueueOptions = {}): Promise<{ id: string }> {
-    const definition = jobDefinition(this.catalog, name);
-    const json = storablePayload(definition, payload);
+  async enqueue<S extends JobSpec>(
+    job: S,
+    payload: JobPayload<S>,
+    opts: EnqueueOptions = {},
+  ): Promise<{ id: string }> {
+    const { name } = job;
+    const spec = this.registry.spec(name);
+    const json = this.registry.storable(name, payload);
     if (this.state === 'closed') throw new QueueUnavailableError(new Error('queue closed'));
     const now = Date.now();
     try {
@@ -98,7 +111,7 @@ class SqlJobQueue implements JobQueue {
         name,
         payload: json,
         dedupe_key: opts.dedupeKey ?? null,
-        max_attempts: definition.maxAttempts ?? this.defaultMaxAttempts,
+        max_attempts: spec.maxAttempts ?? this.defaultMaxAttempts,
         run_at: now + Math.max(0, opts.delayMs ?? 0),
         created_at: now,
         updated_at: now,
@@ -110,10 +123,11 @@ class SqlJobQueue implements JobQueue {
     }
   }
 
-  start({ concurrency }: { concurrency: number }): void {
+  start({ concurrency, handlers }: StartOptions): void {
     if (this.state !== 'idle') throw new Error(`cannot start a job queue that is ${this.state}`);
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw new Error('concurrency must be a positive integer');
+    this.handlers = this.registry.bind(handlers);
     this.state = 'started';
     this.concurrency = concurrency;
     this.unsubscribe = onLocalEnqueue(this.store, () => this.poll());
@@ -163,7 +177,7 @@ class SqlJobQueue implements JobQueue {
   }
 
   private async claimDue(): Promise<void> {
-    const names = [...this.catalog.keys()];
+    const names = [...this.handlers.keys()];
     const free = this.concurrency - this.running.size;
     if (free <= 0 || names.length === 0) return;
     // More candidates than free slots: other workers race for the same rows and some claims will be lost.
@@ -198,24 +212,27 @@ class SqlJobQueue implements JobQueue {
 
   private async execute(entry: RunningJob): Promise<void> {
     const { job } = entry;
-    const definition = jobDefinition(this.catalog, job.name);
+    const handler = this.handlers.get(job.name);
+    if (!handler) throw new UnknownJobError(job.name);
     let payload: unknown;
     try {
-      payload = definition.validate(JSON.parse(job.payload));
+      payload = JSON.parse(job.payload);
+      this.registry.check(job.name, payload);
     } catch (error) {
       // A payload that no longer validates will not validate on a retry either.
-      const reason = new InvalidJobPayloadError(job.name, error);
+      const reason =
+        error instanceof InvalidJobPayloadError ? error : new InvalidJobPayloadError(job.name, error);
       this.log?.error({ err: reason, jobId: job.id }, 'job payload invalid at run');
       await this.write(entry, () => buryJob(this.store.db, { ...job, lastError: recordError(reason) }));
       return;
     }
     if (job.attempts > job.max_attempts) {
       // The last attempt never reported (crash, or a failed onExhausted): only the exhaustion is left to do.
-      await this.exhaust(entry, definition, payload, restoreError(job.last_error));
+      await this.exhaust(entry, handler, payload, restoreError(job.last_error));
       return;
     }
     try {
-      await definition.handle(payload, {
+      await handler.handle(payload, {
         jobId: job.id,
         attempt: job.attempts,
         maxAttempts: job.max_attempts,
@@ -231,7 +248,7 @@ class SqlJobQueue implements JobQueue {
         );
         await this.retryLater(entry, recordError(error));
       } else {
-        await this.exhaust(entry, definition, payload, error);
+        await this.exhaust(entry, handler, payload, error);
       }
       return;
     }
@@ -240,7 +257,7 @@ class SqlJobQueue implements JobQueue {
 
   private async exhaust(
     entry: RunningJob,
-    definition: JobDefinition<unknown>,
+    handler: JobHandler<unknown>,
     payload: unknown,
     error: unknown,
   ): Promise<void> {
@@ -250,7 +267,7 @@ class SqlJobQueue implements JobQueue {
       'job exhausted its attempts',
     );
     try {
-      await definition.onExhausted?.(payload, error);
+      await handler.onExhausted?.(payload, error);
     } catch (hookError) {
       this.log?.error({ err: hookError, jobId: job.id, job: job.name }, 'onExhausted failed; retrying it');
       await this.retryLater(entry, recordError(error));

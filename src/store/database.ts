@@ -1,3 +1,4 @@
+import type { PreservationLevel } from '../imaging/enhance/presets.ts';
 /**
  * Table types shared by both dialects. Portable choices: ids are text, instants are integer Unix milliseconds,
  * flags are integers 0/1 and JSON is text — so the same migrations and queries run on SQLite and PostgreSQL.
@@ -107,7 +108,7 @@ export interface EnhancementsTable {
   environment: 'live' | 'test';
   status: EnhancementStatus;
   preset: string;
-  preservation_level: 'strict' | 'balanced' | 'creative';
+  preservation_level: PreservationLevel;
   instructions: string | null;
   webhook_url: string | null;
   signing_key_hash: string;
@@ -169,6 +170,9 @@ export interface Database {
   jobs: JobsTable;
   webhook_events: WebhookEventsTable;
   webhook_attempts: WebhookAttemptsTable;
+  rendition_cache: RenditionCacheTable;
+  rendition_counts: RenditionCountsTable;
+  rendition_totals: RenditionTotalsTable;
 }
 
 export interface WebhookEventsTable {
@@ -215,4 +219,29 @@ export interface JobsTable {
   last_error: string | null;
   created_at: number;
   updated_at: number;
+}
+
+/** One row per cached rendition blob (`renditions/<id>/<key>`); `bytes` is 0 while it is being computed. */
+export interface RenditionCacheTable {
+  blob_key: string;
+  media_id: string;
+  /** 1: a parameterised rendition, counted against LIGHTBOX_RENDITIONS_PER_MEDIA; 0: a preset or the original. */
+  counted: number;
+  format: string;
+  width: number;
+  height: number;
+  bytes: number;
+  last_used_at: number;
+}
+
+/** Counted renditions per media. */
+export interface RenditionCountsTable {
+  media_id: string;
+  count: number;
+}
+
+/** One row (`id` 1): the bytes of every completed rendition. */
+export interface RenditionTotalsTable {
+  id: number;
+  bytes: number;
 }

@@ -1,5 +1,4 @@
 import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
-import type { DatabaseConfig } from '../config/config.ts';
 import type { Database } from './database.ts';
 
 export type Tx = Transaction<Database>;
@@ -21,21 +20,4 @@ export interface Store {
   isUniqueViolation(error: unknown): boolean;
   ping(): Promise<void>;
   close(): Promise<void>;
-}
-
-export async function openStore(config: DatabaseConfig): Promise<Store> {
-  switch (config.kind) {
-    case 'sqlite': {
-      const { openSqliteStore } = await import('./sqlite-store.ts');
-      return openSqliteStore(config.file);
-    }
-    case 'postgres': {
-      const { openPostgresStore } = await import('./postgres-store.ts');
-      return openPostgresStore(config.url);
-    }
-    default: {
-      const never: never = config;
-      throw new Error(`unknown database kind ${JSON.stringify(never)}`);
-    }
-  }
 }

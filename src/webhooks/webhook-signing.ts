@@ -26,8 +26,3 @@ export function signatureHeaders(input: {
     'webhook-signature': `v1,${standard}`,
   };
 }
-
-/** The Standard Webhooks secret an integrator configures in their library for a given API key. */
-export function standardWebhooksSecret(keyHashHex: string): string {
-  return `whsec_${Buffer.from(keyHashHex, 'hex').toString('base64')}`;
-}

@@ -13,7 +13,7 @@ import { eventBody } from './webhook-payload.ts';
  */
 export function createWebhookSink(deps: {
   store: Store;
-  queue: () => JobQueue;
+  queue: JobQueue;
   srcBase: string;
   logger: Log;
 }): EnhancementEventSink {
@@ -46,7 +46,7 @@ export function createWebhookSink(deps: {
     async dispatch(eventIds) {
       for (const eventId of eventIds) {
         try {
-          await deps.queue().enqueue(DELIVER_JOB, { eventId, attempt: 1 }, { dedupeKey: `${eventId}:1` });
+          await deps.queue.enqueue(DELIVER_JOB, { eventId, attempt: 1 }, { dedupeKey: `${eventId}:1` });
         } catch (error) {
           deps.logger.warn(
             { err: error, event_id: eventId },

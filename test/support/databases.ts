@@ -1,7 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll, describe } from 'vitest';
 import type { DatabaseConfig } from '../../src/config/config.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import type { Store } from '../../src/store/store.ts';
 import { createPostgresDatabase } from './postgres.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -33,4 +36,27 @@ export async function scratchDatabase(
     config: { kind: 'sqlite', file: path.join(dir, 'test.db') },
     drop: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+/** `suite` once per dialect, each with a scratch store (migrated) open for its whole `describe` block. */
+export function describeOnEachDialect(title: string, suite: (store: () => Store) => void): void {
+  for (const dialect of DIALECTS) {
+    describe(`${title} (${dialect})`, () => {
+      let store: Store | undefined;
+      let drop: (() => Promise<void>) | undefined;
+      beforeAll(async () => {
+        const db = await scratchDatabase(dialect);
+        drop = db.drop;
+        store = await openStore(db.config);
+      });
+      afterAll(async () => {
+        await store?.close();
+        await drop?.();
+      });
+      suite(() => {
+        if (!store) throw new Error('the scratch store is not open yet');
+        return store;
+      });
+    });
+  }
 }

@@ -4,10 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { expect } from 'vitest';
+import { afterAll, afterEach, expect } from 'vitest';
 import { ledgerViolations } from '../../src/credits/ledger.ts';
-import { SafeFetcher } from '../../src/fetcher/index.ts';
-import { stubResolver } from '../../src/fetcher/test-support.ts';
+import { installLoopbackGuard, stubResolver } from '../../src/fetcher/test-support.ts';
 import { sharp } from '../../src/imaging/sharp-lib.ts';
 import type { Tx } from '../../src/store/store.ts';
 import { type AccountView, createAccount, grantCredits, type LedgerEntryView, mintKey } from './fixtures.ts';
@@ -184,15 +183,14 @@ export const HOSTS = {
  * test ever asks real DNS. Everything else (address policy, pinning, limits) is the production fetcher.
  */
 export function useStubDns(server: TestServer): void {
-  server.services.fetcher = new SafeFetcher({
-    allowCidrs: server.services.config.fetchAllowCidrs,
-    resolver: stubResolver({
+  server.useResolver(
+    stubResolver({
       [HOSTS.photos]: ['127.0.0.1'],
       [HOSTS.intranet]: ['10.20.30.40'],
       [HOSTS.hooks]: ['93.184.215.14'],
       [HOSTS.mixed]: ['93.184.215.14', '192.168.7.7'],
     }),
-  });
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -226,6 +224,25 @@ export function creditBooks() {
   };
 }
 export type CreditBooks = ReturnType<typeof creditBooks>;
+
+/**
+ * The hooks every enhancement suite starts with: the loopback guard (nothing a suite does may leave the machine;
+ * checked when the file is done) and the credits books (checked after every test). Call it at the top of the file,
+ * before the file's own hooks: after-hooks run in reverse order, so the guard is restored once the file's servers
+ * are closed.
+ */
+export function enhancementSuite(): CreditBooks {
+  const guard = installLoopbackGuard();
+  const books = creditBooks();
+  afterEach(async () => {
+    await books.expectBalanced();
+  });
+  afterAll(() => {
+    guard.restore();
+    expect(guard.violations).toEqual([]);
+  });
+  return books;
+}
 
 /**
  * The checks of `creditBooks`, read from one snapshot (they take several queries): work still running on the

@@ -6,7 +6,7 @@ import { accountWithKey, createAccount, mintKey } from './fixtures.ts';
 import type { TestResponse, TestServer } from './test-server.ts';
 
 /** The keys of the media object (docs/api.md §2.5), exactly. */
-export const MEDIA_KEYS = [
+const MEDIA_KEYS = [
   'created_at',
   'date',
   'expires_at',
@@ -151,7 +151,7 @@ export function expectValidationError(response: TestResponse, fields: string[]):
 }
 
 /** Every file under `dir`, relative to it (none when it does not exist). */
-export async function filesUnder(dir: string): Promise<string[]> {
+async function filesUnder(dir: string): Promise<string[]> {
   try {
     const entries = await readdir(dir, { recursive: true, withFileTypes: true });
     return entries

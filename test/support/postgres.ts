@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 /** Admin connection to the local PostgreSQL the test environment provides (trust auth on loopback). */
-export const PG_ADMIN_URL = process.env.LIGHTBOX_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const PG_ADMIN_URL = process.env.LIGHTBOX_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** A fresh, empty database per suite, so suites run in parallel without seeing each other's rows. */
 export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { sharp } from '../../src/imaging/sharp-lib.ts';
 
 /** A product photo the classical pipeline accepts: a dark box on a uniform light backdrop. */
-export async function productPhoto(): Promise<Buffer> {
+async function productPhoto(): Promise<Buffer> {
   const product = await sharp({ create: { width: 400, height: 500, channels: 3, background: '#223355' } })
     .png()
     .toBuffer();

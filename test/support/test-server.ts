@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
 import { startWorker } from '../../src/app/background.ts';
 import { composeServices, type Services } from '../../src/app/compose.ts';
 import { createLogger } from '../../src/app/logger.ts';
 import { loadConfig } from '../../src/config/config.ts';
+import { type Resolver, systemResolver } from '../../src/fetcher/index.ts';
 import { type App, buildServer } from '../../src/http/server.ts';
 import { HTTP_SUITE_DIALECT, TEST_PROFILE, TEST_REDIS_URL } from './databases.ts';
 import { startS3rver } from './fake-s3.ts';
@@ -21,6 +23,8 @@ export interface TestServer {
   /** fetch against the server with JSON helpers. */
   request(method: string, pathname: string, init?: RequestOptions): Promise<TestResponse>;
   admin(method: string, pathname: string, body?: unknown): Promise<TestResponse>;
+  /** Host names the safe fetcher resolves from now on (undefined: the system resolver again). */
+  useResolver(resolver: Resolver | undefined): void;
   close(): Promise<void>;
 }
 
@@ -45,7 +49,7 @@ export interface TestResponse {
  */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { worker?: boolean } = {},
+  options: { worker?: boolean; logStream?: Writable } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lightbox-test-'));
   const port = await freePort();
@@ -61,7 +65,10 @@ export async function startTestServer(
     ...scaleOut?.env,
     ...env,
   });
-  const services = await composeServices(config, createLogger(config));
+  let resolver: Resolver = systemResolver;
+  const services = await composeServices(config, createLogger(config, options.logStream), {
+    resolver: (hostname) => resolver(hostname),
+  });
   const app = await buildServer(services);
   // Role `all`, as `npm start` runs: jobs (enhancement items, sweeps) are processed in this process.
   const stopWorker = options.worker === false ? async () => {} : startWorker(services);
@@ -102,6 +109,9 @@ export async function startTestServer(
         key: services.secrets.adminToken,
         ...(body !== undefined ? { json: body } : {}),
       }),
+    useResolver(next) {
+      resolver = next ?? systemResolver;
+    },
     async close() {
       await app.close();
       await stopWorker();

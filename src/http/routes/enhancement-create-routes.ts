@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../app/compose.ts';
 import { createEnhancement } from '../../enhancements/create-enhancement.ts';
+import { PreservationLevelSchema, PresetSchema } from '../../enhancements/presets.ts';
 import { MINUTE_MS } from '../../lib/time.ts';
 import { principalOf, requireKey } from '../auth.ts';
 import { enforceRate } from '../rate-limit.ts';
@@ -18,16 +19,8 @@ const Body = Type.Object(
       ),
       { minItems: 1, maxItems: 20 },
     ),
-    preset: Type.Optional(
-      Type.Union([
-        Type.Literal('single_product_white_background'),
-        Type.Literal('marketplace_clean_catalog'),
-        Type.Literal('clean_catalog_group'),
-      ]),
-    ),
-    preservation_level: Type.Optional(
-      Type.Union([Type.Literal('strict'), Type.Literal('balanced'), Type.Literal('creative')]),
-    ),
+    preset: Type.Optional(PresetSchema),
+    preservation_level: Type.Optional(PreservationLevelSchema),
     instructions: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),
     webhook_url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
   },

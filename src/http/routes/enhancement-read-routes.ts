@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../app/compose.ts';
 import { getEnhancement, listEnhancements } from '../../enhancements/enhancement-reads.ts';
-import { PRESETS } from '../../enhancements/presets.ts';
+import { PRESET_LIST } from '../../enhancements/presets.ts';
 import { MINUTE_MS } from '../../lib/time.ts';
 import { principalOf, requireKey } from '../auth.ts';
 import { enforceRate } from '../rate-limit.ts';
@@ -24,7 +24,7 @@ export const enhancementReadRoutes =
     const readRule = { limit: config.readsPerMinute, periodMs: MINUTE_MS };
 
     app.get('/api/v1/product-image-enhancement-presets', { schema: { tags } }, async (request) => ({
-      presets: PRESETS.map(({ id, name, description }) => ({ id, name, description })),
+      presets: PRESET_LIST,
       request_id: request.id,
     }));
 

@@ -2,7 +2,7 @@ import type { Dimensions } from '../header-dimensions.ts';
 import { readHeifHeader } from '../heif-header.ts';
 import { corrupt } from '../image-failure.ts';
 import { assertWithinLimits, type ImageLimits } from '../image-limits.ts';
-import { type ByteSource, type ImageSource, withByteSource } from '../image-source.ts';
+import { type ImageSource, withByteSource } from '../image-source.ts';
 import { assertBmpComplete, canonicalBmp, readBmpHeader } from './bmp-file.ts';
 import { type DecodedPixels, decodeInWorker, type WorkerDecodeJob } from './decode-in-worker.ts';
 import { readIcoImage } from './ico-file.ts';
@@ -17,25 +17,6 @@ export const isForeignFormat = (format: string): format is ForeignFormat =>
 export type ForeignImage =
   | ({ readonly kind: 'raw' } & DecodedPixels)
   | ({ readonly kind: 'png'; readonly data: Buffer } & Dimensions);
-
-/** Dimensions from the header alone, with the pixel limit applied: nothing is decoded yet. */
-export async function readForeignDimensions(
-  format: ForeignFormat,
-  bytes: ByteSource,
-  limits: ImageLimits,
-): Promise<Dimensions> {
-  const dimensions = await readHeader(format, bytes);
-  assertWithinLimits({ ...dimensions, frames: 1 }, limits);
-  return dimensions;
-}
-
-async function readHeader(format: ForeignFormat, bytes: ByteSource): Promise<Dimensions> {
-  if (format === 'bmp') return readBmpHeader(bytes);
-  if (format === 'ico') return readIcoImage(bytes);
-  const header = await readHeifHeader(bytes);
-  if (!header) throw corrupt('heif: no primary image with a size in the header');
-  return header;
-}
 
 /** Header check, then the full decode (off the event loop). Throws `ImageFailureError`. */
 export async function decodeForeignImage(
@@ -65,7 +46,8 @@ export async function decodeForeignImage(
       const job = { kind: 'bmp', bytes: entry, icon: true, zeroAlphaMeansOpaque: true } as const;
       return { kind: 'raw', ...(await decodeInWorker(job, limits.timeoutSeconds)) };
     }
-    const header = await readHeader('heic', bytes);
+    const header = await readHeifHeader(bytes);
+    if (!header) throw corrupt('heif: no primary image with a size in the header');
     assertWithinLimits({ ...header, frames: 1 }, limits);
     const decoded = await decodeInWorker(
       { kind: 'heic', bytes: withDecoderBrand(await bytes.read(0, bytes.size)) },

@@ -18,7 +18,7 @@ const DENOISE_SIGMA = 1;
 /** About one pixel of soft edge, so the cut-out is not stair-stepped once scaled. */
 const FEATHER_SIGMA = 0.8;
 
-export const NOT_UNIFORM_MESSAGE =
+const NOT_UNIFORM_MESSAGE =
   "classical segmentation needs a plain, uniform background; this photo's border is not uniform";
 
 /** Segmentation without a model, for product photos on a plain (seamless) background. */

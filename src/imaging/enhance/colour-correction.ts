@@ -1,34 +1,11 @@
-import type { PreservationLevel } from './enhance-types.ts';
 import { type Box, histogramPercentile, type Rgb, type RgbImage } from './pixel-buffers.ts';
+import { PRESERVATION_LEVELS, type PreservationLevel } from './presets.ts';
 
 /** Only pixels this opaque count as product for statistics: soft edges are part background. */
 const SOLID_ALPHA = 200;
 const LOW_PERCENTILE = 0.005;
 const HIGH_PERCENTILE = 0.995;
 
-interface LevelPolicy {
-  /** Largest levels gain. */
-  readonly maxGain: number;
-  /** Whether the black point may move; without it the map is a pure gain and channel ratios hold. */
-  readonly blackPoint: boolean;
-  readonly whiteBalance: boolean;
-  /** Contrast around the product's median luminance (1 = none). */
-  readonly contrast: number;
-  /** Extra saturation for muted colours (0 = none). */
-  readonly vibrance: number;
-}
-
-/**
- * strict keeps the product's colours: one gain for all channels from the white point, ≤ 1.2, so every
- * channel ratio (hue and saturation) is unchanged. balanced adds the black point (one linear map for all
- * channels, hue angle unchanged) and a bounded white balance. creative allows more gain, a little
- * contrast and vibrance.
- */
-const POLICIES: Readonly<Record<PreservationLevel, LevelPolicy>> = {
-  strict: { maxGain: 1.2, blackPoint: false, whiteBalance: false, contrast: 1, vibrance: 0 },
-  balanced: { maxGain: 1.35, blackPoint: true, whiteBalance: true, contrast: 1, vibrance: 0 },
-  creative: { maxGain: 1.5, blackPoint: true, whiteBalance: true, contrast: 1.08, vibrance: 0.25 },
-};
 /** White balance trusts the background only so far: a cast bigger than this is the backdrop's colour. */
 const MAX_WHITE_BALANCE = 0.1;
 /** A background more colourful than this (max − min channel) is a coloured backdrop, not a cast. */
@@ -44,7 +21,7 @@ export interface ColourCorrection {
   correct(r: number, g: number, b: number, out: Float32Array): void;
 }
 
-export function luminance(r: number, g: number, b: number): number {
+function luminance(r: number, g: number, b: number): number {
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
 
@@ -60,7 +37,7 @@ export function planColourCorrection(
   level: PreservationLevel,
   background: Rgb | null,
 ): ColourCorrection {
-  const policy = POLICIES[level];
+  const policy = PRESERVATION_LEVELS[level];
   const warnings: string[] = [];
   let balance: Rgb = [1, 1, 1];
   if (policy.whiteBalance) {
@@ -111,15 +88,17 @@ export function planColourCorrection(
     pivot = gain * histogramPercentile(histogram, count, 0.5) + offset;
   }
   const { contrast, vibrance } = policy;
-  const lut = balance.map((channelGain) => {
+  const channelLut = (channelGain: number): Float32Array => {
     const table = new Float32Array(256);
     for (let v = 0; v < 256; v++) {
       const levelled = v * channelGain * gain + offset;
       table[v] = pivot + (levelled - pivot) * contrast;
     }
     return table;
-  }) as unknown as readonly [Float32Array, Float32Array, Float32Array];
-  const [lutR, lutG, lutB] = lut;
+  };
+  const lutR = channelLut(balance[0]);
+  const lutG = channelLut(balance[1]);
+  const lutB = channelLut(balance[2]);
 
   return {
     gain,

@@ -4,8 +4,9 @@ import { planColourCorrection } from './colour-correction.ts';
 import type { EnhancePreset, PreservationLevel } from './enhance-types.ts';
 import type { ForegroundSelection } from './foreground-selection.ts';
 import { type AlphaMask, type Box, ColourHistogram, type Rgb, type RgbImage } from './pixel-buffers.ts';
+import { PRESET_IDS, PRESETS } from './presets.ts';
 
-export const THUMBNAIL_SIZE = 400;
+const THUMBNAIL_SIZE = 400;
 const JPEG = { quality: 90, chromaSubsampling: '4:4:4', mozjpeg: false } as const;
 const THUMBNAIL_JPEG = { quality: 85, chromaSubsampling: '4:4:4', mozjpeg: false } as const;
 /** Mask values below this are the original backdrop, for its colour. */
@@ -17,6 +18,8 @@ const MIN_UNMIX_ALPHA = 0.3;
 const UPSCALE_WARNING = 2;
 /** Resampled product coverage below this (3 %) is ringing, not product. */
 const MIN_COVERAGE = 8;
+/** The presets to suggest when objects were dropped. */
+const KEEPS_ALL = PRESET_IDS.filter((id) => PRESETS[id].keep === 'all').join(' or ');
 
 export interface ComposeRequest {
   readonly image: RgbImage;
@@ -37,7 +40,7 @@ export interface ComposedImage {
 
 /**
  * The catalog image: the selected product, colour-corrected for the preservation level, scaled so its
- * box's longer side is 85 % of a square canvas, centred on pure white (every pixel outside the product
+ * box's longer side is the preset's fill (85 %) of a square canvas, centred on pure white (every pixel outside the product
  * exactly RGB 255), mildly sharpened, JPEG q90 4:4:4 sRGB, plus a 400 px thumbnail.
  */
 export async function composeCatalogImage(request: ComposeRequest): Promise<ComposedImage> {
@@ -105,7 +108,7 @@ export async function composeCatalogImage(request: ComposeRequest): Promise<Comp
 
   if (selection.dropped > 0) {
     const others = selection.dropped === 1 ? '1 other object was' : `${selection.dropped} other objects were`;
-    warnings.push(`${others} removed; only the main product is kept (clean_catalog_group keeps them all)`);
+    warnings.push(`${others} removed; only the main product is kept (${KEEPS_ALL} keeps them all)`);
   }
   if (selection.touchesEdge) warnings.push('the product touches the edge of the photo and may be cut off');
   if (plan.scale > UPSCALE_WARNING) {

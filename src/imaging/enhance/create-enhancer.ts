@@ -1,16 +1,10 @@
 import { sharedImageWorkQueue } from '../image-work-queue.ts';
 import { classicalProvider } from './classical-provider.ts';
 import { composeCatalogImage } from './compose-catalog-image.ts';
-import {
-  ENHANCE_PRESETS,
-  type EnhanceRequest,
-  type EnhanceResult,
-  type Enhancer,
-  type EnhancerOptions,
-  PRESERVATION_LEVELS,
-} from './enhance-types.ts';
+import type { EnhanceRequest, EnhanceResult, Enhancer, EnhancerOptions } from './enhance-types.ts';
 import { httpProvider } from './http-provider.ts';
 import { onnxProvider } from './onnx-provider.ts';
+import { isPreservationLevel, isPresetId } from './presets.ts';
 import { segmentWithChain } from './provider-chain.ts';
 import type { ImageWorkRunner, SegmentationProvider } from './segmentation-provider.ts';
 import { decodeWorkingImage } from './working-image.ts';
@@ -30,8 +24,8 @@ export function createEnhancer(options: EnhancerOptions): Enhancer {
   return {
     async enhance(request: EnhanceRequest): Promise<EnhanceResult> {
       const { preset, preservationLevel, signal } = request;
-      if (!ENHANCE_PRESETS.includes(preset)) throw new TypeError(`unknown preset: ${String(preset)}`);
-      if (!PRESERVATION_LEVELS.includes(preservationLevel)) {
+      if (!isPresetId(preset)) throw new TypeError(`unknown preset: ${String(preset)}`);
+      if (!isPreservationLevel(preservationLevel)) {
         throw new TypeError(`unknown preservation level: ${String(preservationLevel)}`);
       }
       signal?.throwIfAborted();

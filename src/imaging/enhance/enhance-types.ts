@@ -1,16 +1,10 @@
-export type EnhancePreset =
-  | 'single_product_white_background'
-  | 'marketplace_clean_catalog'
-  | 'clean_catalog_group';
-export type PreservationLevel = 'strict' | 'balanced' | 'creative';
-export type ProviderName = 'onnx' | 'http' | 'classical';
+import type { ModelProfileName } from './model-profiles.ts';
+import type { PreservationLevel, PresetId } from './presets.ts';
 
-export const ENHANCE_PRESETS: readonly EnhancePreset[] = [
-  'single_product_white_background',
-  'marketplace_clean_catalog',
-  'clean_catalog_group',
-];
-export const PRESERVATION_LEVELS: readonly PreservationLevel[] = ['strict', 'balanced', 'creative'];
+export type { PreservationLevel } from './presets.ts';
+/** A preset id of the registry (`presets.ts`). */
+export type EnhancePreset = PresetId;
+export type ProviderName = 'onnx' | 'http' | 'classical';
 
 export interface EnhanceRequest {
   /** The downloaded source image (JPEG, PNG or WebP). */
@@ -33,7 +27,11 @@ export interface EnhanceResult {
   warnings: string[];
 }
 
-/** What the HTTP provider needs from the outbound fetcher: one POST, the response in memory. */
+/**
+ * What the HTTP provider needs from the outbound fetcher: one POST, the response in memory. A request
+ * that gets no response rejects with a `ProviderFetchError` (its `kind` decides the retry: `timeout` is
+ * retried once) or a DOM `TimeoutError` (what `AbortSignal.timeout` gives a plain `fetch`).
+ */
 export type HttpFetch = (
   url: string,
   body: Buffer,
@@ -44,8 +42,10 @@ export type HttpFetch = (
 export interface EnhancerOptions {
   /** Tried in order; the first that produces a usable mask wins. */
   providers: ProviderName[];
-  /** ISNet-compatible ONNX model; required with `onnx`. */
+  /** ONNX model matching `modelProfile`; required with `onnx`. */
   modelPath?: string;
+  /** How the ONNX model is fed and read (`model-profiles.ts`); default `isnet`. */
+  modelProfile?: ModelProfileName;
   /** Segmentation service; required with `http`. */
   httpUrl?: string;
   /** Required with `http`: the caller wires it to the safe fetcher. */

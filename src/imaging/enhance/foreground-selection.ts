@@ -1,7 +1,7 @@
 import type { AlphaMask, Box } from './pixel-buffers.ts';
 
 /** Mask values at or above this count as product when finding objects and their bounding box. */
-export const OBJECT_ALPHA = 128;
+const OBJECT_ALPHA = 128;
 /** Objects smaller than this share of the largest one are specks (dust, noise, mask crumbs). */
 const SIGNIFICANT_SHARE = 0.02;
 /** Soft mask edges below OBJECT_ALPHA survive this far from a kept object; elsewhere they are haze. */

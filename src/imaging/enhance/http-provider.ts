@@ -3,6 +3,7 @@ import type { HttpFetch } from './enhance-types.ts';
 import { maskFromResponse } from './mask-from-response.ts';
 import type { RgbImage } from './pixel-buffers.ts';
 import { ProviderError } from './provider-error.ts';
+import { ProviderFetchError } from './provider-fetch-error.ts';
 import type { ImageWorkRunner, SegmentationProvider } from './segmentation-provider.ts';
 
 export interface HttpProviderOptions {
@@ -88,11 +89,13 @@ async function post(options: HttpProviderOptions, upload: Buffer, signal?: Abort
   }
 }
 
-/** A `TimeoutError` (AbortSignal.timeout, DOMException) or an error that says it timed out. */
+/**
+ * Decided on the failure's type, never its wording: the safe fetcher's `timeout` kind, or the DOM
+ * `TimeoutError` that `AbortSignal.timeout` gives a plain `fetch`.
+ */
 function isTimeout(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { name, message } = error as { name?: unknown; message?: unknown };
-  return name === 'TimeoutError' || (typeof message === 'string' && /timed? ?out/i.test(message));
+  if (error instanceof ProviderFetchError) return error.kind === 'timeout';
+  return error instanceof DOMException && error.name === 'TimeoutError';
 }
 
 /** JPEG q95 4:4:4: a tenth of a PNG's bytes, and the service sees the photo as the pipeline does. */

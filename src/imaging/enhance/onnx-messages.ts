@@ -1,12 +1,16 @@
-/** ISNet's fixed input and output side. */
-export const MODEL_SIDE = 1024;
+import { MODEL_PROFILES, type ModelProfile } from './model-profiles.ts';
+
+/** The default (ISNet) profile's input and output side. */
+export const MODEL_SIDE = MODEL_PROFILES.isnet.input.width;
 
 export interface OnnxWorkerData {
   readonly modelPath: string;
   readonly threads: number;
+  /** Shapes and output choice; plain data, cloned into the worker. */
+  readonly profile: ModelProfile;
 }
 
-/** Parent → worker: one image, CHW float32 [1, 3, 1024, 1024], values (v − 128) / 256. */
+/** Parent → worker: one image, float32 `[1, 3, height, width]` normalised as the profile says. */
 export interface OnnxJob {
   readonly id: number;
   readonly pixels: Float32Array;

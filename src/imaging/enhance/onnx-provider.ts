@@ -1,11 +1,13 @@
 import { sharp } from '../sharp-lib.ts';
-import { MODEL_SIDE } from './onnx-messages.ts';
+import { type ModelProfile, modelProfile } from './model-profiles.ts';
 import { OnnxWorkerPool } from './onnx-worker-pool.ts';
 import type { AlphaMask, RgbImage } from './pixel-buffers.ts';
 import type { ImageWorkRunner, SegmentationProvider } from './segmentation-provider.ts';
 
 export interface OnnxProviderOptions {
   readonly modelPath: string;
+  /** How the model is fed and read; default ISNet. */
+  readonly profile?: ModelProfile;
   readonly concurrency: number;
   readonly threads: number;
   readonly timeoutMs: number;
@@ -16,51 +18,92 @@ export interface OnnxProvider extends SegmentationProvider {
 }
 
 /**
- * Segmentation with an operator-supplied ISNet-compatible model. Resizing in and out of the model's
- * 1024² runs here with sharp (on the image work queue); only the inference runs in the worker pool.
+ * Segmentation with an operator-supplied model matching a profile (`model-profiles.ts`). Resizing in and
+ * out of the model's size runs here with sharp (on the image work queue); only the inference runs in the
+ * worker pool.
  */
 export function onnxProvider(options: OnnxProviderOptions, runImageWork: ImageWorkRunner): OnnxProvider {
-  const pool = new OnnxWorkerPool(options);
+  const profile = options.profile ?? modelProfile();
+  const pool = new OnnxWorkerPool({ ...options, profile });
   return {
     name: 'onnx',
     pool,
     async segment(image, signal) {
-      const pixels = await runImageWork(() => toModelInput(image));
+      const pixels = await runImageWork(() => toModelInput(image, profile));
       const output = await pool.run(pixels, options.timeoutMs, signal);
-      const mask = await runImageWork(() => toImageMask(output, image.width, image.height));
+      const mask = await runImageWork(() => toImageMask(output, image.width, image.height, profile));
       return { mask, warnings: [] };
     },
     close: () => pool.close(),
   };
 }
 
-/** The image squeezed to 1024² (ISNet ignores aspect), CHW float32, (v − 128) / 256. */
-export async function toModelInput(image: RgbImage): Promise<Float32Array> {
+/**
+ * The image squeezed to the profile's input size (aspect ignored), one float32 plane per channel in the
+ * profile's order, `(v − mean) / std`. ISNet: 1024², RGB, (v − 128) / 256.
+ */
+export async function toModelInput(
+  image: RgbImage,
+  profile: ModelProfile = modelProfile(),
+): Promise<Float32Array> {
   const { width, height } = image;
+  const spec = profile.input;
   const rgb = await sharp(image.data, { raw: { width, height, channels: 3 } })
-    .resize(MODEL_SIDE, MODEL_SIDE, { fit: 'fill', kernel: 'cubic' })
+    .resize(spec.width, spec.height, { fit: 'fill', kernel: 'cubic' })
     .raw()
     .toBuffer();
-  const plane = MODEL_SIDE * MODEL_SIDE;
+  const plane = spec.width * spec.height;
   const pixels = new Float32Array(3 * plane);
-  for (let p = 0; p < plane; p++) {
-    pixels[p] = (rgb[p * 3]! - 128) / 256;
-    pixels[plane + p] = (rgb[p * 3 + 1]! - 128) / 256;
-    pixels[2 * plane + p] = (rgb[p * 3 + 2]! - 128) / 256;
+  // Plane k holds source channel `from[k]`, normalised with the profile's k-th mean and std.
+  const from = spec.channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
+  for (let k = 0; k < 3; k++) {
+    const channel = from[k]!;
+    const mean = spec.mean[k]!;
+    const std = spec.std[k]!;
+    const base = k * plane;
+    for (let p = 0; p < plane; p++) pixels[base + p] = (rgb[p * 3 + channel]! - mean) / std;
   }
   return pixels;
 }
 
-/** The model's 0..1 output as an 8-bit mask stretched back to the image's size. */
-export async function toImageMask(output: Float32Array, width: number, height: number): Promise<AlphaMask> {
+/** The model's output, activated as the profile says, as an 8-bit mask stretched back to the image's size. */
+export async function toImageMask(
+  output: Float32Array,
+  width: number,
+  height: number,
+  profile: ModelProfile = modelProfile(),
+): Promise<AlphaMask> {
+  const spec = profile.output;
+  const activate = activation(output, spec.activation);
   // Clamped array: out-of-range values saturate and NaN becomes 0 on assignment.
-  const bytes = new Uint8ClampedArray(MODEL_SIDE * MODEL_SIDE);
-  for (let p = 0; p < bytes.length; p++) bytes[p] = output[p]! * 255;
+  const bytes = new Uint8ClampedArray(spec.width * spec.height);
+  for (let p = 0; p < bytes.length; p++) bytes[p] = activate(output[p]!) * 255;
   // A 1-channel raw input comes back with 3 channels after resize unless the channel is extracted.
-  const data = await sharp(bytes, { raw: { width: MODEL_SIDE, height: MODEL_SIDE, channels: 1 } })
+  const data = await sharp(bytes, { raw: { width: spec.width, height: spec.height, channels: 1 } })
     .resize(width, height, { fit: 'fill', kernel: 'cubic' })
     .extractChannel(0)
     .raw()
     .toBuffer();
   return { width, height, data };
+}
+
+function activation(output: Float32Array, kind: ModelProfile['output']['activation']): (v: number) => number {
+  switch (kind) {
+    case 'none':
+      return (v) => v;
+    case 'sigmoid':
+      return (v) => 1 / (1 + Math.exp(-v));
+    case 'min-max': {
+      let min = Number.POSITIVE_INFINITY;
+      let max = Number.NEGATIVE_INFINITY;
+      for (const v of output) {
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      const range = max - min;
+      return range > 0 ? (v) => (v - min) / range : () => 0;
+    }
+    default:
+      throw new TypeError(`unknown output activation: ${String(kind satisfies never)}`);
+  }
 }

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { type ModelProfile, modelProfile } from './model-profiles.ts';
 import type { OnnxJob, OnnxReply, OnnxWorkerData } from './onnx-messages.ts';
 import { ProviderError } from './provider-error.ts';
 
@@ -11,6 +12,8 @@ export interface OnnxPoolOptions {
   readonly concurrency: number;
   /** onnxruntime intra-op threads per session. */
   readonly threads: number;
+  /** Input and output shapes the workers check; default ISNet. */
+  readonly profile?: ModelProfile;
 }
 
 /** Counters for tests and the benchmark. */
@@ -51,6 +54,7 @@ export class OnnxWorkerPool {
     timeouts: 0,
   };
   readonly #options: OnnxPoolOptions;
+  readonly #profile: ModelProfile;
   readonly #workers = new Set<PoolWorker>();
   readonly #idle: PoolWorker[] = [];
   readonly #waiting: PendingJob[] = [];
@@ -65,6 +69,7 @@ export class OnnxWorkerPool {
       throw new RangeError('onnx threads must be an integer ≥ 1');
     }
     this.#options = options;
+    this.#profile = options.profile ?? modelProfile();
   }
 
   /** The model's raw output for one preprocessed image. Rejects with `ProviderError` or the abort reason. */
@@ -145,7 +150,11 @@ export class OnnxWorkerPool {
   }
 
   #spawn(): PoolWorker {
-    const data: OnnxWorkerData = { modelPath: this.#options.modelPath, threads: this.#options.threads };
+    const data: OnnxWorkerData = {
+      modelPath: this.#options.modelPath,
+      threads: this.#options.threads,
+      profile: this.#profile,
+    };
     const worker = new Worker(WORKER_ENTRY, { workerData: data });
     const pooled: PoolWorker = { worker, job: null };
     this.#workers.add(pooled);

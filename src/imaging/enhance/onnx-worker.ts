@@ -1,7 +1,7 @@
 // Runs in a worker thread: onnxruntime's `session.run` blocks its thread for the whole inference (about a
 // second for ISNet), which on the main thread would stall every request.
 import { parentPort, workerData } from 'node:worker_threads';
-import { MODEL_SIDE, type OnnxJob, type OnnxReply, type OnnxWorkerData } from './onnx-messages.ts';
+import type { OnnxJob, OnnxReply, OnnxWorkerData } from './onnx-messages.ts';
 
 type Ort = typeof import('onnxruntime-node');
 interface LoadedModel {
@@ -20,7 +20,8 @@ class ModelProblem extends Error {
   }
 }
 
-const { modelPath, threads } = workerData as OnnxWorkerData;
+const { modelPath, threads, profile } = workerData as OnnxWorkerData;
+const { input: inputSpec, output: outputSpec } = profile;
 let model: Promise<LoadedModel> | null = null;
 
 async function loadModel(): Promise<LoadedModel> {
@@ -40,8 +41,10 @@ async function loadModel(): Promise<LoadedModel> {
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
     });
-    // Some ISNet exports carry side outputs: fetch only the final one.
-    const outputName = session.outputNames.includes('output') ? 'output' : session.outputNames[0];
+    // Some exports (ISNet's among them) carry side outputs: fetch only the final one.
+    const outputName = session.outputNames.includes(outputSpec.preferredName)
+      ? outputSpec.preferredName
+      : session.outputNames[0];
     const inputName = session.inputNames[0];
     if (!inputName || !outputName) throw new Error('model has no input or no output');
     return { ort, session, inputName, outputName };
@@ -61,17 +64,17 @@ async function segment(job: OnnxJob): Promise<OnnxReply> {
     throw error;
   }
   const { ort, session, inputName, outputName } = loaded;
-  const input = new ort.Tensor('float32', job.pixels, [1, 3, MODEL_SIDE, MODEL_SIDE]);
+  const input = new ort.Tensor('float32', job.pixels, [1, 3, inputSpec.height, inputSpec.width]);
   let output: import('onnxruntime-node').Tensor | undefined;
   try {
     output = (await session.run({ [inputName]: input }, [outputName]))[outputName];
   } catch (error) {
     throw new ModelProblem('the segmentation model failed on this image', describe(error));
   }
-  if (output?.type !== 'float32' || output.size !== MODEL_SIDE * MODEL_SIDE) {
+  if (output?.type !== 'float32' || output.size !== outputSpec.width * outputSpec.height) {
     const shape = output ? `${output.type} [${output.dims.join(',')}]` : 'nothing';
     throw new ModelProblem(
-      'the segmentation model is not ISNet-compatible (its output is not a 1024×1024 mask)',
+      `the segmentation model is not ${profile.label}-compatible (its output is not a ${outputSpec.width}×${outputSpec.height} mask)`,
       `output ${outputName}: ${shape}`,
     );
   }

@@ -1,6 +1,7 @@
 import type { EnhancePreset } from './enhance-types.ts';
 import { type ForegroundSelection, selectForeground } from './foreground-selection.ts';
 import type { RgbImage } from './pixel-buffers.ts';
+import { PRESETS } from './presets.ts';
 import { ProviderError } from './provider-error.ts';
 import type { Segmentation, SegmentationProvider } from './segmentation-provider.ts';
 
@@ -29,10 +30,7 @@ export async function segmentWithChain(
     signal?.throwIfAborted();
     try {
       const segmentation = await provider.segment(image, signal);
-      const selection = selectForeground(
-        segmentation.mask,
-        preset === 'clean_catalog_group' ? 'all' : 'main',
-      );
+      const selection = selectForeground(segmentation.mask, PRESETS[preset].keep);
       if (!selection) throw new ProviderError(`${provider.name} segmentation found no product in the photo`);
       if (selection.keptArea > image.width * image.height * MAX_KEPT_SHARE) {
         throw new ProviderError(`${provider.name} segmentation marked the whole photo as product`);

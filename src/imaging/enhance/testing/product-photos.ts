@@ -3,8 +3,8 @@
 import { sharp } from '../../sharp-lib.ts';
 import type { Box, Rgb } from '../pixel-buffers.ts';
 
-export const PHOTO_WIDTH = 1200;
-export const PHOTO_HEIGHT = 900;
+const PHOTO_WIDTH = 1200;
+const PHOTO_HEIGHT = 900;
 
 export interface ProductPhoto {
   readonly name: string;
@@ -43,7 +43,7 @@ async function render(svgBody: string, noise = 0, seed = 1): Promise<Buffer> {
 }
 
 /** Mulberry32: small, seedable, good enough for test noise. */
-export function prng(seed: number): () => number {
+function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

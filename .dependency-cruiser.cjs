@@ -1,0 +1,92 @@
+// Layer rules for src/ (`npm run deps`). Dependencies point inward: entry points (cli) → composition root (app)
+// → http → domain folders → ports → shared lower layers (errors, lib). Type-only imports count: a cycle or a
+// wrong-way import through `import type` couples the modules just the same.
+const DOMAIN = '^src/(accounts|media|delivery|enhancements|credits|webhooks)/';
+const PORTS = '^src/(store|blobs|queue|limiter|mail|fetcher|imaging)/';
+const OUTER = '^src/(http|app|cli)/';
+const TEST = '\\.test\\.ts$';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'No import cycles in src/, type-only imports included.',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'ports-not-to-domain',
+      severity: 'error',
+      comment: 'Ports know nothing of the domain that uses them, nor of the HTTP layer, composition or CLI.',
+      from: { path: PORTS, pathNot: TEST },
+      to: { path: [DOMAIN, OUTER] },
+    },
+    {
+      name: 'domain-not-to-outer',
+      severity: 'error',
+      comment: 'Domain code is called by http/ and wired by app/; it imports neither, nor the CLI.',
+      from: { path: DOMAIN, pathNot: TEST },
+      to: { path: OUTER },
+    },
+    {
+      name: 'only-cli-imports-cli',
+      severity: 'error',
+      comment: 'src/cli/ is the entry point: nothing below it imports it.',
+      from: { path: '^src/', pathNot: '^src/cli/' },
+      to: { path: '^src/cli/' },
+    },
+    {
+      name: 'config-imports-lib-only',
+      severity: 'error',
+      comment:
+        'src/config/ (settings, loadConfig) is read by everyone, so it depends on nothing but src/lib/.',
+      from: { path: '^src/config/', pathNot: TEST },
+      to: { path: '^src/', pathNot: '^src/(config|lib)/' },
+    },
+    {
+      name: 'errors-imports-lib-only',
+      severity: 'error',
+      comment: 'The error catalog is a shared lower layer: it imports nothing from src but src/lib/.',
+      from: { path: '^src/errors/', pathNot: TEST },
+      to: { path: '^src/', pathNot: '^src/(errors|lib)/' },
+    },
+    {
+      name: 'lib-is-a-leaf',
+      severity: 'error',
+      comment: 'src/lib/ holds dependency-free helpers: it imports nothing from the rest of src.',
+      from: { path: '^src/lib/' },
+      to: { path: '^src/', pathNot: '^src/lib/' },
+    },
+    {
+      name: 'only-sharp-lib-imports-sharp',
+      severity: 'error',
+      comment:
+        'All sharp use goes through src/imaging/sharp-lib.ts (concurrency, cache and limits are set there once).',
+      from: { path: '^src/', pathNot: '^src/imaging/sharp-lib\\.ts$' },
+      to: { path: '^node_modules/sharp/' },
+    },
+    {
+      name: 'production-not-to-dev-dependencies',
+      severity: 'error',
+      comment:
+        'Production code must run after `npm ci --omit=dev`; tests, contract suites and testing helpers may use dev dependencies.',
+      from: {
+        path: '^src/',
+        pathNot: ['\\.test\\.ts$', '\\.contract\\.ts$', '/testing/', '/test-support\\.ts$'],
+      },
+      to: { dependencyTypes: ['npm-dev'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+    },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
