@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BlobSource } from '../src/blobs/blob-store.ts';
+import type { BlobSource } from '../src/blobs/blobs.ts';
 import { HotRenditions } from '../src/delivery/hot-renditions.ts';
 import { sharp } from '../src/imaging/sharp-lib.ts';
 import { eventually } from './support/eventually.ts';

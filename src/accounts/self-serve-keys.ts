@@ -3,7 +3,7 @@ import { AppError } from '../errors/app-error.ts';
 import { HOUR_MS } from '../lib/time.ts';
 import type { RateDecision, RateLimiter } from '../limiter/limiter.ts';
 import { rateHeaders } from '../limiter/rate-headers.ts';
-import type { Mailer } from '../mail/mailer.ts';
+import type { Mailer } from '../mail/mail.ts';
 import type { Store } from '../store/store.ts';
 import { countActiveKeys, ensureAccount, insertKey, normaliseEmail } from './accounts-store.ts';
 import type { Environment } from './api-key-format.ts';

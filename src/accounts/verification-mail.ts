@@ -1,4 +1,4 @@
-import type { Mail } from '../mail/mailer.ts';
+import type { Mail } from '../mail/mail.ts';
 import type { Account } from './accounts-store.ts';
 import type { SignedLinks } from './signed-links.ts';
 

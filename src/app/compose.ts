@@ -2,19 +2,19 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { VerificationHook } from '../accounts/link-actions.ts';
 import { createSignedLinks, type SignedLinks } from '../accounts/signed-links.ts';
-import type { BlobStore } from '../blobs/blob-store.ts';
+import type { BlobStore } from '../blobs/blobs.ts';
 import { createFsBlobStore } from '../blobs/fs-blobs.ts';
 import type { BlobsConfig, Config, LimiterConfig, MailConfig, QueueConfig } from '../config/config.ts';
 import { createRenditionStats, type RenditionStats } from '../delivery/rendition-limits.ts';
 import type { EnhancementEventSink } from '../enhancements/enhancement-events.ts';
 import type { Enhancer } from '../enhancements/enhancer.ts';
 import { type Resolver, SafeFetcher } from '../fetcher/index.ts';
-import { createEnhancer, type HttpFetch } from '../imaging/enhance/index.ts';
+import { createEnhancer, type HttpFetch, ProviderFetchError } from '../imaging/enhance/index.ts';
 import type { ImageLimits } from '../imaging/image-limits.ts';
 import type { RateLimiter } from '../limiter/limiter.ts';
 import { createMemoryLimiter } from '../limiter/memory-limiter.ts';
-import type { Mailer } from '../mail/mailer.ts';
-import { createOutboxMailer } from '../mail/outbox-mailer.ts';
+import type { Mailer } from '../mail/mail.ts';
+import { createOutboxMailer } from '../mail/outbox-mail.ts';
 import type { MailTransport } from '../mail/smtp-transport.ts';
 import { createMediaChanges, type MediaChanges } from '../media/media-changes.ts';
 import { liftUnverifiedRetention } from '../media/retention-sweeper.ts';
@@ -190,7 +190,7 @@ async function openMail(
       return { mailer: createOutboxMailer(store, logger), transport: null };
     case 'smtp': {
       const [{ createSmtpMailer }, { createSmtpTransport }] = await Promise.all([
-        import('../mail/smtp-mailer.ts'),
+        import('../mail/smtp-mail.ts'),
         import('../mail/smtp-transport.ts'),
       ]);
       return {
@@ -270,7 +270,7 @@ function providerFetch(fetcher: SafeFetcher): HttpFetch {
       maxBytes: 64 * 1024 * 1024,
       requireOk: false,
     });
-    if (!response.ok) throw new Error(response.message);
+    if (!response.ok) throw new ProviderFetchError(response);
     const type = response.headers['content-type'];
     return {
       status: response.status,

@@ -1,4 +1,4 @@
-import type { BlobStore } from '../blobs/blob-store.ts';
+import type { BlobStore } from '../blobs/blobs.ts';
 import type { Config } from '../config/config.ts';
 import type { EnhancementEventSink } from '../enhancements/enhancement-events.ts';
 import { enhancementHandlers } from '../enhancements/enhancement-jobs.ts';
@@ -6,7 +6,7 @@ import type { Enhancer } from '../enhancements/enhancer.ts';
 import type { SafeFetcher } from '../fetcher/index.ts';
 import type { ImageLimits } from '../imaging/image-limits.ts';
 import type { Log } from '../lib/log.ts';
-import { mailDeliveryHandlers } from '../mail/smtp-mailer.ts';
+import { mailDeliveryHandlers } from '../mail/smtp-mail.ts';
 import type { MailTransport } from '../mail/smtp-transport.ts';
 import type { MediaChanges } from '../media/media-changes.ts';
 import { pyramidHandlers } from '../media/pyramid-job.ts';

@@ -1,6 +1,6 @@
 import { START_JOB } from '../enhancements/create-enhancement.ts';
 import { ITEM_JOB } from '../enhancements/enhancement-jobs.ts';
-import { MAIL_JOB } from '../mail/smtp-mailer.ts';
+import { MAIL_JOB } from '../mail/smtp-mail.ts';
 import { PYRAMID_JOB } from '../media/pyramid-job.ts';
 import { DELIVER_JOB } from '../webhooks/webhook-delivery.ts';
 import { MAINTENANCE_JOB } from './maintenance.ts';

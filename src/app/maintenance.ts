@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import type { BlobStore } from '../blobs/blob-store.ts';
+import type { BlobStore } from '../blobs/blobs.ts';
 import { START_JOB } from '../enhancements/create-enhancement.ts';
 import type { Log } from '../lib/log.ts';
-import { requeueUnsentMail } from '../mail/smtp-mailer.ts';
+import { requeueUnsentMail } from '../mail/smtp-mail.ts';
 import { sweepRetention } from '../media/retention-sweeper.ts';
 import { type JobHandlers, type JobQueue, jobSpec } from '../queue/queue.ts';
 import type { Store } from '../store/store.ts';

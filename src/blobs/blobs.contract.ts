@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BlobStore } from './blob-store.ts';
+import type { BlobStore } from './blobs.ts';
 
 /** What every blob backend must guarantee. */
 export function blobsContract(

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBase36 } from '../lib/ids.ts';
-import { assertBlobKey, type BlobStore } from './blob-store.ts';
+import { assertBlobKey, type BlobStore } from './blobs.ts';
 
 /**
  * Embedded profile: blobs are files under `root`. Every write goes to a temp file in the same filesystem,

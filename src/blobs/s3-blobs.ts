@@ -15,7 +15,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { assertBlobKey, type BlobStore } from './blob-store.ts';
+import { assertBlobKey, type BlobStore } from './blobs.ts';
 
 export interface S3BlobStoreOptions {
   bucket: string;

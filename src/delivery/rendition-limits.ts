@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { BlobStore } from '../blobs/blob-store.ts';
+import type { BlobStore } from '../blobs/blobs.ts';
 import type { Log } from '../lib/log.ts';
 import type { RateLimiter } from '../limiter/limiter.ts';
 import { SIGNATURE_PARAM, srcSignature, srcSigningKey } from '../media/media-urls.ts';

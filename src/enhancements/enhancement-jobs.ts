@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { BlobStore } from '../blobs/blob-store.ts';
+import type { BlobStore } from '../blobs/blobs.ts';
 import type { ImageMimeType, SafeFetcher } from '../fetcher/index.ts';
 import type { Log } from '../lib/log.ts';
 import { writeGeneratedBlob } from '../media/generated-media.ts';

@@ -1,4 +1,4 @@
-import type { Mail } from './mailer.ts';
+import type { Mail } from './mail.ts';
 
 /** Hands one message to a mail server. Throws when the server does not take it (the caller retries). */
 export interface MailTransport {

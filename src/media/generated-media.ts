@@ -1,4 +1,4 @@
-import type { BlobStore } from '../blobs/blob-store.ts';
+import type { BlobStore } from '../blobs/blobs.ts';
 import type { Db, Tx } from '../store/store.ts';
 import {
   announceBlob,

@@ -2,7 +2,7 @@ import type { Principal } from '../accounts/authenticate.ts';
 import { planNamed } from '../accounts/plans.ts';
 import type { SignedLinks } from '../accounts/signed-links.ts';
 import { quotaMonth, uploadsThisMonth } from '../accounts/usage.ts';
-import type { BlobStore } from '../blobs/blob-store.ts';
+import type { BlobStore } from '../blobs/blobs.ts';
 import type { Config } from '../config/config.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { ImageLimits } from '../imaging/index.ts';

@@ -1,5 +1,5 @@
 import type { Principal } from '../accounts/authenticate.ts';
-import type { BlobStore } from '../blobs/blob-store.ts';
+import type { BlobStore } from '../blobs/blobs.ts';
 import type { Config } from '../config/config.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Log } from '../lib/log.ts';

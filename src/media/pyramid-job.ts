@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { BlobStore } from '../blobs/blob-store.ts';
+import type { BlobStore } from '../blobs/blobs.ts';
 import {
   buildPyramid,
   ImageFailureError,

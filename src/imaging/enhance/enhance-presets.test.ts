@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnhancer } from './create-enhancer.ts';
 import type { EnhancePreset, EnhanceResult, PreservationLevel } from './enhance-types.ts';
 import type { Box, Rgb } from './pixel-buffers.ts';
+import { PRESET_IDS, PRESETS } from './presets.ts';
 import { ProviderError } from './provider-error.ts';
 import {
   type DecodedOutput,
@@ -93,6 +94,20 @@ describe('enhancer with the classical provider', () => {
       noisyBackdropPhoto(),
       warmCastPhoto(),
     ]);
+  });
+
+  // Registry-wide: a preset added to presets.ts is held to its own canvas and fill here without a new test.
+  it.each(PRESET_IDS)('%s: its own canvas range and product fill, centred, on pure white', async (id) => {
+    const spec = PRESETS[id];
+    const { output } = await enhance(spec.keep === 'all' ? two : dark, id);
+    expect(output.width).toBe(output.height);
+    expect(output.width).toBeGreaterThanOrEqual(spec.canvas.min);
+    expect(output.width).toBeLessThanOrEqual(spec.canvas.max);
+    expect(frameIsPureWhite(output, 0.02)).toBe(true);
+    const box = nonWhiteBox(output)!;
+    expect(Math.abs(Math.max(box.width, box.height) / output.width - spec.productFill)).toBeLessThan(0.01);
+    expect(Math.abs(box.left + box.width / 2 - output.width / 2) / output.width).toBeLessThan(0.01);
+    expect(Math.abs(box.top + box.height / 2 - output.height / 2) / output.height).toBeLessThan(0.01);
   });
 
   it('puts a dark product on pure white, centred at 85 %, colours strictly preserved', async () => {

@@ -4,3 +4,4 @@ export type {
   EnhancerOptions,
   HttpFetch,
 } from './enhance-types.ts';
+export { ProviderFetchError } from './provider-fetch-error.ts';

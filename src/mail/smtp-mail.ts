@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { Log } from '../lib/log.ts';
 import { type JobHandlers, type JobQueue, jobSpec } from '../queue/queue.ts';
 import type { Store } from '../store/store.ts';
-import type { Mailer } from './mailer.ts';
-import { createOutboxMailer } from './outbox-mailer.ts';
+import type { Mailer } from './mail.ts';
+import { createOutboxMailer } from './outbox-mail.ts';
 import type { MailTransport } from './smtp-transport.ts';
 
 export const MAIL_JOB = jobSpec({

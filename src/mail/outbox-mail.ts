@@ -1,7 +1,7 @@
 import { sortableId } from '../lib/ids.ts';
 import { type Log, redactQuerySecrets } from '../lib/log.ts';
 import type { Store } from '../store/store.ts';
-import type { Mail, Mailer, OutboxMessage } from './mailer.ts';
+import type { Mail, Mailer, OutboxMessage } from './mail.ts';
 
 export interface OutboxMailer extends Mailer {
   /** Writes the message to the outbox (unsent) and logs it; what every backend does first. */
@@ -10,7 +10,7 @@ export interface OutboxMailer extends Mailer {
 
 /**
  * Embedded profile: mail is written to the outbox table and logged; the operator reads it with the CLI or the
- * admin API. The SMTP backend (smtp-mailer.ts) writes the same outbox, then delivers from it.
+ * admin API. The SMTP backend (smtp-mail.ts) writes the same outbox, then delivers from it.
  *
  * The log shows the body only when the outbox is the mailbox (`logBody`, no SMTP), and then with every link's
  * token and signature redacted: the log is read by more people, and kept longer, than the mail. The full links

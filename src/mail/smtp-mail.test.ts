@@ -7,8 +7,8 @@ import { createSqlJobQueue } from '../queue/sql-queue.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
 import { mailContract } from './mail.contract.ts';
-import { createOutboxMailer } from './outbox-mailer.ts';
-import { createSmtpMailer, MAIL_JOB, mailDeliveryHandlers, requeueUnsentMail } from './smtp-mailer.ts';
+import { createOutboxMailer } from './outbox-mail.ts';
+import { createSmtpMailer, MAIL_JOB, mailDeliveryHandlers, requeueUnsentMail } from './smtp-mail.ts';
 import { createSmtpTransport, type MailTransport } from './smtp-transport.ts';
 import { type LoopbackSmtp, startLoopbackSmtp } from './testing/loopback-smtp.ts';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DIALECTS, scratchDatabase } from '../../test/support/databases.ts';
 import { openStore } from '../store/open-store.ts';
 import { mailContract } from './mail.contract.ts';
-import { createOutboxMailer } from './outbox-mailer.ts';
+import { createOutboxMailer } from './outbox-mail.ts';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
