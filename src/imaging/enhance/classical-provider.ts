@@ -2,6 +2,7 @@ import { sharp } from '../sharp-lib.ts';
 import { type AlphaMask, ColourHistogram, histogramPercentile, type RgbImage } from './pixel-buffers.ts';
 import { ProviderError } from './provider-error.ts';
 import type { ImageWorkRunner, Segmentation, SegmentationProvider } from './segmentation-provider.ts';
+import { type EnhanceWarning, warning } from './warnings.ts';
 
 // Thresholds measured and listed in src/imaging/enhance/README.md (measured on catalog-style photos); distances are Euclidean in RGB.
 const BORDER_FRACTION = 0.02;
@@ -87,10 +88,13 @@ export async function segmentClassically(image: RgbImage): Promise<Segmentation>
       'classical segmentation could not separate the product: it covers almost the whole photo',
     );
   }
-  const warnings: string[] = [];
+  const warnings: EnhanceWarning[] = [];
   if (histogramPercentile(distances, foreground, 0.5) < LOW_CONTRAST_DISTANCE) {
     warnings.push(
-      'the product is close to the background colour; its edges may be incomplete (an ONNX model handles this better)',
+      warning(
+        'low_confidence_edges',
+        'The product is close to the background colour; its edges may be incomplete (a segmentation model handles this better).',
+      ),
     );
   }
   return { mask: await feather({ width, height, data: mask }, FEATHER_SIGMA), warnings };

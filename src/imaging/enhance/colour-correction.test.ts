@@ -52,7 +52,9 @@ describe('planColourCorrection', () => {
     const { image, alpha } = product([60, 60, 60], [180, 180, 180]);
     const plan = planColourCorrection(image, alpha, whole, 'balanced', [40, 90, 200]);
     expect(plan.whiteBalance).toEqual([1, 1, 1]);
-    expect(plan.warnings).toEqual([expect.stringMatching(/white balance left unchanged/)]);
+    expect(plan.warnings).toEqual([
+      { code: 'white_balance_skipped', message: expect.stringMatching(/white balance was left unchanged/) },
+    ]);
   });
 
   it('creative: muted colours gain saturation, within the 0..255 range', () => {

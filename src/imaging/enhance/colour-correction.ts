@@ -1,5 +1,6 @@
 import { type Box, histogramPercentile, type Rgb, type RgbImage } from './pixel-buffers.ts';
 import { PRESERVATION_LEVELS, type PreservationLevel } from './presets.ts';
+import { type EnhanceWarning, warning } from './warnings.ts';
 
 /** Only pixels this opaque count as product for statistics: soft edges are part background. */
 const SOLID_ALPHA = 200;
@@ -16,7 +17,7 @@ export interface ColourCorrection {
   /** Levels gain applied to all channels (after white balance). */
   readonly gain: number;
   readonly whiteBalance: Rgb;
-  readonly warnings: readonly string[];
+  readonly warnings: readonly EnhanceWarning[];
   /** Writes the corrected colour of one product pixel into `out` (0..255, not yet rounded). */
   correct(r: number, g: number, b: number, out: Float32Array): void;
 }
@@ -38,7 +39,7 @@ export function planColourCorrection(
   background: Rgb | null,
 ): ColourCorrection {
   const policy = PRESERVATION_LEVELS[level];
-  const warnings: string[] = [];
+  const warnings: EnhanceWarning[] = [];
   let balance: Rgb = [1, 1, 1];
   if (policy.whiteBalance) {
     const neutral =
@@ -51,7 +52,7 @@ export function planColourCorrection(
         Math.min(1 + MAX_WHITE_BALANCE, Math.max(1 - MAX_WHITE_BALANCE, grey / Math.max(1, channel)));
       balance = [gain(background[0]), gain(background[1]), gain(background[2])];
     } else {
-      warnings.push('white balance left unchanged: the original background is not a neutral light colour');
+      warnings.push(warning('white_balance_skipped'));
     }
   }
 

@@ -5,6 +5,7 @@ import type { EnhancePreset, PreservationLevel } from './enhance-types.ts';
 import type { ForegroundSelection } from './foreground-selection.ts';
 import { type AlphaMask, type Box, ColourHistogram, type Rgb, type RgbImage } from './pixel-buffers.ts';
 import { PRESET_IDS, PRESETS } from './presets.ts';
+import { type EnhanceWarning, warning } from './warnings.ts';
 
 const THUMBNAIL_SIZE = 400;
 const JPEG = { quality: 90, chromaSubsampling: '4:4:4', mozjpeg: false } as const;
@@ -35,7 +36,7 @@ export interface ComposedImage {
   readonly thumbnail: Buffer;
   readonly width: number;
   readonly height: number;
-  readonly warnings: string[];
+  readonly warnings: EnhanceWarning[];
 }
 
 /**
@@ -45,7 +46,7 @@ export interface ComposedImage {
  */
 export async function composeCatalogImage(request: ComposeRequest): Promise<ComposedImage> {
   const { image, selection, preset } = request;
-  const warnings: string[] = [];
+  const warnings: EnhanceWarning[] = [];
   const backdrop = backdropColour(image, request.mask);
   const { box } = selection;
   const longSide = Math.max(box.width, box.height);
@@ -108,12 +109,20 @@ export async function composeCatalogImage(request: ComposeRequest): Promise<Comp
 
   if (selection.dropped > 0) {
     const others = selection.dropped === 1 ? '1 other object was' : `${selection.dropped} other objects were`;
-    warnings.push(`${others} removed; only the main product is kept (${KEEPS_ALL} keeps them all)`);
+    warnings.push(
+      warning(
+        'multiple_products',
+        `${others} removed; only the main product is kept (${KEEPS_ALL} keeps them all).`,
+      ),
+    );
   }
-  if (selection.touchesEdge) warnings.push('the product touches the edge of the photo and may be cut off');
+  if (selection.touchesEdge) warnings.push(warning('product_touches_frame'));
   if (plan.scale > UPSCALE_WARNING) {
     warnings.push(
-      `the product is small in the photo (${longSide} px); it was enlarged ${plan.scale.toFixed(1)}× and may look soft`,
+      warning(
+        'upscaled',
+        `The product is small in the photo (${longSide} px); it was enlarged ${plan.scale.toFixed(1)}× and may look soft.`,
+      ),
     );
   }
   return { image: jpeg, thumbnail, width: size, height: size, warnings };

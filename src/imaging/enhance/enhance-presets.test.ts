@@ -159,7 +159,9 @@ describe('enhancer with the classical provider', () => {
     const [large] = two.products;
     // Only the tall box is left: the canvas box has the large product's proportions.
     expect(box.width / box.height).toBeCloseTo(large!.width / large!.height, 1);
-    expect(enhanced.result.warnings).toEqual([expect.stringMatching(/1 other object was removed/)]);
+    expect(enhanced.result.warnings).toEqual([
+      { code: 'multiple_products', message: expect.stringMatching(/1 other object was removed/) },
+    ]);
   });
 
   it('keeps both products together for the group preset', async () => {
@@ -187,7 +189,9 @@ describe('enhancer with the classical provider', () => {
     expectCatalogImage(enhanced, 1600);
     expect(enhanced.output.width).toBe(1600);
     // The product was 560 px tall: enlarged 2.4×, which the caller hears about.
-    expect(enhanced.result.warnings).toEqual([expect.stringMatching(/enlarged 2\.4×/)]);
+    expect(enhanced.result.warnings).toEqual([
+      { code: 'upscaled', message: expect.stringMatching(/enlarged 2\.4×/) },
+    ]);
   });
 
   it('handles a light product on a light backdrop, with a warning about its edges', async () => {
@@ -195,7 +199,9 @@ describe('enhancer with the classical provider', () => {
     const box = expectCatalogImage(enhanced);
     const [product] = light.products;
     expect(box.width / box.height).toBeCloseTo(product!.width / product!.height, 1);
-    expect(enhanced.result.warnings).toEqual([expect.stringMatching(/close to the background colour/)]);
+    expect(enhanced.result.warnings).toEqual([
+      { code: 'low_confidence_edges', message: expect.stringMatching(/close to the background colour/) },
+    ]);
   });
 
   it('copes with sensor noise on a plain backdrop', async () => {

@@ -1,5 +1,6 @@
 import type { ModelProfileName } from './model-profiles.ts';
 import type { PreservationLevel, PresetId } from './presets.ts';
+import type { EnhanceWarning } from './warnings.ts';
 
 export type { PreservationLevel } from './presets.ts';
 /** A preset id of the registry (`presets.ts`). */
@@ -23,8 +24,8 @@ export interface EnhanceResult {
   height: number;
   /** The provider whose mask was used. */
   provider: string;
-  /** Plain-language notes on what was done or could not be done well. */
-  warnings: string[];
+  /** What was done or could not be done well (`warnings.ts`), at most one per code. */
+  warnings: EnhanceWarning[];
 }
 
 /**

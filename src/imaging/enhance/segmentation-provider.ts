@@ -1,10 +1,11 @@
 import type { ProviderName } from './enhance-types.ts';
 import type { AlphaMask, RgbImage } from './pixel-buffers.ts';
+import type { EnhanceWarning } from './warnings.ts';
 
 export interface Segmentation {
   /** Same size as the image it was computed for. */
   readonly mask: AlphaMask;
-  readonly warnings: readonly string[];
+  readonly warnings: readonly EnhanceWarning[];
 }
 
 /**
