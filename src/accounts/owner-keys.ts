@@ -171,7 +171,9 @@ export const ownerKeys = {
       case 'approve':
         refuseSuspended(account);
         if (!(await approveKey(deps, keyId))) {
-          throw new AppError('invalid_payload', { message: 'Only a key waiting for approval can be approved.' });
+          throw new AppError('invalid_payload', {
+            message: 'Only a key waiting for approval can be approved.',
+          });
         }
         return operator.updateKey(deps, keyId, {});
       default:

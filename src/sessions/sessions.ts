@@ -96,7 +96,10 @@ export async function endAllSessions(deps: Pick<SessionDeps, 'store'>, accountId
 
 /** Sessions past their absolute expiry and sign-in links past theirs (maintenance sweep). */
 export async function sweepWebSessions(store: Store, now = Date.now()): Promise<number> {
-  const sessions = await store.db.deleteFrom('web_sessions').where('expires_at', '<=', now).executeTakeFirst();
+  const sessions = await store.db
+    .deleteFrom('web_sessions')
+    .where('expires_at', '<=', now)
+    .executeTakeFirst();
   const tokens = await store.db
     .deleteFrom('web_sign_in_tokens')
     .where('expires_at', '<=', now)
