@@ -56,7 +56,8 @@ function support(config: DocumentInput['config']): Html | null {
 export function renderDocument(input: DocumentInput): string {
   const { view, area, path, nav, config, session } = input;
   const title = view.documentTitle ?? `${view.title} · Lightbox`;
-  const side = sideNav(area, nav[area], path);
+  // The dashboard's navigation is for signed-in owners; the sign-in pages belong to the area without it.
+  const side = area === 'dashboard' && !session ? null : sideNav(area, nav[area], path);
   const scripts = (view.scripts ?? []).map(
     (name) => html`<script type="module" src="${assetUrl(name)}"></script>`,
   );

@@ -34,17 +34,20 @@ export function sessionCookie(config: Pick<Config, 'publicUrl' | 'sessionMaxHour
 }
 
 /**
- * Refuses a state-changing request that a browser sent from another site: `Sec-Fetch-Site` other than
- * `same-origin`/`none`, or an `Origin` that is neither the public URL's nor the `Host` the request was sent to.
- * Defence in depth beside the CSRF token and `SameSite`; it also covers forms that have no session yet (sign-in),
- * where there is no token to check. Clients that send neither header (curl, tests) are not browsers and pass.
+ * Refuses a state-changing request that a browser sent from another site. Browsers that send `Sec-Fetch-Site` are
+ * judged by it alone (`same-origin`, or `none` for what the person did themselves); older ones by `Origin`, which
+ * must be the public URL's or the `Host` the request was sent to. Defence in depth beside the CSRF token and
+ * `SameSite`; it also covers forms that have no session yet (sign-in), where there is no token to check. Clients
+ * that send neither header (curl, tests) are not browsers and pass.
  */
 export function refuseCrossSite(request: FastifyRequest, publicUrl: string): void {
   const site = request.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw crossSite();
+  if (site !== undefined) {
+    if (site === 'same-origin' || site === 'none') return;
+    throw crossSite();
+  }
   const origin = request.headers.origin;
-  if (origin === undefined) return;
-  if (origin === new URL(publicUrl).origin) return;
+  if (origin === undefined || origin === new URL(publicUrl).origin) return;
   let host: string | undefined;
   try {
     host = new URL(origin).host;

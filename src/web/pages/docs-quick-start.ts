@@ -39,7 +39,7 @@ ${codeBlock(`curl -s ${publicUrl}/api/v1/product-image-enhancement-presets`, 'Li
 ${codeBlock(`export LIGHTBOX_TEST_KEY=${testKey}\ncurl -s -X POST ${publicUrl}/api/v1/product-image-enhancements \\\n  -H "authorization: Bearer $LIGHTBOX_TEST_KEY" \\\n  -H "idempotency-key: batch-$(date +%s)" \\\n  -H 'content-type: application/json' \\\n  -d '{"images": [{"source_url": "https://example.com/product.jpg", "external_id": "sku-1"}],\n       "preset": "single_product_white_background",\n       "webhook_url": "https://your-app.example.com/hooks/lightbox"}'`, 'Create a batch')}
 <h3>4. Wait for the result</h3>
 <p>Poll the batch until its <code>status</code> is <code>completed</code>, <code>partially_completed</code> or <code>failed</code>, or let the webhook tell you (see <a href="/docs/webhooks">verifying webhooks</a>). Each item's <code>result_url</code> is an image URL with every size and format option.</p>
-${codeBlock(`curl -s ${publicUrl}/api/v1/product-image-enhancements/<id> -H "authorization: Bearer $LIGHTBOX_TEST_KEY"`, 'Poll a batch')}
+${codeBlock(`curl -s ${publicUrl}/api/v1/product-image-enhancements/<id> \\\n  -H "authorization: Bearer $LIGHTBOX_TEST_KEY"`, 'Poll a batch')}
 <p>Test your error handling: a <code>source_url</code> ending in <code>#simulate=download_timeout</code> (or any <a href="/docs/errors#item-codes">item error code</a>) fails that item with that code.</p>
 <h3>5. Go live</h3>
 <p>Live keys need a verified email and paid credits (${creditsPerImage} per image); the operator of this server grants them. Then use a live key with the same requests.</p>

@@ -54,7 +54,7 @@ function keysTable(keys: readonly KeyRow[], now: number): Html {
     const status = statusOf(key, now);
     return html`<tr data-key-id="${key.key_id}">
 <th scope="row">${key.name}</th>
-<td><code>${key.hint}…</code></td>
+<td><code>${key.hint}</code></td>
 <td><span class="env env-${key.environment}">${key.environment}</span></td>
 <td><span class="status status-${status.kind}">${status.label}</span></td>
 <td>${time(ms(key.created_at))}</td>

@@ -54,7 +54,7 @@ function approvalForm(key: KeyForApproval, link: { t: string; exp: string; sig: 
     'Approve API key?',
     html`<p>Someone asked for a new API key for the account ${maskEmail(key.account_email)}. It works only once you approve it here.</p>
 <dl class="facts"><dt>Name</dt><dd>${key.name}</dd><dt>Environment</dt><dd>${key.environment}</dd>
-<dt>Key</dt><dd><code>${key.hint}…</code></dd><dt>Requested</dt><dd>${formatInstant(key.created_at)}</dd></dl>
+<dt>Key</dt><dd><code>${key.hint}</code></dd><dt>Requested</dt><dd>${formatInstant(key.created_at)}</dd></dl>
 <form method="post" action="${APPROVE_PATH.slice(1)}">${hidden('t', link.t)}${hidden('exp', link.exp)}${hidden('sig', link.sig)}${hidden('confirm', token)}
 <button type="submit" class="primary">Approve this key</button></form>
 <p>If you did not ask for this key, close this page: the key stays unusable. You can also approve or delete pending keys from the dashboard.</p>`,
