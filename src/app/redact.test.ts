@@ -61,7 +61,9 @@ describe('createRedactor', () => {
   it('redacts web session ids and sign-in link tokens anywhere, and CSRF tokens in headers, fields and URLs', () => {
     const session = `lbsess_${'A1b2_C3-d4'.repeat(4)}xyz`;
     const signIn = `lbsign_${'Zz9-y_8'.repeat(6)}q`;
-    expect(redact(`cookie lightbox_session=${session}; x=1`)).toBe('cookie lightbox_session=lbsess_[redacted]; x=1');
+    expect(redact(`cookie lightbox_session=${session}; x=1`)).toBe(
+      'cookie lightbox_session=lbsess_[redacted]; x=1',
+    );
     expect(redact(`GET /sign-in/continue?token=${signIn}`)).toBe('GET /sign-in/continue?token=[redacted]');
     expect(redact(`failed for ${signIn}.`)).toBe('failed for lbsign_[redacted].');
     expect(redact('/sign-out?csrf=abc123&x=1')).toBe('/sign-out?csrf=[redacted]&x=1');

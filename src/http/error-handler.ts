@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isAppError } from '../errors/app-error.ts';
+import { catalog } from '../errors/catalog.ts';
 import { familyOf, renderError } from '../errors/render.ts';
 import { prefersHtml } from '../web/accept.ts';
 import type { ErrorFacts } from '../web/error-page.ts';
@@ -17,7 +18,9 @@ export function sendError(
   error: AppError,
   htmlErrors?: HtmlErrors,
 ): FastifyReply {
-  const rendered = renderError(error, familyOf(request.url), request.id);
+  // The web's own codes arise only on web routes (forms, the dashboard API): they keep their envelope wherever.
+  const family = catalog[error.code].family === 'web' ? 'web' : familyOf(request.url);
+  const rendered = renderError(error, family, request.id);
   reply.status(rendered.status).headers(rendered.headers);
   if (htmlErrors && prefersHtml(request.headers.accept)) {
     const body = rendered.body as { error: string | { code: string; message: string }; message?: string };
