@@ -120,7 +120,9 @@ async function exerciseSecrets(server: TestServer, waitForMail: (to: string) => 
   expect(made.status, made.text).toBe(201);
   secrets.push(made.body.key, keySecret(made.body.key), made.body.webhook_secret);
   expect((await postForm(server, '/sign-in/continue', { token: tokenOf(unused) })).status).toBe(303);
-  expect(sessionCookieOf(await postForm(server, '/sign-in/continue', { token: tokenOf(unused) }))).toBeUndefined();
+  expect(
+    sessionCookieOf(await postForm(server, '/sign-in/continue', { token: tokenOf(unused) })),
+  ).toBeUndefined();
 
   // The outbox keeps the full links (that is where the operator reads them).
   const mails = [...(await outbox(server, email)), ...(await outbox(server, owner.email))];
