@@ -111,7 +111,7 @@ describe('CSRF on every dashboard write', () => {
     const other = await owner();
     for (const form of ownerForms) {
       const before = await snapshot(me.account.id);
-      for (const fields of [{}, { csrf: other.session.csrf }]) {
+      for (const fields of [{}, { csrf: other.session.csrf }] as Record<string, string>[]) {
         const refused = await postForm(server, form.path, fields, { cookie: me.session.cookie });
         expect(refused.status, form.path).toBe(403);
       }

@@ -80,3 +80,10 @@ export function time(ms: number | null): Html {
   if (ms === null) return html`<span class="muted">never</span>`;
   return html`<time datetime="${new Date(ms).toISOString()}">${formatInstant(ms)}</time>`;
 }
+
+/** A day in a table: `2025-01-31`, the full instant in the tooltip and for machines. */
+export function day(ms: number | null, none = 'never'): Html {
+  if (ms === null) return html`<span class="muted">${none}</span>`;
+  const iso = new Date(ms).toISOString();
+  return html`<time datetime="${iso}" title="${formatInstant(ms)}">${iso.slice(0, 10)}</time>`;
+}

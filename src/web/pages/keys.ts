@@ -1,7 +1,7 @@
 import type { keyView } from '../../accounts/account-view.ts';
 import { ownerKeys } from '../../accounts/owner-keys.ts';
 import type { ApiKeysTable } from '../../store/database.ts';
-import { heading, notice, time } from '../components.ts';
+import { day, heading, notice } from '../components.ts';
 import { type Html, html } from '../html.ts';
 import type { OwnerContext, OwnerPage, PageView } from '../page.ts';
 
@@ -49,17 +49,16 @@ function keysTable(keys: readonly KeyRow[], now: number): Html {
   }
   return html`<div id="keys-table" class="table-scroll" tabindex="0" role="region" aria-labelledby="keys-heading">
 <table class="keys">
-<thead><tr><th scope="col">Name</th><th scope="col">Key</th><th scope="col">Environment</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+<thead><tr><th scope="col">Name</th><th scope="col">Key</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody>${keys.map((key) => {
     const status = statusOf(key, now);
     return html`<tr data-key-id="${key.key_id}">
 <th scope="row">${key.name}</th>
-<td><code>${key.hint}</code></td>
-<td><span class="env env-${key.environment}">${key.environment}</span></td>
+<td><code>${key.hint}</code> <span class="env env-${key.environment}">${key.environment}</span></td>
 <td><span class="status status-${status.kind}">${status.label}</span></td>
-<td>${time(ms(key.created_at))}</td>
-<td>${time(ms(key.last_used_at))}</td>
-<td>${key.expires_at === null ? html`<span class="muted">never</span>` : time(ms(key.expires_at))}</td>
+<td>${day(ms(key.created_at))}</td>
+<td>${day(ms(key.last_used_at))}</td>
+<td>${day(ms(key.expires_at))}</td>
 <td>${actions(key)}</td>
 </tr>`;
   })}</tbody>
