@@ -4,8 +4,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookSecretOf } from '../src/accounts/api-key-format.ts';
-import { type AccountView, createAccount, getAccount, listKeys, outbox } from './support/fixtures.ts';
 import { describeViolations, startBrowser, type TestBrowser } from './support/browser.ts';
+import { type AccountView, createAccount, getAccount, listKeys, outbox } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 let server: TestServer;
@@ -26,7 +26,10 @@ afterAll(async () => {
   await server?.close();
 });
 
-const row = (name: string) => page.locator('#keys-table tbody tr', { has: page.getByRole('rowheader', { name, exact: true }) });
+const row = (name: string) =>
+  page
+    .locator('#keys-table tbody tr')
+    .filter({ has: page.locator('.key-name').getByText(name, { exact: true }) });
 const statusOf = (name: string) => row(name).locator('.status').textContent();
 const apiStatus = async (key: string) => (await server.request('GET', '/v1/usage', { key })).status;
 
@@ -121,7 +124,11 @@ describe('an owner in the dashboard', () => {
     expect(enhancement.status).toBe(401);
     expect(enhancement.body.error.code).toBe('api_key_revoked');
     // A revoked key offers no way back.
-    expect(await row('website').getByRole('button', { name: /Reactivate|Deactivate/ }).count()).toBe(0);
+    expect(
+      await row('website')
+        .getByRole('button', { name: /Reactivate|Deactivate/ })
+        .count(),
+    ).toBe(0);
   });
 
   it('approves a key someone asked for by email', async () => {

@@ -4,8 +4,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAGES } from '../src/web/pages/index.ts';
-import { createAccount, mailedLink, mintKey } from './support/fixtures.ts';
 import { describeViolations, PHONE, startBrowser, type TestBrowser } from './support/browser.ts';
+import { createAccount, mailedLink, mintKey } from './support/fixtures.ts';
 import * as images from './support/images.ts';
 import { keyedAccount, uploaded } from './support/media-fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
@@ -24,7 +24,10 @@ beforeAll(async () => {
   browser = await startBrowser();
 
   for (const page of PAGES.filter((p) => p.access === 'public' && !p.path.includes(':'))) {
-    pages.set(page.path === '/' ? 'home' : page.path.slice(1).replaceAll('/', '-'), page.path);
+    const name = page.path === '/' ? 'home' : page.path.slice(1).replaceAll('/', '-');
+    // Link pages opened without their link's parameters: the "invalid or expired" page.
+    const linkPage = ['/verify', '/approve-key', '/sign-in/continue'].includes(page.path);
+    pages.set(linkPage ? `${name}-invalid` : name, page.path);
   }
   const uploader = await keyedAccount(server, { verified: true });
   const media = await uploaded(server, await images.jpeg(1200, 800), {
@@ -37,16 +40,29 @@ beforeAll(async () => {
 
   const owner = await createAccount(server, { verified: true });
   await mintKey(server, owner.id, { name: 'website' });
-  await mintKey(server, owner.id, { name: 'sandbox', environment: 'test', expires_at: '2030-01-01T00:00:00Z' });
+  await mintKey(server, owner.id, {
+    name: 'sandbox',
+    environment: 'test',
+    expires_at: '2030-01-01T00:00:00Z',
+  });
   const asked = await server.request('POST', '/v1/keys', { json: { email: owner.email, name: 'asked' } });
   expect(asked.body.status).toBe('pending_approval');
-  pages.set('approve-key', new URL(await mailedLink(server, owner.email, 'approve-key')).href.slice(server.url.length));
+  pages.set(
+    'approve-key',
+    new URL(await mailedLink(server, owner.email, 'approve-key')).href.slice(server.url.length),
+  );
   const upgrade = server.services.links.create({ purpose: 'upgrade', subject: owner.id, plan: 'pro' });
   pages.set('upgrade', upgrade.slice(server.url.length));
   const unverified = await createAccount(server, { verified: false });
-  pages.set('verify', server.services.links.create({ purpose: 'verify', subject: unverified.id }).slice(server.url.length));
+  pages.set(
+    'verify',
+    server.services.links.create({ purpose: 'verify', subject: unverified.id }).slice(server.url.length),
+  );
   await postForm(server, '/sign-in', { email: owner.email });
-  pages.set('sign-in-continue', `/sign-in/continue?token=${tokenOf((await newestSignInLink(server, owner.email)) as string)}`);
+  pages.set(
+    'sign-in-continue',
+    `/sign-in/continue?token=${tokenOf((await newestSignInLink(server, owner.email)) as string)}`,
+  );
 
   // Owner pages: sign this browser in, through the link.
   const tab = await browser.newPage();

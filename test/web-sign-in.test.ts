@@ -168,7 +168,10 @@ describe('sign-in by mailed link', () => {
   it('a form posted from another site is refused and sends no mail', async () => {
     const account = await createAccount(server, { verified: true });
     const before = (await outbox(server, account.email)).length;
-    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }] as Record<string, string>[]) {
+    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }] as Record<
+      string,
+      string
+    >[]) {
       const refused = await postForm(server, '/sign-in', { email: account.email }, headers);
       expect(refused.status).toBe(403);
       expect(refused.headers.get('content-type')).toMatch(/^text\/html/);
@@ -335,7 +338,10 @@ describe('sessions', () => {
     const mine = await signIn(server, account.email);
     const other = await signIn(server, (await createAccount(server, { verified: true })).email);
     for (const path of ['/sign-out', '/sign-out/everywhere']) {
-      for (const fields of [{}, { csrf: "" }, { csrf: other.csrf }, { csrf: `${mine.csrf}x` }] as Record<string, string>[]) {
+      for (const fields of [{}, { csrf: '' }, { csrf: other.csrf }, { csrf: `${mine.csrf}x` }] as Record<
+        string,
+        string
+      >[]) {
         const refused = await postForm(server, path, fields, { cookie: mine.cookie });
         expect(refused.status, `${path} ${JSON.stringify(fields)}`).toBe(403);
         expect(refused.text).toContain('csrf_token_invalid');

@@ -49,17 +49,16 @@ function keysTable(keys: readonly KeyRow[], now: number): Html {
   }
   return html`<div id="keys-table" class="table-scroll" tabindex="0" role="region" aria-labelledby="keys-heading">
 <table class="keys">
-<thead><tr><th scope="col">Name</th><th scope="col">Key</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+<thead><tr><th scope="col">Key</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody>${keys.map((key) => {
     const status = statusOf(key, now);
     return html`<tr data-key-id="${key.key_id}">
-<th scope="row">${key.name}</th>
-<td><code>${key.hint}</code> <span class="env env-${key.environment}">${key.environment}</span></td>
-<td><span class="status status-${status.kind}">${status.label}</span></td>
-<td>${day(ms(key.created_at))}</td>
-<td>${day(ms(key.last_used_at))}</td>
-<td>${day(ms(key.expires_at))}</td>
-<td>${actions(key)}</td>
+<th scope="row"><span class="key-name">${key.name}</span><span class="key-meta"><code>${key.hint}</code> <span class="env env-${key.environment}">${key.environment}</span></span></th>
+<td data-label="Status"><span class="status status-${status.kind}">${status.label}</span></td>
+<td data-label="Created">${day(ms(key.created_at))}</td>
+<td data-label="Last used">${day(ms(key.last_used_at))}</td>
+<td data-label="Expires">${day(ms(key.expires_at))}</td>
+<td class="actions-cell">${actions(key)}</td>
 </tr>`;
   })}</tbody>
 </table>
