@@ -22,9 +22,10 @@ const fileHashes = new Map(
     .map((name) => [name, sha256(readFileSync(path.join(ASSETS_DIR, name))).slice(0, 20)] as const),
 );
 
-export const ASSETS_VERSION = sha256(
-  [...fileHashes].map(([name, hash]) => `${name}:${hash}`).join('\n'),
-).slice(0, 12);
+const ASSETS_VERSION = sha256([...fileHashes].map(([name, hash]) => `${name}:${hash}`).join('\n')).slice(
+  0,
+  12,
+);
 
 /** The URL path of an asset. An unknown name is a programming error, caught by any test that renders the page. */
 export function assetUrl(name: string): string {

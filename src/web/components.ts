@@ -5,7 +5,7 @@ import { type Html, type HtmlValue, html } from './html.ts';
 
 let ids = 0;
 /** A page-unique id for label/aria wiring (unique within a process; pages need only uniqueness within one page). */
-export function uniqueId(prefix: string): string {
+function uniqueId(prefix: string): string {
   ids = (ids + 1) % 1_000_000;
   return `${prefix}-${ids}`;
 }

@@ -10,7 +10,7 @@ import { refuseCrossSite, type SessionCookie } from './session-cookie.ts';
 /** Every dashboard JSON endpoint lives under this prefix (nested error envelope: errors/render.ts). */
 export const DASHBOARD_API_PREFIX = '/dashboard/api';
 /** The header `fetch()` sends the session's CSRF token in (forms use a `csrf` field). */
-export const CSRF_HEADER = 'x-csrf-token';
+const CSRF_HEADER = 'x-csrf-token';
 
 interface ApiCall<Body, Params> {
   services: Services;

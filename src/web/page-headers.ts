@@ -17,7 +17,7 @@ export interface PageHeaderOptions {
   referrer?: 'same-origin' | 'no-referrer';
 }
 
-export function contentSecurityPolicy(options: Pick<PageHeaderOptions, 'scripts' | 'imageOrigins'>): string {
+function contentSecurityPolicy(options: Pick<PageHeaderOptions, 'scripts' | 'imageOrigins'>): string {
   return [
     "default-src 'none'",
     "style-src 'self'",

@@ -18,7 +18,7 @@ import { refuseCrossSite, sessionCookie } from './session-cookie.ts';
 const FORM_BODY_LIMIT = 4096;
 
 /** Origins other than the public URL's that pages show images from: the `src` base, when it is another host. */
-export function imageOrigins(config: { publicUrl: string; srcBase: string }): string[] {
+function imageOrigins(config: { publicUrl: string; srcBase: string }): string[] {
   const src = new URL(config.srcBase).origin;
   return src === new URL(config.publicUrl).origin ? [] : [src];
 }

@@ -3,17 +3,17 @@
 // to look at, an axe-core accessibility scan, and every console error (CSP violations included) collected.
 
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import axe from 'axe-core';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
-export const CHROMIUM_PATH = process.env.LIGHTBOX_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_PATH = process.env.LIGHTBOX_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Where screenshots go (gitignored): look at them after a run. */
-export const SCREENSHOT_DIR = fileURLToPath(new URL('../screenshots/', import.meta.url));
+const SCREENSHOT_DIR = fileURLToPath(new URL('../screenshots/', import.meta.url));
 
 /** The flags of a quiet, sandbox-less headless Chromium that reaches nothing but the server under test. */
 const CHROMIUM_ARGS = [
@@ -26,7 +26,7 @@ const CHROMIUM_ARGS = [
 ];
 
 export const PHONE = { width: 390, height: 844 } as const;
-export const DESKTOP = { width: 1280, height: 900 } as const;
+const DESKTOP = { width: 1280, height: 900 } as const;
 
 export interface AxeViolation {
   id: string;
@@ -49,8 +49,6 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-const axeSource = async () => readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
 export async function startBrowser(): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
@@ -67,7 +65,6 @@ export async function startBrowser(): Promise<TestBrowser> {
     permissions: ['clipboard-read', 'clipboard-write'],
   });
   await mkdir(SCREENSHOT_DIR, { recursive: true });
-  const axe = await axeSource();
   // The persistent context opens one blank tab; tests use their own.
   for (const page of context.pages()) await page.close();
 
@@ -92,7 +89,7 @@ export async function startBrowser(): Promise<TestBrowser> {
     async seriousViolations(page) {
       // Evaluated through the DevTools protocol, so the page's CSP (no inline script) does not stop it, and the
       // page's own scripts are not changed.
-      await page.evaluate(`${axe}\n;0`);
+      await page.evaluate(`${axe.source}\n;0`);
       const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })`)) as {
         violations: AxeViolation[];
       };

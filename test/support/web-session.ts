@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { outbox } from './fixtures.ts';
 import type { RequestOptions, TestResponse, TestServer } from './test-server.ts';
 
-export const FORM = { 'content-type': 'application/x-www-form-urlencoded' } as const;
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' } as const;
 /** What a browser navigating to a page sends. */
 export const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
@@ -76,7 +76,7 @@ export async function signIn(
   return sessionFor(server, cookie as string, await csrfOf(server, cookie as string));
 }
 
-export function sessionFor(server: TestServer, cookie: string, csrf: string): WebSession {
+function sessionFor(server: TestServer, cookie: string, csrf: string): WebSession {
   return {
     cookie,
     csrf,
