@@ -403,7 +403,7 @@ export const settings = {
     'LIGHTBOX_DASHBOARD_MAX_ACTIVE_KEYS',
     '5',
     int(1, 10_000),
-    'Active (or pending) keys an owner may have when creating, reactivating or approving one in the dashboard.',
+    'Active (or pending) keys an account may have for the dashboard to create or reactivate one.',
   ),
   dashboardKeysPerHour: setting(
     'LIGHTBOX_DASHBOARD_KEY_CREATES_PER_HOUR',
