@@ -29,7 +29,7 @@ const SECTIONS: readonly { family: CodeFamily; id: string; title: string; intro:
 ];
 
 function table(codes: readonly ErrorCode[]): Html {
-  return html`<div class="table-scroll" tabindex="0" role="region" aria-label="Error codes"><table>
+  return html`<div class="table-scroll" tabindex="0" role="region" aria-label="Error codes"><table class="wide">
 <thead><tr><th scope="col">Code</th><th scope="col">Status</th><th scope="col">Message</th><th scope="col">What to do</th></tr></thead>
 <tbody>${codes.map((code) => {
     const entry = catalog[code];
@@ -52,7 +52,7 @@ ${SECTIONS.map(
 )}
 <h2 id="item-codes">Enhancement item error codes</h2>
 <p>Never an HTTP status: the <code>error_code</code> of a failed item in a batch and in <code>enhancement.item.failed</code> webhooks. The item's credits are released.</p>
-<div class="table-scroll" tabindex="0" role="region" aria-label="Item error codes"><table>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Item error codes"><table class="wide">
 <thead><tr><th scope="col">Code</th><th scope="col">Message</th><th scope="col">What to do</th></tr></thead>
 <tbody>${Object.entries(itemErrorCatalog).map(
       ([code, entry]) =>

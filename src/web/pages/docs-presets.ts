@@ -23,7 +23,7 @@ function render(): PageView {
     main: html`${heading('Presets', 'What each enhancement preset produces, how faithfully colours are kept, and the size presets of image URLs.')}
 <h2 id="enhancement-presets">Enhancement presets</h2>
 <p>The <code>preset</code> of <code>POST /api/v1/product-image-enhancements</code>; the default is <code>single_product_white_background</code>.</p>
-<div class="table-scroll" tabindex="0" role="region" aria-label="Enhancement presets"><table>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Enhancement presets"><table class="wide">
 <thead><tr><th scope="col">Preset</th><th scope="col">Result</th><th scope="col">Canvas</th></tr></thead>
 <tbody>${Object.entries(PRESETS).map(
       ([id, p]) =>
