@@ -1,7 +1,7 @@
 import { findAccount } from '../../accounts/accounts-store.ts';
 import { approveKey, type KeyForApproval, keyForApproval, verifyEmail } from '../../accounts/link-actions.ts';
 import { verificationMail } from '../../accounts/verification-mail.ts';
-import { contactText, formatInstant, heading, maskEmail, nextSteps } from '../components.ts';
+import { contactText, formatBytes, formatInstant, heading, maskEmail, nextSteps } from '../components.ts';
 import { type Html, html } from '../html.ts';
 import type { FormDef, PageContext, PageDef, PageView } from '../page.ts';
 
@@ -147,7 +147,7 @@ async function upgrade(ctx: PageContext) {
   return linkPage(
     200,
     `Upgrade to ${plan.label}`,
-    html`<p>The ${plan.label} plan allows ${plan.uploadsPerMonth.toLocaleString('en-US')} uploads a month and ${Math.round(plan.storageBytes / 1024 / 1024).toLocaleString('en-US')} MB of storage.</p>
+    html`<p>The ${plan.label} plan allows ${plan.uploadsPerMonth.toLocaleString('en-US')} uploads a month and ${formatBytes(plan.storageBytes)} of storage.</p>
 <p>This server takes no payments itself. To move account <code>${link.subject}</code> to the ${plan.label} plan, contact ${contactText(config)} and quote the account id.</p>
 ${nextSteps([SIGN_IN, { href: '/docs/limits', label: 'Plans and limits' }])}`,
   );
