@@ -1,9 +1,9 @@
 // Layer rules for src/ (`npm run deps`). Dependencies point inward: entry points (cli) → composition root (app)
-// → http → domain folders → ports → shared lower layers (errors, lib). Type-only imports count: a cycle or a
+// → http → web → domain folders → ports → shared lower layers (errors, lib). Type-only imports count: a cycle or a
 // wrong-way import through `import type` couples the modules just the same.
-const DOMAIN = '^src/(accounts|media|delivery|enhancements|credits|webhooks)/';
+const DOMAIN = '^src/(accounts|media|delivery|enhancements|credits|webhooks|sessions)/';
 const PORTS = '^src/(store|blobs|queue|limiter|mail|fetcher|imaging)/';
-const OUTER = '^src/(http|app|cli)/';
+const OUTER = '^src/(http|web|app|cli)/';
 const TEST = '\\.test\\.ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -19,14 +19,16 @@ module.exports = {
     {
       name: 'ports-not-to-domain',
       severity: 'error',
-      comment: 'Ports know nothing of the domain that uses them, nor of the HTTP layer, composition or CLI.',
+      comment:
+        'Ports know nothing of the domain that uses them, nor of the HTTP and web layers, composition or CLI.',
       from: { path: PORTS, pathNot: TEST },
       to: { path: [DOMAIN, OUTER] },
     },
     {
       name: 'domain-not-to-outer',
       severity: 'error',
-      comment: 'Domain code is called by http/ and wired by app/; it imports neither, nor the CLI.',
+      comment:
+        'Domain code is called by http/ and web/ and wired by app/; it imports none of them, nor the CLI.',
       from: { path: DOMAIN, pathNot: TEST },
       to: { path: OUTER },
     },
@@ -66,6 +68,14 @@ module.exports = {
         'All sharp use goes through src/imaging/sharp-lib.ts (concurrency, cache and limits are set there once).',
       from: { path: '^src/', pathNot: '^src/imaging/sharp-lib\\.ts$' },
       to: { path: '^node_modules/sharp/' },
+    },
+    {
+      name: 'web-not-to-http',
+      severity: 'error',
+      comment:
+        'src/web/ is mounted by src/http/server.ts and renders its error pages; it never imports http/ back.',
+      from: { path: '^src/web/' },
+      to: { path: '^src/http/' },
     },
     {
       name: 'production-not-to-dev-dependencies',

@@ -5,6 +5,7 @@ import { createAccount, mailedLink, outbox, pathOf, uniqueEmail } from './suppor
 import { png } from './support/images.ts';
 import { uploaded } from './support/media-fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
+import { newestSignInLink, postForm, sessionCookieOf, signIn, tokenOf } from './support/web-session.ts';
 
 /**
  * A real server (embedded profile) whose logger writes into memory, at `debug` with `src` access lines on: what an
@@ -105,6 +106,24 @@ async function exerciseSecrets(server: TestServer, waitForMail: (to: string) => 
   // A tampered link, logged by its URL as well.
   expect((await server.request('GET', `${pathOf(approveUrl)}x`)).status).toBe(400);
 
+  // Dashboard sign-in: the mailed link (opened, then spent), the session cookie, the CSRF token, a key made there.
+  await waitForMail(owner.email);
+  const before = await postForm(server, '/sign-in', { email: owner.email });
+  expect(before.status).toBe(200);
+  await waitForMail(owner.email);
+  const unused = (await newestSignInLink(server, owner.email)) as string;
+  secrets.push(tokenOf(unused));
+  expect((await server.request('GET', pathOf(unused))).status).toBe(200);
+  const session = await signIn(server, owner.email);
+  secrets.push(session.cookie.split('=')[1] as string, session.csrf);
+  const made = await session.request('POST', '/dashboard/api/keys', { json: { environment: 'test' } });
+  expect(made.status, made.text).toBe(201);
+  secrets.push(made.body.key, keySecret(made.body.key), made.body.webhook_secret);
+  expect((await postForm(server, '/sign-in/continue', { token: tokenOf(unused) })).status).toBe(303);
+  expect(
+    sessionCookieOf(await postForm(server, '/sign-in/continue', { token: tokenOf(unused) })),
+  ).toBeUndefined();
+
   // The outbox keeps the full links (that is where the operator reads them).
   const mails = [...(await outbox(server, email)), ...(await outbox(server, owner.email))];
   expect(mails.some((m) => m.text.includes(new URL(approveUrl).searchParams.get('sig') as string))).toBe(
@@ -144,11 +163,13 @@ describe('log redaction: embedded (mail kept in the outbox)', () => {
       .filter((line) => line.includes('"mail queued"'))
       .map((line) => JSON.parse(line));
     expect(queued.length).toBeGreaterThanOrEqual(2);
+    // Signed links lose their token and signature; sign-in links their token.
+    const redactedLink = /\?(t=\[redacted\]&exp=\d+&sig=\[redacted\]|token=\[redacted\])/;
     for (const line of queued) {
-      expect(line.mail.text).toMatch(/\?t=\[redacted\]&exp=\d+&sig=\[redacted\]/);
-      for (const link of line.mail.links)
-        expect(link.url).toMatch(/\?t=\[redacted\]&exp=\d+&sig=\[redacted\]$/);
+      expect(line.mail.text).toMatch(redactedLink);
+      for (const link of line.mail.links) expect(link.url).toMatch(new RegExp(`${redactedLink.source}$`));
     }
+    expect(queued.some((line) => line.mail.subject === 'Sign in to Lightbox')).toBe(true);
   });
 });
 

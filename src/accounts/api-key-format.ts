@@ -37,6 +37,14 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+/**
+ * The Standard Webhooks secret of the deliveries a key's enhancements get (docs/api.md §3.5): `whsec_` and the
+ * base64 of the raw SHA-256 of the key. Derived from the key, so it too can be shown only when the key is.
+ */
+export function webhookSecretOf(key: string): string {
+  return `whsec_${createHash('sha256').update(key).digest('base64')}`;
+}
+
 /** What a human may see of a key after creation: enough to tell keys apart, useless to an attacker. */
 export function keyHint(key: string): string {
   return `${key.slice(0, key.lastIndexOf('_') + 5)}…`;

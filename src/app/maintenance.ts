@@ -5,6 +5,7 @@ import type { Log } from '../lib/log.ts';
 import { requeueUnsentMail } from '../mail/smtp-mail.ts';
 import { sweepRetention } from '../media/retention-sweeper.ts';
 import { type JobHandlers, type JobQueue, jobSpec } from '../queue/queue.ts';
+import { sweepWebSessions } from '../sessions/sessions.ts';
 import type { Store } from '../store/store.ts';
 import { requeueDueWebhooks } from '../webhooks/webhook-delivery.ts';
 
@@ -27,17 +28,21 @@ export interface MaintenanceDeps {
 export function maintenanceHandlers(deps: MaintenanceDeps): JobHandlers<typeof MAINTENANCE_JOB> {
   return {
     [MAINTENANCE_JOB.name]: {
-      // Expired media and owed blob deletions, stale idempotency records, batches whose start job was lost, and mail
-      // whose delivery job was lost.
+      // Expired media and owed blob deletions, stale idempotency records, expired web sessions and sign-in links,
+      // batches whose start job was lost, and mail whose delivery job was lost.
       async handle() {
         const result = await sweepRetention(deps);
         const records = await sweepIdempotencyRecords(deps.store);
+        const sessions = await sweepWebSessions(deps.store);
         const requeued =
           (await requeueStranded(deps)) +
           (await requeueDueWebhooks(deps)) +
           (deps.requeueMail ? await requeueUnsentMail(deps) : 0);
-        if (result.media + result.blobs + records + requeued > 0) {
-          deps.logger.info({ ...result, idempotency_records: records, requeued }, 'maintenance sweep');
+        if (result.media + result.blobs + records + sessions + requeued > 0) {
+          deps.logger.info(
+            { ...result, idempotency_records: records, web_sessions: sessions, requeued },
+            'maintenance sweep',
+          );
         }
       },
     },

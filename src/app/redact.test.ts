@@ -58,6 +58,24 @@ describe('createRedactor', () => {
     expect(redact('smtps://user%40x:p%2Fw@mail.test')).toBe('smtps://user%40x:[redacted]@mail.test');
   });
 
+  it('redacts web session ids and sign-in link tokens anywhere, and CSRF tokens in headers, fields and URLs', () => {
+    const session = `lbsess_${'A1b2_C3-d4'.repeat(4)}xyz`;
+    const signIn = `lbsign_${'Zz9-y_8'.repeat(6)}q`;
+    expect(redact(`cookie lightbox_session=${session}; x=1`)).toBe(
+      'cookie lightbox_session=lbsess_[redacted]; x=1',
+    );
+    expect(redact(`GET /sign-in/continue?token=${signIn}`)).toBe('GET /sign-in/continue?token=[redacted]');
+    expect(redact(`failed for ${signIn}.`)).toBe('failed for lbsign_[redacted].');
+    expect(redact('/sign-out?csrf=abc123&x=1')).toBe('/sign-out?csrf=[redacted]&x=1');
+    const line = JSON.stringify({ headers: { 'x-csrf-token': 'tok' }, csrf: 'tok2', session_id: 'sid' });
+    expect(JSON.parse(redact(line))).toEqual({
+      headers: { 'x-csrf-token': '[redacted]' },
+      csrf: '[redacted]',
+      session_id: '[redacted]',
+    });
+    expect(redact('lbsessions and lbsign-up stay')).toBe('lbsessions and lbsign-up stay');
+  });
+
   it('redacts configured literal secrets, also as they appear JSON-escaped', () => {
     const r = createRedactor({ literals: ['my "admin" token value', undefined, 'short'] });
     expect(r('x my "admin" token value y')).toBe('x [redacted] y');

@@ -16,7 +16,7 @@ export interface RedactionOptions {
 }
 
 /** Header names whose values are credentials, as pino `redact` paths for the objects Lightbox logs. */
-const SECRET_HEADERS = ['authorization', 'cookie', 'set-cookie', 'x-api-key'] as const;
+const SECRET_HEADERS = ['authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-csrf-token'] as const;
 
 export const REDACT_PATHS: string[] = ['req.headers', 'res.headers', 'headers', 'request.headers'].flatMap(
   (base) => SECRET_HEADERS.map((name) => `${base}["${name}"]`),
@@ -32,6 +32,8 @@ const jsonEscaped = (text: string) => JSON.stringify(text).slice(1, -1);
 const ANY_API_KEY = /(?<![0-9A-Za-z])([a-z][a-z0-9]{1,15})_(live|test)_[0-9A-Za-z]{16,}/g;
 // Generated admin tokens (`lbadm_` + base64url).
 const ADMIN_TOKEN = /(?<![0-9A-Za-z])lbadm_[0-9A-Za-z_-]+/g;
+// Web session ids (the session cookie) and sign-in link tokens (src/sessions/secrets.ts).
+const WEB_SECRET = /(?<![0-9A-Za-z])(lbsess|lbsign)_[0-9A-Za-z_-]+/g;
 // Credentials after an auth scheme; `Basic` only before base64, so "Basic plan" stays readable.
 const BEARER = /\b(bearer)(\s+)[^\s"',;\\]+/gi;
 const BASIC = /\b(Basic)(\s+)[A-Za-z0-9+/]{8,}={0,2}/g;
@@ -39,7 +41,7 @@ const BASIC = /\b(Basic)(\s+)[A-Za-z0-9+/]{8,}={0,2}/g;
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@"'\\]*:)[^\s/@"'\\]+@/gi;
 // Structured fields named like a credential, at any depth of a JSON line.
 const SECRET_FIELD =
-  /"(authorization|cookie|set-cookie|x-api-key|api_key|apikey|password|passwd|secret|client_secret|admin_token|access_token|refresh_token)":"(?:[^"\\]|\\.)*"/gi;
+  /"(authorization|cookie|set-cookie|x-api-key|x-csrf-token|csrf|session_id|api_key|apikey|password|passwd|secret|client_secret|admin_token|access_token|refresh_token)":"(?:[^"\\]|\\.)*"/gi;
 
 /**
  * One function that takes any text bound for the log (a whole JSON line, a message, a URL, an error stack) and
@@ -70,6 +72,7 @@ export function createRedactor(options: RedactionOptions = {}): (text: string) =
     out = out
       .replace(ANY_API_KEY, `$1_$2_${REDACTED}`)
       .replace(ADMIN_TOKEN, `lbadm_${REDACTED}`)
+      .replace(WEB_SECRET, `$1_${REDACTED}`)
       .replace(BEARER, `$1$2${REDACTED}`)
       .replace(BASIC, `$1$2${REDACTED}`)
       .replace(URL_PASSWORD, `$1${REDACTED}@`)

@@ -362,6 +362,61 @@ export const settings = {
     regexList,
     'Case-insensitive patterns (separated by `;;` or newlines) refused in `instructions`.',
   ),
+  // Web pages, sign-in and the owner dashboard (docs/web.md).
+  supportUrl: setting(
+    'LIGHTBOX_SUPPORT_URL',
+    null,
+    optionalHttpUrl,
+    'Where pages send people who need help (upgrade without billing, suspended account, error pages). Unset: not shown.',
+  ),
+  supportEmail: setting(
+    'LIGHTBOX_SUPPORT_EMAIL',
+    null,
+    optionalString,
+    'Support address shown on the same pages. Unset: not shown.',
+  ),
+  sessionIdleMinutes: setting(
+    'LIGHTBOX_SESSION_IDLE_MINUTES',
+    '120',
+    int(1, 43_200),
+    'A dashboard session ends after this many minutes without a request.',
+  ),
+  sessionMaxHours: setting(
+    'LIGHTBOX_SESSION_MAX_HOURS',
+    '24',
+    int(1, 8_760),
+    'A dashboard session ends this many hours after sign-in, however much it is used.',
+  ),
+  signInPerEmailPerHour: setting(
+    'LIGHTBOX_SIGN_IN_PER_EMAIL_PER_HOUR',
+    '5',
+    int(1, 100_000),
+    'Sign-in links requested per email address.',
+  ),
+  signInPerIpPerHour: setting(
+    'LIGHTBOX_SIGN_IN_PER_IP_PER_HOUR',
+    '20',
+    int(1, 100_000),
+    'Sign-in links requested per client IP.',
+  ),
+  dashboardMaxActiveKeys: setting(
+    'LIGHTBOX_DASHBOARD_MAX_ACTIVE_KEYS',
+    '5',
+    int(1, 10_000),
+    'Active (or pending) keys an account may have for the dashboard to create or reactivate one.',
+  ),
+  dashboardKeysPerHour: setting(
+    'LIGHTBOX_DASHBOARD_KEY_CREATES_PER_HOUR',
+    '5',
+    int(1, 100_000),
+    'Keys an owner may create in the dashboard per hour.',
+  ),
+  dashboardKeysPerDay: setting(
+    'LIGHTBOX_DASHBOARD_KEY_CREATES_PER_DAY',
+    '20',
+    int(1, 100_000),
+    'Keys an owner may create in the dashboard per day.',
+  ),
 } as const;
 
 export type Settings = typeof settings;

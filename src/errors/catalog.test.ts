@@ -118,6 +118,7 @@ function parseDocs() {
     '## Hosting family (`/v1`)': 'hosting',
     '## Both families': 'shared',
     '## Operator API (`/admin/v1`)': 'admin',
+    '## Dashboard (`/dashboard/api`)': 'web',
     '## Enhancement item error codes': 'item',
   };
   let current: CodeFamily | 'item' | undefined;
@@ -374,6 +375,8 @@ describe('renderError', () => {
   it('familyOf picks the envelope by path prefix', () => {
     expect(familyOf('/api/v1/product-image-enhancements')).toBe('enhancement');
     expect(familyOf('/admin/v1/accounts')).toBe('admin');
+    expect(familyOf('/dashboard/api/keys')).toBe('web');
+    expect(familyOf('/dashboard')).toBe('hosting');
     expect(familyOf('/v1/usage')).toBe('hosting');
     expect(familyOf('/verify?t=1')).toBe('hosting');
     expect(familyOf('/apix')).toBe('hosting');

@@ -3,10 +3,11 @@
  *
  * - `enhancement` codes are the AI Gen Studio wire codes (nested envelope); `/admin/v1` renders in that envelope too.
  * - `hosting` codes are the img.pro wire codes (flat envelope).
+ * - `web` codes are the owner dashboard's JSON endpoints (`/dashboard/api`, nested envelope) and its forms.
  * - An enhancement-family code raised on a hosting route is rendered as its `hosting` equivalent (auth failures
  *   collapse to `unauthorized`/`forbidden` there), so domain code raises one code whatever the family.
  */
-export type Family = 'enhancement' | 'hosting' | 'admin';
+export type Family = 'enhancement' | 'hosting' | 'admin' | 'web';
 /** `shared` codes are native to every envelope (`not_found`: img.pro's code, also our nested 404). */
 export type CodeFamily = Family | 'shared';
 export type ActionType = 'upgrade' | 'verify' | 'wait' | 'redirect';
@@ -190,6 +191,26 @@ export const catalog = {
 
   // Operator API (nested envelope)
   conflict: e(409, 'admin', 'The resource already exists.', 'Use the existing resource.'),
+
+  // Web pages and the owner dashboard (nested envelope on `/dashboard/api`, HTML pages for browsers)
+  sign_in_required: e(
+    401,
+    'web',
+    'Sign in to continue.',
+    'Sign in again: the session is missing, expired or signed out.',
+  ),
+  csrf_token_invalid: e(
+    403,
+    'web',
+    'The request did not carry the CSRF token of this session.',
+    'Reload the page and try again.',
+  ),
+  active_key_limit_reached: e(
+    403,
+    'web',
+    'This account has as many active keys as it may have.',
+    'Deactivate, revoke or delete a key first.',
+  ),
 
   // Hosting family (flat envelope)
   unauthorized: e(

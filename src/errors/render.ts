@@ -11,6 +11,7 @@ export interface RenderedError {
 export function familyOf(url: string): Family {
   if (url.startsWith('/api/')) return 'enhancement';
   if (url.startsWith('/admin/')) return 'admin';
+  if (url.startsWith('/dashboard/api/')) return 'web';
   return 'hosting';
 }
 

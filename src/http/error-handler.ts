@@ -1,23 +1,53 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isAppError } from '../errors/app-error.ts';
+import { catalog } from '../errors/catalog.ts';
 import { familyOf, renderError } from '../errors/render.ts';
+import { prefersHtml } from '../web/accept.ts';
+import type { ErrorFacts } from '../web/error-page.ts';
 
-export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
-  const rendered = renderError(error, familyOf(request.url), request.id);
-  return reply.status(rendered.status).headers(rendered.headers).send(rendered.body);
+/** An error as a web page, for browsers (src/web/error-page.ts). */
+export type HtmlErrors = (facts: ErrorFacts) => { headers: Record<string, string>; body: string };
+
+/**
+ * Sends an error in the envelope of the path's family — or, when the request prefers HTML (a browser navigating
+ * there) and `htmlErrors` is given, as a page with the same status, code, message and request id.
+ */
+export function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: AppError,
+  htmlErrors?: HtmlErrors,
+): FastifyReply {
+  // The web's own codes arise only on web routes (forms, the dashboard API): they keep their envelope wherever.
+  const family = catalog[error.code].family === 'web' ? 'web' : familyOf(request.url);
+  const rendered = renderError(error, family, request.id);
+  reply.status(rendered.status).headers(rendered.headers);
+  if (htmlErrors && prefersHtml(request.headers.accept)) {
+    const body = rendered.body as { error: string | { code: string; message: string }; message?: string };
+    const nested = typeof body.error === 'object' ? body.error : null;
+    const page = htmlErrors({
+      status: rendered.status,
+      code: nested ? nested.code : String(body.error),
+      message: nested ? nested.message : String(body.message ?? ''),
+      requestId: request.id,
+      retryAfter: rendered.headers['retry-after'],
+    });
+    return reply.headers(page.headers).send(page.body);
+  }
+  return reply.send(rendered.body);
 }
 
-/** Every failure leaves through here, in the envelope of the route's family. */
-export function installErrorHandling(app: FastifyInstance): void {
+/** Every failure leaves through here, in the envelope of the route's family (a page for browsers). */
+export function installErrorHandling(app: FastifyInstance, htmlErrors?: HtmlErrors): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = isAppError(error) ? error : fromFrameworkError(error);
     if (!appError) {
       // Internal detail goes to the log only; the body carries the generic message and the request id.
       request.log.error({ err: error }, 'unhandled error');
-      return sendError(request, reply, new AppError('unexpected'));
+      return sendError(request, reply, new AppError('unexpected'), htmlErrors);
     }
     if (appError.code === 'unexpected') request.log.error({ err: error }, 'unexpected error');
-    return sendError(request, reply, appError);
+    return sendError(request, reply, appError, htmlErrors);
   });
 
   app.setNotFoundHandler((request, reply) =>
@@ -25,6 +55,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       request,
       reply,
       new AppError('not_found', { message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
+      htmlErrors,
     ),
   );
 }

@@ -11,8 +11,10 @@ import Fastify, {
 import type { Services } from '../app/compose.ts';
 import { createRenditionService } from '../delivery/renditions.ts';
 import { AppError } from '../errors/app-error.ts';
+import { htmlErrorPage } from '../web/error-page.ts';
+import { webRoutes } from '../web/web-routes.ts';
 import { createCors } from './cors.ts';
-import { installErrorHandling, sendError } from './error-handler.ts';
+import { type HtmlErrors, installErrorHandling, sendError } from './error-handler.ts';
 import { installJsonParser } from './json-body.ts';
 import { requestIdFor } from './request-id.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
@@ -22,7 +24,6 @@ import { enhancementReadRoutes } from './routes/enhancement-read-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { hostingKeyRoutes } from './routes/hosting-key-routes.ts';
 import { mediaRoutes } from './routes/media-routes.ts';
-import { signedLinkRoutes } from './routes/signed-link-routes.ts';
 import { usageRoutes } from './routes/usage-routes.ts';
 import { srcFastPath } from './src-fast-path.ts';
 import { validatorCompiler } from './validators.ts';
@@ -41,6 +42,7 @@ export async function buildServer(services: Services): Promise<App> {
       ? null
       : srcFastPath({ srcPath, renditions, logger: services.logger, closing: () => closing });
   const cors = createCors({ origins: config.corsOrigins, srcPath });
+  const htmlErrors: HtmlErrors = (facts) => htmlErrorPage(config, facts);
   /** Headers every answer carries, set before anything else can fail: the request id and CORS. */
   const commonHeaders = (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-request-id', request.id);
@@ -60,10 +62,10 @@ export async function buildServer(services: Services): Promise<App> {
     frameworkErrors: (error, request, reply) => {
       commonHeaders(request, reply);
       if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-        return sendError(request, reply, new AppError('not_found'));
+        return sendError(request, reply, new AppError('not_found'), htmlErrors);
       }
       request.log.error({ err: error }, 'router error');
-      return sendError(request, reply, new AppError('unexpected'));
+      return sendError(request, reply, new AppError('unexpected'), htmlErrors);
     },
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     return503OnClosing: true,
@@ -78,7 +80,7 @@ export async function buildServer(services: Services): Promise<App> {
   app.addHook('onRequest', async (request, reply) => {
     commonHeaders(request, reply);
   });
-  installErrorHandling(app);
+  installErrorHandling(app, htmlErrors);
   installJsonParser(app);
   // Limits are set per request in receive-upload (they depend on the caller).
   await app.register(multipart);
@@ -111,9 +113,9 @@ export async function buildServer(services: Services): Promise<App> {
   await app.register(usageRoutes(services));
   await app.register(mediaRoutes(services));
   await app.register(deliveryRoutes(services, renditions));
-  await app.register(signedLinkRoutes(services));
   await app.register(adminRoutes(services));
   await app.register(enhancementReadRoutes(services));
   await app.register(enhancementCreateRoutes(services));
+  await app.register(webRoutes(services));
   return app;
 }

@@ -10,7 +10,8 @@ export const REDACTED = '[redacted]';
 
 /**
  * Query parameters whose values are credentials or capabilities: API keys sent in the URL (refused, but sent all
- * the same), signed-link tokens and signatures (`t`, `sig`), and the usual names of passwords and tokens. `s`, the
+ * the same), signed-link tokens and signatures (`t`, `sig`), sign-in link tokens (`token`), CSRF tokens, and the
+ * usual names of passwords and tokens. `s`, the
  * signature of a `src` transform, is not among them: signed `src` URLs are published in pages by design.
  */
 const SECRET_QUERY_PARAMS = [
@@ -28,6 +29,7 @@ const SECRET_QUERY_PARAMS = [
   'password',
   'passwd',
   'confirm',
+  'csrf',
 ] as const;
 
 // After `?`, `&` or `;`, so `monkey=` or `size=s` never match; the value stops where a URL or a JSON string would.

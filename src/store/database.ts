@@ -173,6 +173,8 @@ export interface Database {
   rendition_cache: RenditionCacheTable;
   rendition_counts: RenditionCountsTable;
   rendition_totals: RenditionTotalsTable;
+  web_sign_in_tokens: WebSignInTokensTable;
+  web_sessions: WebSessionsTable;
 }
 
 export interface WebhookEventsTable {
@@ -244,4 +246,24 @@ export interface RenditionCountsTable {
 export interface RenditionTotalsTable {
   id: number;
   bytes: number;
+}
+
+/** A one-time sign-in link (docs/web.md); only the hash of its token is kept. */
+export interface WebSignInTokensTable {
+  token_hash: string;
+  account_id: string;
+  next_path: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** A server-side web session; the cookie holds the id, the row only its hash. */
+export interface WebSessionsTable {
+  id_hash: string;
+  kind: 'owner';
+  account_id: string | null;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
 }

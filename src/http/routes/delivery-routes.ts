@@ -2,8 +2,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../app/compose.ts';
 import { LOG_LEVELS, type LogLevel } from '../../config/parsers.ts';
 import type { RenditionService } from '../../delivery/renditions.ts';
-import { viewerPage } from '../../delivery/viewer-page.ts';
-import { htmlPage } from '../html-page.ts';
 import { answerSrc, searchOf } from '../src-response.ts';
 
 /** The level `src` requests log at: `LIGHTBOX_SRC_LOG_LEVEL`, never more verbose than `LIGHTBOX_LOG_LEVEL`. */
@@ -20,9 +18,9 @@ export const accessLogged = (level: LogLevel): boolean =>
 export const srcPathOf = (srcBase: string): string => new URL(srcBase).pathname.replace(/\/$/, '');
 
 /**
- * `GET|HEAD <SRC_BASE>/{token}/{id}.{ext}` and the viewer page (docs/api.md §2.6–§2.7). When `src` requests are not
- * access-logged, most of them are answered before Fastify by the fast path (src-fast-path.ts) with the same
- * `answerSrc`; this route answers the rest.
+ * `GET|HEAD <SRC_BASE>/{token}/{id}.{ext}` (docs/api.md §2.6; the viewer page `/i/{id}` is in src/web/). When `src`
+ * requests are not access-logged, most of them are answered before Fastify by the fast path (src-fast-path.ts)
+ * with the same `answerSrc`; this route answers the rest.
  */
 export const deliveryRoutes =
   (services: Services, renditions: RenditionService): FastifyPluginAsync =>
@@ -46,19 +44,4 @@ export const deliveryRoutes =
           .send(answer.body ?? undefined);
       },
     );
-
-    app.get<{ Params: { id: string } }>('/i/:id', { schema: { hide: true } }, async (request, reply) => {
-      const html = await viewerPage({ db: services.store.db, bases: services.config }, request.params.id);
-      if (!html) {
-        return reply
-          .status(404)
-          .header('content-type', 'text/html; charset=utf-8')
-          .send(htmlPage('Not found', '<h1>Not found</h1><p>This image does not exist or is private.</p>'));
-      }
-      return reply
-        .header('content-type', 'text/html; charset=utf-8')
-        .header('cache-control', 'public, max-age=300')
-        .header('x-content-type-options', 'nosniff')
-        .send(html);
-    });
   };
