@@ -70,33 +70,29 @@ function expectNestedError(response: TestResponse, status: number, code: string)
 }
 
 describe('deep JSON is refused without being built', () => {
-  it('anonymous POST /v1/import with 1 MB of nested arrays → 422 validation_error, fast', async () => {
+  // The depth message proves the scanner refused the body before JSON.parse (which would overflow its stack on
+  // 500 000 levels and answer otherwise). How fast is bench/abuse.ts's business, not a timed test's.
+  it('anonymous POST /v1/import with 1 MB of nested arrays → 422 validation_error', async () => {
     const body = nested(500_000);
-    const started = performance.now();
     const response = await server.request('POST', '/v1/import', {
       body,
       headers: { 'content-type': 'application/json' },
     });
-    const elapsed = performance.now() - started;
     expectHostingError(response, 422, 'validation_error', {
       message: 'Validation failed',
       extra: ['errors'],
     });
     expect(response.body.errors).toEqual({ body: [expect.stringMatching(/nested deeper than 64/)] });
-    expect(elapsed).toBeLessThan(400);
   });
 
-  it('four concurrent deep bodies do not stall other requests', async () => {
+  it('four concurrent deep bodies are all refused while other requests are answered', async () => {
     const body = nested(500_000);
     const floods = Array.from({ length: 4 }, () =>
       server.request('POST', '/v1/import', { body, headers: { 'content-type': 'application/json' } }),
     );
-    const started = performance.now();
     const health = await server.request('GET', '/healthz');
-    const elapsed = performance.now() - started;
     expect(health.status).toBe(200);
     for (const r of await Promise.all(floods)) expect(r.status).toBe(422);
-    expect(elapsed).toBeLessThan(500);
   });
 
   it.each([
