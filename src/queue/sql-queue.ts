@@ -153,7 +153,8 @@ class SqlJobQueue implements JobQueue {
     const now = Date.now();
     const { byStatus, due } = await countJobs(this.store.db, this.registry.names, now);
     return this.registry.names.map((name) => {
-      const count = (status: string) => byStatus.find((r) => r.name === name && r.status === status)?.count ?? 0;
+      const count = (status: string) =>
+        byStatus.find((r) => r.name === name && r.status === status)?.count ?? 0;
       const ready = due.find((r) => r.name === name);
       return {
         name,
