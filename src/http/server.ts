@@ -16,6 +16,7 @@ import { installErrorHandling, sendError } from './error-handler.ts';
 import { installJsonParser } from './json-body.ts';
 import { metricsRoutes } from './metrics-endpoint.ts';
 import { requestIdFor } from './request-id.ts';
+import { OneLineRequestLog } from './request-log.ts';
 import { familyOfRequest, srcRouteOf, UNMATCHED_ROUTE } from './request-metrics.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { accessLogged, deliveryRoutes, srcLogLevelOf, srcPathOf } from './routes/delivery-routes.ts';
@@ -61,8 +62,7 @@ export async function buildServer(services: Services): Promise<App> {
     serverFactory: (handler) =>
       createServer(fastPath ? (request, response) => fastPath(request, response, handler) : handler),
     loggerInstance: services.logger as FastifyBaseLogger,
-    // One line per request, written when it is answered (onResponse below), instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new OneLineRequestLog(),
     genReqId: requestIdFor,
     bodyLimit: config.bodyLimitBytes,
     // Longer path parameters than this are refused by the router (frameworkErrors below answers them 404).
@@ -100,10 +100,6 @@ export async function buildServer(services: Services): Promise<App> {
       status: reply.statusCode,
       seconds,
     });
-    request.log.info(
-      { req: request, res: reply, route, duration_ms: Math.round(reply.elapsedTime * 10) / 10 },
-      'request completed',
-    );
   });
   installErrorHandling(app);
   installJsonParser(app);

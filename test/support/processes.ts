@@ -67,7 +67,8 @@ export async function startLightboxProcess(
     child,
     output: () => output,
     async stop() {
-      if (child.exitCode !== null) return;
+      // Exited, or killed by a signal (a SIGKILLed child has no exit code, only its signal).
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
