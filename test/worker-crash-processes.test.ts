@@ -128,8 +128,9 @@ describe.each([
       amount: 200,
       kind: 'purchased',
     });
-    const key = (await call('POST', `/admin/v1/accounts/${account.id}/keys`, adminToken, { environment: 'live' }))
-      .body.key as string;
+    const key = (
+      await call('POST', `/admin/v1/accounts/${account.id}/keys`, adminToken, { environment: 'live' })
+    ).body.key as string;
 
     const first = await startWorker();
     const created = await call(

@@ -23,7 +23,10 @@ const IDLE_SWEEP_MS = 100;
  * metrics port and the backends close. Resolves with the exit code: 0 when everything finished in time, 1 when
  * requests had to be cut or a step failed.
  */
-export async function shutDown(parts: Drainable, options: { signal: string; graceMs: number }): Promise<number> {
+export async function shutDown(
+  parts: Drainable,
+  options: { signal: string; graceMs: number },
+): Promise<number> {
   const { log } = parts;
   const started = Date.now();
   log.info({ signal: options.signal, grace_seconds: options.graceMs / 1000 }, 'shutting down');
