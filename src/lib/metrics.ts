@@ -13,10 +13,3 @@ export interface Metrics {
 }
 
 export type CreditMovement = 'reserved' | 'consumed' | 'released';
-
-/** For modules built without a registry (unit tests, one-off tools): every event is dropped. */
-export const NO_METRICS: Metrics = {
-  creditsMoved() {},
-  enhancementItemFinished() {},
-  webhookAttempt() {},
-};
