@@ -60,7 +60,7 @@ function parse(text: string): Sample[] {
 }
 
 /** The sum of the samples of `name` whose labels include `labels`. */
-function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
+function sampled(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
   return samples
     .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((sum, s) => sum + s.value, 0);
@@ -146,38 +146,38 @@ describe('/metrics on the main port (LIGHTBOX_METRICS_TOKEN)', () => {
     const media = await uploaded(server, await png(64, 48));
     const request = { family: 'hosting', route: '/v1/upload', method: 'POST', status: '201' };
     let after = await scrape();
-    expect(valueOf(after, 'lightbox_http_requests_total', request)).toBe(
-      valueOf(before, 'lightbox_http_requests_total', request) + 1,
+    expect(sampled(after, 'lightbox_http_requests_total', request)).toBe(
+      sampled(before, 'lightbox_http_requests_total', request) + 1,
     );
-    expect(valueOf(after, 'lightbox_http_request_duration_seconds_count', { route: '/v1/upload' })).toBe(
-      valueOf(before, 'lightbox_http_request_duration_seconds_count', { route: '/v1/upload' }) + 1,
+    expect(sampled(after, 'lightbox_http_request_duration_seconds_count', { route: '/v1/upload' })).toBe(
+      sampled(before, 'lightbox_http_request_duration_seconds_count', { route: '/v1/upload' }) + 1,
     );
-    expect(valueOf(after, 'lightbox_image_work_wait_seconds_count')).toBeGreaterThan(
-      valueOf(before, 'lightbox_image_work_wait_seconds_count'),
+    expect(sampled(after, 'lightbox_image_work_wait_seconds_count')).toBeGreaterThan(
+      sampled(before, 'lightbox_image_work_wait_seconds_count'),
     );
 
     const miss = await server.request('GET', localSrc(media, 'w=30'));
     expect(miss.status).toBe(200);
     after = await scrapeUntil(
-      (s) => valueOf(s, 'lightbox_rendition_cache_bytes') > valueOf(before, 'lightbox_rendition_cache_bytes'),
+      (s) => sampled(s, 'lightbox_rendition_cache_bytes') > sampled(before, 'lightbox_rendition_cache_bytes'),
       'the rendition in the cache',
     );
-    expect(valueOf(after, 'lightbox_rendition_requests_total', { result: 'miss' })).toBe(
-      valueOf(before, 'lightbox_rendition_requests_total', { result: 'miss' }) + 1,
+    expect(sampled(after, 'lightbox_rendition_requests_total', { result: 'miss' })).toBe(
+      sampled(before, 'lightbox_rendition_requests_total', { result: 'miss' }) + 1,
     );
-    expect(valueOf(after, 'lightbox_rendition_computed_bytes_total')).toBeGreaterThan(
-      valueOf(before, 'lightbox_rendition_computed_bytes_total'),
+    expect(sampled(after, 'lightbox_rendition_computed_bytes_total')).toBeGreaterThan(
+      sampled(before, 'lightbox_rendition_computed_bytes_total'),
     );
     const hit = await server.request('GET', localSrc(media, 'w=30'));
     expect(hit.status).toBe(200);
     const final = await scrape();
-    expect(valueOf(final, 'lightbox_rendition_requests_total', { result: 'hit' })).toBe(
-      valueOf(after, 'lightbox_rendition_requests_total', { result: 'hit' }) + 1,
+    expect(sampled(final, 'lightbox_rendition_requests_total', { result: 'hit' })).toBe(
+      sampled(after, 'lightbox_rendition_requests_total', { result: 'hit' }) + 1,
     );
     // Answered by the src fast path, reported under the src route's template: never the URL, its token or id.
     const src = { family: 'src', route: '/src/:token/:file', method: 'GET', status: '200' };
-    expect(valueOf(final, 'lightbox_http_requests_total', src)).toBe(
-      valueOf(before, 'lightbox_http_requests_total', src) + 2,
+    expect(sampled(final, 'lightbox_http_requests_total', src)).toBe(
+      sampled(before, 'lightbox_http_requests_total', src) + 2,
     );
     const text = (await server.request('GET', '/metrics', { headers: { authorization: `Bearer ${token}` } }))
       .text;
@@ -191,8 +191,8 @@ describe('/metrics on the main port (LIGHTBOX_METRICS_TOKEN)', () => {
       expect((await server.request('GET', path)).status).toBe(404);
     const after = await scrape();
     const unmatched = { route: 'unmatched', status: '404' };
-    expect(valueOf(after, 'lightbox_http_requests_total', unmatched)).toBe(
-      valueOf(before, 'lightbox_http_requests_total', unmatched) + 3,
+    expect(sampled(after, 'lightbox_http_requests_total', unmatched)).toBe(
+      sampled(before, 'lightbox_http_requests_total', unmatched) + 3,
     );
     const routes = new Set(
       after.filter((s) => s.name === 'lightbox_http_requests_total').map((s) => s.labels.route),
@@ -213,8 +213,8 @@ describe('/metrics on the main port (LIGHTBOX_METRICS_TOKEN)', () => {
     }
     await scrapeUntil(
       (s) =>
-        valueOf(s, 'lightbox_rendition_cache_evictions_total') >
-        valueOf(before, 'lightbox_rendition_cache_evictions_total'),
+        sampled(s, 'lightbox_rendition_cache_evictions_total') >
+        sampled(before, 'lightbox_rendition_cache_evictions_total'),
       'an eviction',
     );
   });
@@ -234,13 +234,13 @@ describe('/metrics on the main port (LIGHTBOX_METRICS_TOKEN)', () => {
     });
     expect(created.status, created.text).toBe(201);
     const items = (s: Sample[], outcome: string, code: string) =>
-      valueOf(s, 'lightbox_enhancement_items_total', { outcome, code });
+      sampled(s, 'lightbox_enhancement_items_total', { outcome, code });
     const after = await scrapeUntil(
       (s) =>
         items(s, 'completed', 'none') > items(before, 'completed', 'none') &&
         items(s, 'failed', 'source_url_unreachable') > items(before, 'failed', 'source_url_unreachable') &&
-        valueOf(s, 'lightbox_webhook_attempts_total', { outcome: 'delivered' }) >=
-          valueOf(before, 'lightbox_webhook_attempts_total', { outcome: 'delivered' }) + 3,
+        sampled(s, 'lightbox_webhook_attempts_total', { outcome: 'delivered' }) >=
+          sampled(before, 'lightbox_webhook_attempts_total', { outcome: 'delivered' }) + 3,
       'the batch done and its webhooks delivered',
     );
     expect(items(after, 'completed', 'none') - items(before, 'completed', 'none')).toBe(1);
@@ -248,35 +248,37 @@ describe('/metrics on the main port (LIGHTBOX_METRICS_TOKEN)', () => {
       items(after, 'failed', 'source_url_unreachable') - items(before, 'failed', 'source_url_unreachable'),
     ).toBe(1);
     const moved = (movement: string) =>
-      valueOf(after, 'lightbox_credits_total', { movement }) -
-      valueOf(before, 'lightbox_credits_total', { movement });
+      sampled(after, 'lightbox_credits_total', { movement }) -
+      sampled(before, 'lightbox_credits_total', { movement });
     expect([moved('reserved'), moved('consumed'), moved('released')]).toEqual([10, 5, 5]);
     const jobs = (s: Sample[], job: string) =>
-      valueOf(s, 'lightbox_jobs_total', { job, outcome: 'completed' });
+      sampled(s, 'lightbox_jobs_total', { job_name: job, outcome: 'completed' });
     expect(jobs(after, 'enhancement.start') - jobs(before, 'enhancement.start')).toBe(1);
     expect(jobs(after, 'enhancement.item') - jobs(before, 'enhancement.item')).toBe(2);
     expect(jobs(after, 'webhook.deliver') - jobs(before, 'webhook.deliver')).toBeGreaterThanOrEqual(3);
     expect(
-      valueOf(after, 'lightbox_job_duration_seconds_count', { job: 'enhancement.item' }) -
-        valueOf(before, 'lightbox_job_duration_seconds_count', { job: 'enhancement.item' }),
+      sampled(after, 'lightbox_job_duration_seconds_count', { job_name: 'enhancement.item' }) -
+        sampled(before, 'lightbox_job_duration_seconds_count', { job_name: 'enhancement.item' }),
     ).toBe(2);
-    expect(valueOf(after, 'lightbox_webhook_attempt_duration_seconds_count')).toBeGreaterThan(
-      valueOf(before, 'lightbox_webhook_attempt_duration_seconds_count'),
+    expect(sampled(after, 'lightbox_webhook_attempt_duration_seconds_count')).toBeGreaterThan(
+      sampled(before, 'lightbox_webhook_attempt_duration_seconds_count'),
     );
     expect(hook.received.length).toBeGreaterThanOrEqual(3);
   });
 
   it('samples the job queue per job name and state at scrape time', async () => {
     const before = await scrape();
-    const delayed = { job: 'media.pyramid', state: 'delayed' };
+    const delayed = { job_name: 'media.pyramid', state: 'delayed' };
     await server.services.queue.enqueue(PYRAMID_JOB, { media_id: 'AbCdEfGh' }, { delayMs: 3_600_000 });
     const after = await scrape();
-    expect(valueOf(after, 'lightbox_job_queue_jobs', delayed)).toBe(
-      valueOf(before, 'lightbox_job_queue_jobs', delayed) + 1,
+    expect(sampled(after, 'lightbox_job_queue_jobs', delayed)).toBe(
+      sampled(before, 'lightbox_job_queue_jobs', delayed) + 1,
     );
     for (const job of ['maintenance.sweep', 'enhancement.item', 'webhook.deliver', 'media.pyramid'])
       expect(
-        after.some((s) => s.name === 'lightbox_job_queue_oldest_waiting_seconds' && s.labels.job === job),
+        after.some(
+          (s) => s.name === 'lightbox_job_queue_oldest_waiting_seconds' && s.labels.job_name === job,
+        ),
       ).toBe(true);
   });
 
@@ -290,8 +292,8 @@ describe('/metrics on the main port (LIGHTBOX_METRICS_TOKEN)', () => {
     expect(statuses).toContain(429);
     const after = await scrape();
     const refused = statuses.filter((s) => s === 429).length;
-    expect(valueOf(after, 'lightbox_rate_limit_refusals_total', { limit: 'enhancement_reads' })).toBe(
-      valueOf(before, 'lightbox_rate_limit_refusals_total', { limit: 'enhancement_reads' }) + refused,
+    expect(sampled(after, 'lightbox_rate_limit_refusals_total', { limit: 'enhancement_reads' })).toBe(
+      sampled(before, 'lightbox_rate_limit_refusals_total', { limit: 'enhancement_reads' }) + refused,
     );
     expect(
       after.some((s) => s.name === 'lightbox_rate_limit_refusals_total' && s.labels.limit?.includes(key)),

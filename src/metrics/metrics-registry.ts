@@ -141,25 +141,25 @@ export function createMetricsRegistry(options: {
   const queueJobs = new Gauge({
     name: 'lightbox_job_queue_jobs',
     help: 'Jobs in the queue (all processes), by job name and state (waiting, delayed, running, dead).',
-    labelNames: ['job', 'state'] as const,
+    labelNames: ['job_name', 'state'] as const,
     registers,
   });
   const queueOldest = new Gauge({
     name: 'lightbox_job_queue_oldest_waiting_seconds',
     help: 'How long the oldest due job of each name has waited for a worker (0: none waiting).',
-    labelNames: ['job'] as const,
+    labelNames: ['job_name'] as const,
     registers,
   });
   const jobs = new Counter({
     name: 'lightbox_jobs_total',
     help: 'Job attempts run by this process, by job name and outcome (completed, failed, interrupted, exhausted).',
-    labelNames: ['job', 'outcome'] as const,
+    labelNames: ['job_name', 'outcome'] as const,
     registers,
   });
   const jobDuration = new Histogram({
     name: 'lightbox_job_duration_seconds',
     help: 'Duration of job attempts, by job name and outcome.',
-    labelNames: ['job', 'outcome'] as const,
+    labelNames: ['job_name', 'outcome'] as const,
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     registers,
   });
@@ -201,7 +201,7 @@ export function createMetricsRegistry(options: {
   });
 
   for (const movement of ['reserved', 'consumed', 'released'] as const) credits.inc({ movement }, 0);
-  for (const job of jobNames) queueOldest.set({ job }, 0);
+  for (const job of jobNames) queueOldest.set({ job_name: job }, 0);
 
   /** Counters kept elsewhere (the rendition service's), copied in: reset then set, so they only move forward. */
   function copyCounter(counter: Counter<string>, value: number, labels: Record<string, string> = {}) {
@@ -235,10 +235,10 @@ export function createMetricsRegistry(options: {
         queueJobs.reset();
         queueOldest.reset();
         for (const row of rows) {
-          const job = jobLabel(row.name);
+          const job_name = jobLabel(row.name);
           for (const state of ['waiting', 'delayed', 'running', 'dead'] as const)
-            queueJobs.set({ job, state }, row[state]);
-          queueOldest.set({ job }, row.oldestWaitingMs / 1000);
+            queueJobs.set({ job_name, state }, row[state]);
+          queueOldest.set({ job_name }, row.oldestWaitingMs / 1000);
         }
       }),
     ]);
@@ -262,11 +262,11 @@ export function createMetricsRegistry(options: {
       httpDuration.observe({ family, route, method: m }, seconds);
     },
     jobRun(job, outcome, seconds) {
-      jobs.inc({ job: jobLabel(job), outcome });
-      jobDuration.observe({ job: jobLabel(job), outcome }, seconds);
+      jobs.inc({ job_name: jobLabel(job), outcome });
+      jobDuration.observe({ job_name: jobLabel(job), outcome }, seconds);
     },
     jobExhausted(job) {
-      jobs.inc({ job: jobLabel(job), outcome: 'exhausted' });
+      jobs.inc({ job_name: jobLabel(job), outcome: 'exhausted' });
     },
     rateLimited(limit) {
       rateLimited.inc({ limit });
