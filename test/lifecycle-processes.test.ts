@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_PROFILE } from './support/databases.ts';
 import { noisePng } from './support/images.ts';
 import { uploadForm } from './support/media-fixtures.ts';
 import { type LightboxProcess, startLightboxProcess } from './support/processes.ts';
@@ -14,7 +15,9 @@ import { type LightboxProcess, startLightboxProcess } from './support/processes.
  * `lightbox serve` as a real process, stopped by signals as systemd or a container runtime would: a SIGTERM lets
  * the request in flight finish while new connections are refused, and the process exits 0 within the grace period.
  */
-describe('lifecycle: SIGTERM and SIGINT on a serving process', () => {
+// Processes on the embedded profile whatever the test profile: the scale-out run of test/ would only repeat it
+// (worker-crash-processes.test.ts stops processes on the scale-out backends).
+describe.skipIf(TEST_PROFILE === 'scale-out')('lifecycle: SIGTERM and SIGINT on a serving process', () => {
   let dataDir: string;
   const adminToken = `lbadm_${randomBytes(18).toString('base64url')}`;
   const env = () => ({
