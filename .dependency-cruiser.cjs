@@ -78,6 +78,27 @@ module.exports = {
       to: { path: '^src/http/' },
     },
     {
+      name: 'only-metrics-imports-prom-client',
+      severity: 'error',
+      comment: 'The Prometheus client is src/metrics/ only; everything else reports through an interface.',
+      from: { path: '^src/', pathNot: '^src/metrics/' },
+      to: { path: '^node_modules/prom-client/' },
+    },
+    {
+      name: 'metrics-imports-lib-only',
+      severity: 'error',
+      comment: 'src/metrics/ (the registry) knows no port or domain: app/ wires its samplers.',
+      from: { path: '^src/metrics/', pathNot: TEST },
+      to: { path: '^src/', pathNot: '^src/(metrics|lib)/' },
+    },
+    {
+      name: 'domain-and-ports-report-through-lib-metrics',
+      severity: 'error',
+      comment: 'Domain code and ports report events through the `Metrics` slice of src/lib/metrics.ts.',
+      from: { path: [DOMAIN, PORTS], pathNot: TEST },
+      to: { path: '^src/metrics/' },
+    },
+    {
       name: 'production-not-to-dev-dependencies',
       severity: 'error',
       comment:

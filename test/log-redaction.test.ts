@@ -1,9 +1,19 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoopbackSmtp, startLoopbackSmtp } from '../src/mail/testing/loopback-smtp.ts';
-import { createAccount, mailedLink, outbox, pathOf, uniqueEmail } from './support/fixtures.ts';
+import {
+  createAccount,
+  grantCredits,
+  mailedLink,
+  mintKey,
+  outbox,
+  pathOf,
+  uniqueEmail,
+} from './support/fixtures.ts';
+import { type HttpsReceiver, startHttpsReceiver, testCertificate } from './support/https-receiver.ts';
 import { png } from './support/images.ts';
 import { uploaded } from './support/media-fixtures.ts';
+import { startProductSource } from './support/product-source.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 import { newestSignInLink, postForm, sessionCookieOf, signIn, tokenOf } from './support/web-session.ts';
 
@@ -202,5 +212,115 @@ describe('log redaction: SMTP configured', () => {
       expect(line.mail.text).toBeUndefined();
       expect(line.mail.links.every((l: { url?: string }) => l.url === undefined)).toBe(true);
     }
+  });
+});
+
+describe('operator lines: jobs, enhancement items and webhook attempts', () => {
+  const cert = testCertificate();
+  let source: Awaited<ReturnType<typeof startProductSource>>;
+  let hook: HttpsReceiver;
+  let server: Awaited<ReturnType<typeof startLoggedServer>>;
+  beforeAll(async () => {
+    [source, hook] = await Promise.all([startProductSource(), startHttpsReceiver(cert)]);
+    server = await startLoggedServer({
+      LIGHTBOX_LOG_LEVEL: 'info',
+      LIGHTBOX_FETCH_ALLOW_CIDRS: '127.0.0.1/32',
+      LIGHTBOX_FETCH_EXTRA_CA_FILE: cert.certFile,
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await Promise.all([source?.close(), hook?.close()]);
+  });
+
+  it('one line per job start and end, per item failure and per webhook attempt, with ids and no secret', async () => {
+    const account = await createAccount(server, { verified: true });
+    await grantCredits(server, account.id, 200);
+    const { key } = await mintKey(server, account.id, { environment: 'live' });
+    const sourceSecret = 'sourcetokenvalue123456';
+    const created = await server.request('POST', '/api/v1/product-image-enhancements', {
+      key,
+      headers: { 'idempotency-key': `log-lines-${Date.now()}`, 'x-request-id': 'trace-log-lines' },
+      json: {
+        images: [
+          { source_url: `${source.base}/ok.jpg?token=${sourceSecret}` },
+          { source_url: `${source.base}/missing.jpg?token=${sourceSecret}` },
+        ],
+        webhook_url: hook.url,
+      },
+    });
+    expect(created.status, created.text).toBe(201);
+    const enhancementId = created.body.enhancement.id as string;
+    const lines = () =>
+      server
+        .log()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const deadline = Date.now() + 30_000;
+    while (lines().filter((l) => l.msg === 'webhook attempt').length < 3) {
+      expect(Date.now(), 'webhooks not attempted').toBeLessThan(deadline);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const all = lines();
+    expect(all.find((l) => l.msg === 'enhancement created')).toMatchObject({
+      enhancement_id: enhancementId,
+      request_id: 'trace-log-lines',
+      items: 2,
+      credits_reserved: 10,
+    });
+    const itemJobs = all.filter((l) => l.job === 'enhancement.item');
+    const starts = itemJobs.filter((l) => l.msg === 'job started');
+    const ends = itemJobs.filter((l) => l.msg === 'job finished');
+    expect(starts).toHaveLength(2);
+    expect(ends).toHaveLength(2);
+    for (const end of ends) {
+      expect(end).toMatchObject({ attempt: 1, outcome: 'completed', level: 30 });
+      expect(typeof end.job_id).toBe('string');
+      expect(typeof end.item_id).toBe('string');
+      expect(end.duration_ms).toBeGreaterThanOrEqual(0);
+      expect(starts.some((s) => s.job_id === end.job_id && s.item_id === end.item_id)).toBe(true);
+    }
+    expect(all.find((l) => l.msg === 'job finished' && l.job === 'enhancement.start')).toMatchObject({
+      enhancement_id: enhancementId,
+      outcome: 'completed',
+    });
+    const failed = all.filter((l) => l.msg === 'enhancement item failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({
+      level: 40,
+      enhancement_id: enhancementId,
+      request_id: 'trace-log-lines',
+      code: 'source_url_unreachable',
+      credits_released: 5,
+    });
+    expect(ends.map((e) => e.item_id)).toContain(failed[0]?.item_id);
+    const attempts = all.filter((l) => l.msg === 'webhook attempt');
+    for (const attempt of attempts) {
+      expect(attempt).toMatchObject({ enhancement_id: enhancementId, outcome: 'delivered', status: 200 });
+      expect(String(attempt.event)).toMatch(/^enhancement\./);
+      expect(attempt.latency_ms).toBeGreaterThanOrEqual(0);
+    }
+    expect(attempts.map((a) => a.event)).toEqual(
+      expect.arrayContaining([
+        'enhancement.item.completed',
+        'enhancement.item.failed',
+        'enhancement.partially_completed',
+      ]),
+    );
+    // One access line per request, answered.
+    const access = all.filter(
+      (l) => (l.req as { url?: string } | undefined)?.url === '/api/v1/product-image-enhancements',
+    );
+    expect(access.map((l) => l.msg)).toEqual(['request completed']);
+    expect(access[0]).toMatchObject({
+      reqId: 'trace-log-lines',
+      route: '/api/v1/product-image-enhancements',
+    });
+    const log = server.log();
+    for (const secret of [key, keySecret(key), sourceSecret, server.adminToken])
+      expect(log.includes(secret), `log contains ${secret}`).toBe(false);
+    for (const received of hook.received)
+      expect(log).not.toContain(String(received.headers['x-aigen-signature']).replace(/^v1=/, ''));
   });
 });

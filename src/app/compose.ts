@@ -5,7 +5,7 @@ import { createSignedLinks, type SignedLinks } from '../accounts/signed-links.ts
 import type { BlobStore } from '../blobs/blobs.ts';
 import { createFsBlobStore } from '../blobs/fs-blobs.ts';
 import type { BlobsConfig, Config, LimiterConfig, MailConfig, QueueConfig } from '../config/config.ts';
-import { createRenditionStats, type RenditionStats } from '../delivery/rendition-limits.ts';
+import type { RenditionStats } from '../delivery/rendition-limits.ts';
 import type { EnhancementEventSink } from '../enhancements/enhancement-events.ts';
 import type { Enhancer } from '../enhancements/enhancer.ts';
 import { type Resolver, SafeFetcher } from '../fetcher/index.ts';
@@ -18,14 +18,18 @@ import { createOutboxMailer } from '../mail/outbox-mail.ts';
 import type { MailTransport } from '../mail/smtp-transport.ts';
 import { createMediaChanges, type MediaChanges } from '../media/media-changes.ts';
 import { liftUnverifiedRetention } from '../media/retention-sweeper.ts';
+import type { MetricsRegistry } from '../metrics/metrics-registry.ts';
 import type { JobHandlers, JobQueue } from '../queue/queue.ts';
 import { createSqlJobQueue } from '../queue/sql-queue.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { createWebhookSink } from '../webhooks/webhook-sink.ts';
+import { countRefusals } from './counted-limiter.ts';
 import { jobHandlers } from './job-handlers.ts';
+import { instrumentJobHandlers } from './job-instrumentation.ts';
 import { type AppJob, JOB_SPECS } from './jobs.ts';
 import type { Logger } from './logger.ts';
+import { createProcessMetrics } from './process-metrics.ts';
 import { loadSecrets, type Secrets } from './secrets.ts';
 
 export interface Services {
@@ -58,6 +62,8 @@ export interface Services {
   mediaChanges: MediaChanges;
   /** Counters of the bounded rendition cache in this process (delivery/rendition-limits.ts). */
   renditionStats: RenditionStats;
+  /** This process's Prometheus registry (`/metrics`); domain modules see it as the `Metrics` slice. */
+  metrics: MetricsRegistry;
   /** What `/readyz` probes: every backend the server needs to answer. */
   readiness: Record<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -89,11 +95,13 @@ export async function composeServices(
     ...(seams.resolver ? { resolver: seams.resolver } : {}),
     ...(config.fetchExtraCaFile ? { extraCa: [await readFile(config.fetchExtraCaFile, 'utf8')] } : {}),
   });
-  const limiter = await openLimiter(config.limiter, logger);
+  const rawLimiter = await openLimiter(config.limiter, logger);
   // Whatever a crashed process left here was never recorded anywhere: it is garbage.
   await rm(tmpDir, { recursive: true, force: true });
   await mkdir(tmpDir, { recursive: true });
-  const queue = await openQueue(config.queue, store, logger);
+  const queue = await openQueue(config, store, logger);
+  const { metrics, renditionStats, close: closeMetrics } = createProcessMetrics({ store, queue, logger });
+  const limiter = countRefusals(rawLimiter, (limit) => metrics.rateLimited(limit));
   const mail = await openMail(config.mail, store, logger, queue);
   const enhancer = createEnhancer({
     providers: config.enhanceProviders,
@@ -141,6 +149,7 @@ export async function composeServices(
     enhancer,
     sandboxEnhancer,
     events,
+    metrics,
     mailTransport: mail.transport,
   });
 
@@ -158,15 +167,17 @@ export async function composeServices(
     tmpDir,
     links,
     queue,
-    jobHandlers: handlers,
+    jobHandlers: instrumentJobHandlers(handlers, { logger, metrics }),
     enhancer,
     sandboxEnhancer,
     events,
     onEmailVerified: [(accountId) => liftUnverifiedRetention(store, accountId)],
     mediaChanges,
-    renditionStats: createRenditionStats(),
+    renditionStats,
+    metrics,
     readiness: { store: () => store.ping(), blobs: () => blobs.ping(), queue: () => queue.ping() },
     async close() {
+      closeMetrics();
       await queue.stop();
       await queue.close();
       await enhancer.close();
@@ -240,16 +251,29 @@ async function openLimiter(config: LimiterConfig, log: Logger): Promise<RateLimi
   }
 }
 
-async function openQueue(config: QueueConfig, store: Store, log: Logger): Promise<JobQueue<AppJob>> {
-  switch (config.kind) {
+/** A job interrupted by a shutdown needs this long to be handed back before the grace period ends. */
+const HAND_BACK_MS = 2_000;
+
+async function openQueue(
+  config: Pick<Config, 'queue' | 'jobLeaseSeconds' | 'shutdownGraceSeconds'>,
+  store: Store,
+  log: Logger,
+): Promise<JobQueue<AppJob>> {
+  const options = {
+    log,
+    leaseMs: config.jobLeaseSeconds * 1000,
+    stopTimeoutMs: Math.max(500, config.shutdownGraceSeconds * 1000 - HAND_BACK_MS),
+  };
+  const queue: QueueConfig = config.queue;
+  switch (queue.kind) {
     case 'sql':
-      return createSqlJobQueue(store, JOB_SPECS, { log });
+      return createSqlJobQueue(store, JOB_SPECS, options);
     case 'bullmq': {
       const { createBullmqJobQueue } = await import('../queue/bullmq-queue.ts');
-      return createBullmqJobQueue(JOB_SPECS, { url: config.url, prefix: config.prefix, log });
+      return createBullmqJobQueue(JOB_SPECS, { ...options, url: queue.url, prefix: queue.prefix });
     }
     default:
-      return unknownBackend('queue', config);
+      return unknownBackend('queue', queue);
   }
 }
 

@@ -6,6 +6,7 @@ import type { Enhancer } from '../enhancements/enhancer.ts';
 import type { SafeFetcher } from '../fetcher/index.ts';
 import type { ImageLimits } from '../imaging/image-limits.ts';
 import type { Log } from '../lib/log.ts';
+import type { Metrics } from '../lib/metrics.ts';
 import { mailDeliveryHandlers } from '../mail/smtp-mail.ts';
 import type { MailTransport } from '../mail/smtp-transport.ts';
 import type { MediaChanges } from '../media/media-changes.ts';
@@ -29,6 +30,7 @@ export interface JobHandlerDeps {
   enhancer: Enhancer;
   sandboxEnhancer: Enhancer;
   events: EnhancementEventSink;
+  metrics: Metrics;
   /** Null when mail stays in the outbox. */
   mailTransport: MailTransport | null;
 }

@@ -76,4 +76,36 @@ describe('createLogger', () => {
     });
     expect(child.url).toBe('/verify?t=[redacted]&sig=[redacted]');
   });
+
+  it('pretty mode writes one line per event, errors and nested fields included, still without secrets', () => {
+    const { lines, stream } = capture();
+    const key = mintApiKey('img', 'live');
+    const metricsToken = 'metrics-token-0123456789abcdef';
+    const logger = createLogger(
+      { logLevel: 'info', logPretty: true, keyPrefix: 'img', metricsToken },
+      stream,
+    );
+    logger.info(
+      { reqId: 'req_abc', req: { method: 'GET', url: `/v1/usage?api_key=${key}`, ip: '127.0.0.1' } },
+      'request completed',
+    );
+    logger.warn({ job: 'enhancement.item', nested: { item_id: 'i1', codes: ['a', 'b'] } }, 'job finished');
+    logger.error({ err: new Error(`first line\nsecond line with ${metricsToken}`) }, 'failed');
+    logger.child({ reqId: 'req_child' }).info('from a child');
+    expect(lines).toHaveLength(4);
+    for (const line of lines) {
+      expect(line.endsWith('\n')).toBe(true);
+      expect(line.slice(0, -1)).not.toContain('\n');
+      expect(line).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] (INFO|WARN|ERROR): /);
+    }
+    const all = lines.join('');
+    expect(all).not.toContain(key.slice(9));
+    expect(all).not.toContain(metricsToken);
+    expect(lines[0]).toContain('INFO: (req_abc) request completed {');
+    expect(lines[0]).toContain('"url":"/v1/usage?api_key=[redacted]"');
+    expect(lines[1]).toContain('WARN: job finished {"job":"enhancement.item","nested":{"item_id":"i1"');
+    expect(lines[2]).toContain('ERROR: failed {"err":{');
+    expect(lines[2]).toContain('second line with [redacted]');
+    expect(lines[3]).toContain('(req_child) from a child');
+  });
 });

@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 import type { Config } from '../config/config.ts';
 import { REDACTED } from '../lib/log.ts';
 import { createRedactor, REDACT_PATHS } from './redact.ts';
@@ -14,10 +15,13 @@ interface LoggedRequest {
 
 /** What the logger needs to know: level and format, and the secrets it must keep out of every line. */
 export type LoggerConfig = Pick<Config, 'logLevel' | 'logPretty'> &
-  Partial<Pick<Config, 'keyPrefix' | 'adminToken' | 'secret' | 's3SecretAccessKey' | 'srcBase'>>;
+  Partial<
+    Pick<Config, 'keyPrefix' | 'adminToken' | 'secret' | 's3SecretAccessKey' | 'srcBase' | 'metricsToken'>
+  >;
 
 /**
- * JSON lines with the request id; pretty only when asked (LIGHTBOX_LOG_PRETTY=1). Fastify logs `{ req }` and
+ * JSON lines with the request id; pretty only when asked (LIGHTBOX_LOG_PRETTY=1): then one line per event too,
+ * `time level (request id): message {fields}`, written by pino-pretty in this thread. Fastify logs `{ req }` and
  * `{ res }` with every request it answers: without serializers pino would write out the whole request, socket
  * and server objects (kilobytes per line).
  *
@@ -29,7 +33,7 @@ export function createLogger(config: LoggerConfig, destination?: pino.Destinatio
   const redact = createRedactor({
     ...(config.keyPrefix ? { keyPrefix: config.keyPrefix } : {}),
     ...(config.srcBase ? { srcPath: new URL(config.srcBase).pathname.replace(/\/$/, '') } : {}),
-    literals: [config.adminToken, config.secret, config.s3SecretAccessKey],
+    literals: [config.adminToken, config.secret, config.s3SecretAccessKey, config.metricsToken],
   });
   const options: pino.LoggerOptions = {
     level: config.logLevel,
@@ -44,7 +48,23 @@ export function createLogger(config: LoggerConfig, destination?: pino.Destinatio
       err: pino.stdSerializers.err,
     },
     hooks: { streamWrite: redact },
-    ...(config.logPretty && !destination ? { transport: { target: 'pino-pretty' } } : {}),
   };
-  return destination ? pino(options, destination) : pino(options);
+  const target = destination ?? (config.logPretty ? pino.destination(1) : undefined);
+  const stream = config.logPretty && target ? prettyLines(target) : target;
+  return stream ? pino(options, stream) : pino(options);
+}
+
+/**
+ * `time LEVEL: (request id) message {fields as JSON}`, one line per event, errors included (their stack escaped
+ * in the JSON rather than pino-pretty's indented block). It formats the JSON line after redaction (`streamWrite`).
+ */
+function prettyLines(destination: pino.DestinationStream): pino.DestinationStream {
+  const prettify = prettyFactory({
+    singleLine: true,
+    translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
+    ignore: 'pid,hostname,reqId',
+    errorLikeObjectKeys: [],
+    messageFormat: '{if reqId}({reqId}) {end}{msg}',
+  });
+  return { write: (line: string) => destination.write(prettify(line)) };
 }

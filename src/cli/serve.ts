@@ -5,7 +5,9 @@ import { createLogger } from '../app/logger.ts';
 import { createRedactor } from '../app/redact.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { unknownSettings } from '../config/unknown-settings.ts';
+import { startMetricsListener } from '../http/metrics-endpoint.ts';
 import { buildServer } from '../http/server.ts';
+import { type Drainable, shutDown } from './shutdown.ts';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -85,8 +87,22 @@ export async function serve(role: Role): Promise<void> {
     lock.release();
     refuseToStart(problem);
   }
+  let metricsListener: Awaited<ReturnType<typeof startMetricsListener>>;
+  try {
+    metricsListener = await startMetricsListener(services);
+  } catch (error) {
+    await app.close();
+    await services.close();
+    lock.release();
+    refuseToStart(
+      `the metrics port could not be opened (LIGHTBOX_METRICS_HOST:PORT ${config.metricsHost}:${config.metricsPort}): ${(error as Error).message}`,
+    );
+  }
   const stopWorker = role === 'api' ? async () => {} : startWorker(services);
-  app.log.info({ address, role, database: config.database.kind }, 'lightbox listening');
+  app.log.info(
+    { address, role, database: config.database.kind, metrics: metricsListener?.url },
+    'lightbox listening',
+  );
   process.stdout.write(
     `\nLightbox is serving at ${config.publicUrl} (listening on ${address}, role ${role})\n`,
   );
@@ -100,27 +116,26 @@ export async function serve(role: Role): Promise<void> {
     );
   }
 
+  const parts: Drainable = {
+    http: app,
+    worker: stopWorker,
+    metrics: metricsListener,
+    backends: services,
+    log: app.log,
+  };
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = (signal: string) => {
     if (stopping) {
       // A second signal while requests drain: the operator wants out now.
       app.log.warn({ signal }, 'second signal: exiting without waiting');
       process.exit(1);
     }
     stopping = true;
-    app.log.info({ signal }, 'shutting down');
-    let code = 0;
-    try {
-      await app.close();
-      await stopWorker();
-      await services.close();
-    } catch (error) {
-      app.log.error({ err: error }, 'shutdown failed');
-      code = 1;
-    }
-    lock.release();
-    process.exit(code);
+    void shutDown(parts, { signal, graceMs: config.shutdownGraceSeconds * 1000 }).then((code) => {
+      lock.release();
+      process.exit(code);
+    });
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }

@@ -16,6 +16,12 @@ export const int =
     return value;
   };
 
+/** Unset (empty) or an integer in range. */
+export const optionalInt =
+  (min: number, max: number): Parser<number | undefined> =>
+  (raw) =>
+    raw.trim() ? int(min, max)(raw) : undefined;
+
 export const bool: Parser<boolean> = (raw) => {
   const v = raw.trim().toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;

@@ -7,6 +7,7 @@ import {
   LOG_LEVELS,
   oneOf,
   optionalHttpUrl,
+  optionalInt,
   optionalString,
   type Parser,
   plans,
@@ -416,6 +417,36 @@ export const settings = {
     '20',
     int(1, 100_000),
     'Keys an owner may create in the dashboard per day.',
+  ),
+  metricsToken: setting(
+    'LIGHTBOX_METRICS_TOKEN',
+    null,
+    secretString(24),
+    'Bearer token (≥ 24 chars) that `GET /metrics` on the main port requires. Unset (and no metrics port): `/metrics` is 404.',
+  ),
+  metricsPort: setting(
+    'LIGHTBOX_METRICS_PORT',
+    null,
+    optionalInt(1, 65535),
+    'Serve `/metrics` on this port instead, on its own listener (with the token too when one is set).',
+  ),
+  metricsHost: setting(
+    'LIGHTBOX_METRICS_HOST',
+    '127.0.0.1',
+    str,
+    'Interface of the metrics port. Loopback by default: open it to your Prometheus deliberately.',
+  ),
+  shutdownGraceSeconds: setting(
+    'LIGHTBOX_SHUTDOWN_GRACE_SECONDS',
+    '30',
+    int(1, 3600),
+    'On SIGTERM/SIGINT: how long requests and running jobs get to finish before they are cut (jobs go back to the queue).',
+  ),
+  jobLeaseSeconds: setting(
+    'LIGHTBOX_JOB_LEASE_SECONDS',
+    '30',
+    int(2, 3600),
+    "How long a job stays owned without a heartbeat: a crashed worker's jobs run again after about this long.",
   ),
 } as const;
 

@@ -9,8 +9,14 @@ import { type CachedRendition, type RenditionRows, renditionRows } from './rendi
 
 /** Counters of the bounded rendition cache, for tests and metrics (one object per process, from compose.ts). */
 export interface RenditionStats {
+  /** Requests answered from the cache (memory or blob store). */
+  hits: number;
   /** Renditions computed (cache misses that ran an image pipeline). */
   computed: number;
+  /** Misses that waited for a computation another request had started. */
+  joined: number;
+  /** Bytes of the renditions computed. */
+  computedBytes: number;
   /** Requests answered from the negative cache: the rendition failed a moment ago, nothing was tried. */
   negativeHits: number;
   /** Renditions scaled down to stay within the cost budget. */
@@ -24,7 +30,10 @@ export interface RenditionStats {
 }
 
 export const createRenditionStats = (): RenditionStats => ({
+  hits: 0,
   computed: 0,
+  joined: 0,
+  computedBytes: 0,
   negativeHits: 0,
   bounded: 0,
   substituted: 0,

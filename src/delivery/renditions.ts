@@ -264,6 +264,7 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
     inFlight.set(key, computing);
     computing.then(
       (computed) => {
+        stats.computedBytes += computed.data.length;
         hot.set(key, computed.data);
         const writing = persist(media, key, computed, tracked).finally(() => {
           inFlight.delete(key);
@@ -392,9 +393,11 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
       const head = options.head ?? false;
       if (rendition.refused) return null;
       let pending = inFlight.get(key);
-      if (!pending) {
+      if (pending) stats.joined++;
+      else {
         const cached = await cachedBody(key, head);
         if (cached) {
+          stats.hits++;
           limits.touch(key);
           return cached;
         }
@@ -443,7 +446,9 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
           deps.logger.warn({ err: error, key }, 'rendition reservation failed');
           tracked = false;
         }
-        pending = inFlight.get(key) ?? computeOnce(rendition, tracked, reserved);
+        const started = inFlight.get(key);
+        if (started) stats.joined++;
+        pending = started ?? computeOnce(rendition, tracked, reserved);
       }
       try {
         const { data } = await pending;

@@ -7,6 +7,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { SafeFetcher } from '../fetcher/index.ts';
 import { sortableId } from '../lib/ids.ts';
 import type { Log } from '../lib/log.ts';
+import type { Metrics } from '../lib/metrics.ts';
 import { type JobQueue, jobSpec } from '../queue/queue.ts';
 import type { EnhancementItemsTable, EnhancementsTable } from '../store/database.ts';
 import type { Store, Tx } from '../store/store.ts';
@@ -35,6 +36,7 @@ export interface CreateDeps {
   queue: JobQueue;
   fetcher: SafeFetcher;
   logger: Log;
+  metrics: Metrics;
 }
 
 export interface CreateResult {
@@ -104,9 +106,22 @@ export async function createEnhancement(
   } catch (error) {
     deps.logger.error({ err: error, enhancement_id: id }, 'enqueue failed; releasing the reservation');
     await undoCreation(deps, principal, id, idempotencyKey, cost);
+    deps.metrics.creditsMoved('reserved', cost);
+    deps.metrics.creditsMoved('released', cost);
     throw new AppError('queue_unavailable');
   }
   await confirmRecord(deps, principal, idempotencyKey);
+  deps.metrics.creditsMoved('reserved', cost);
+  deps.logger.info(
+    {
+      enhancement_id: id,
+      request_id: input.requestId,
+      items: body.images.length,
+      credits_reserved: cost,
+      sandbox,
+    },
+    'enhancement created',
+  );
   return outcome;
 
   function attempt(): Promise<CreateResult | typeof WAIT> {

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { BlobStore } from '../blobs/blobs.ts';
 import type { ImageMimeType, SafeFetcher } from '../fetcher/index.ts';
 import type { Log } from '../lib/log.ts';
+import type { Metrics } from '../lib/metrics.ts';
 import { writeGeneratedBlob } from '../media/generated-media.ts';
 import { type JobHandlers, type JobQueue, jobSpec } from '../queue/queue.ts';
 import type { Store } from '../store/store.ts';
@@ -23,6 +24,7 @@ export interface EnhancementJobDeps {
   sandboxEnhancer: Enhancer;
   events: EnhancementEventSink;
   logger: Log;
+  metrics: Metrics;
 }
 
 const SOURCE_LIMITS = {

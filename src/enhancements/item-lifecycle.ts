@@ -1,4 +1,6 @@
 import { consumeCredits, releaseCredits } from '../credits/ledger.ts';
+import type { Log } from '../lib/log.ts';
+import type { Metrics } from '../lib/metrics.ts';
 import { recordGeneratedMedia } from '../media/generated-media.ts';
 import type { MediaRow } from '../media/media-repo.ts';
 import type { EnhancementStatus } from '../store/database.ts';
@@ -9,6 +11,8 @@ import type { ItemFailure } from './item-errors.ts';
 export interface LifecycleDeps {
   store: Store;
   events: EnhancementEventSink;
+  logger: Log;
+  metrics: Metrics;
 }
 
 const TERMINAL_ITEM = ['completed', 'failed'];
@@ -49,7 +53,7 @@ export async function finishItem(
     | { ok: true; result: MediaRow; thumbnail: MediaRow; provider: string }
     | { ok: false; failure: ItemFailure },
 ): Promise<boolean> {
-  const eventIds = await deps.store.transaction(async (tx) => {
+  const finished = await deps.store.transaction(async (tx) => {
     const item = await deps.store
       .forUpdate(tx.selectFrom('enhancement_items').selectAll().where('id', '=', itemId))
       .executeTakeFirst();
@@ -127,10 +131,29 @@ export async function finishItem(
         })),
       );
     }
-    return ids;
+    return { ids, enhancementId: enhancement.id, requestId: enhancement.request_id, credits };
   });
-  if (eventIds === null) return false;
-  await deps.events.dispatch(eventIds);
+  if (finished === null) return false;
+  // Reported after the commit: a rolled-back transition is neither counted nor logged.
+  const { enhancementId, requestId, credits } = finished;
+  if (outcome.ok) {
+    deps.metrics.enhancementItemFinished('completed', null);
+    deps.metrics.creditsMoved('consumed', credits);
+  } else {
+    deps.metrics.enhancementItemFinished('failed', outcome.failure.code);
+    deps.metrics.creditsMoved('released', credits);
+    deps.logger.warn(
+      {
+        enhancement_id: enhancementId,
+        item_id: itemId,
+        request_id: requestId,
+        code: outcome.failure.code,
+        credits_released: credits,
+      },
+      'enhancement item failed',
+    );
+  }
+  await deps.events.dispatch(finished.ids);
   return true;
 }
 

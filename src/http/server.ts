@@ -16,7 +16,10 @@ import { webRoutes } from '../web/web-routes.ts';
 import { createCors } from './cors.ts';
 import { type HtmlErrors, installErrorHandling, sendError } from './error-handler.ts';
 import { installJsonParser } from './json-body.ts';
+import { metricsRoutes } from './metrics-endpoint.ts';
 import { requestIdFor } from './request-id.ts';
+import { OneLineRequestLog } from './request-log.ts';
+import { familyOfRequest, srcRouteOf, UNMATCHED_ROUTE } from './request-metrics.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { accessLogged, deliveryRoutes, srcLogLevelOf, srcPathOf } from './routes/delivery-routes.ts';
 import { enhancementCreateRoutes } from './routes/enhancement-create-routes.ts';
@@ -35,12 +38,20 @@ export async function buildServer(services: Services): Promise<App> {
   const renditions = createRenditionService(services, { hotCacheBytes: config.hotCacheMb * 1024 * 1024 });
   let closing = false;
   const srcPath = srcPathOf(config.srcBase);
+  const srcRoute = srcRouteOf(srcPath);
   // Access-logged `src` requests need Fastify's request logging; otherwise hits skip the framework. `src` mounted at
   // the root shares the URL space with every other route: then only Fastify's router can tell them apart.
   const fastPath =
     accessLogged(srcLogLevelOf(config)) || srcPath === ''
       ? null
-      : srcFastPath({ srcPath, renditions, logger: services.logger, closing: () => closing });
+      : srcFastPath({
+          srcPath,
+          renditions,
+          logger: services.logger,
+          closing: () => closing,
+          answered: (method, status, seconds) =>
+            services.metrics.httpRequest({ family: 'src', route: srcRoute, method, status, seconds }),
+        });
   const cors = createCors({ origins: config.corsOrigins, srcPath });
   const htmlErrors: HtmlErrors = (facts) => htmlErrorPage(config, facts);
   /** Headers every answer carries, set before anything else can fail: the request id and CORS. */
@@ -53,6 +64,7 @@ export async function buildServer(services: Services): Promise<App> {
     serverFactory: (handler) =>
       createServer(fastPath ? (request, response) => fastPath(request, response, handler) : handler),
     loggerInstance: services.logger as FastifyBaseLogger,
+    logController: new OneLineRequestLog(),
     genReqId: requestIdFor,
     bodyLimit: config.bodyLimitBytes,
     // Longer path parameters than this are refused by the router (frameworkErrors below answers them 404).
@@ -79,6 +91,17 @@ export async function buildServer(services: Services): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   app.addHook('onRequest', async (request, reply) => {
     commonHeaders(request, reply);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+    const seconds = reply.elapsedTime / 1000;
+    services.metrics.httpRequest({
+      family: familyOfRequest(route === UNMATCHED_ROUTE ? request.url : route, srcPath),
+      route,
+      method: request.method,
+      status: reply.statusCode,
+      seconds,
+    });
   });
   installErrorHandling(app, htmlErrors);
   installJsonParser(app);
@@ -109,6 +132,7 @@ export async function buildServer(services: Services): Promise<App> {
   }
 
   await app.register(healthRoutes(services));
+  await app.register(metricsRoutes(services));
   await app.register(hostingKeyRoutes(services));
   await app.register(usageRoutes(services));
   await app.register(mediaRoutes(services));

@@ -19,6 +19,8 @@ export function srcFastPath(options: {
   renditions: RenditionService;
   logger: Log;
   closing: () => boolean;
+  /** Called once per request it answers, when the response is finished (for the request metrics). */
+  answered?: (method: string, status: number, seconds: number) => void;
 }): (request: IncomingMessage, response: ServerResponse, fallback: Handler) => void {
   const prefix = `${options.srcPath}/`;
   const trusted = trustedAddresses(options.renditions.trustedProxies);
@@ -38,6 +40,7 @@ export function srcFastPath(options: {
       fallback(request, response);
       return;
     }
+    const started = performance.now();
     answerSrc(options.renditions, {
       method,
       token,
@@ -48,6 +51,9 @@ export function srcFastPath(options: {
     }).then(
       (answer) => {
         response.writeHead(answer.status, { ...answer.headers, 'x-request-id': requestIdFor(request) });
+        response.once('finish', () =>
+          options.answered?.(method, answer.status, (performance.now() - started) / 1000),
+        );
         const { body } = answer;
         if (body === null || typeof body === 'string' || Buffer.isBuffer(body)) {
           response.end(body ?? undefined);

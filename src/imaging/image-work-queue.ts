@@ -8,6 +8,7 @@ export class ImageWorkQueue {
   readonly concurrency: number;
   #running = 0;
   readonly #waiting: Array<() => void> = [];
+  readonly #waitListeners = new Set<(ms: number) => void>();
 
   constructor(concurrency: number = availableParallelism()) {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be ≥ 1');
@@ -24,12 +25,21 @@ export class ImageWorkQueue {
     return this.#waiting.length;
   }
 
+  /** Called with how long each job waited for its slot (0 when one was free); returns the unsubscribe. */
+  onWait(listener: (ms: number) => void): () => void {
+    this.#waitListeners.add(listener);
+    return () => this.#waitListeners.delete(listener);
+  }
+
   async run<T>(job: () => Promise<T>): Promise<T> {
+    const queuedAt = performance.now();
     if (this.#running >= this.concurrency) {
       await new Promise<void>((resolve) => this.#waiting.push(resolve));
     } else {
       this.#running++;
     }
+    const waited = performance.now() - queuedAt;
+    for (const listener of this.#waitListeners) listener(waited);
     try {
       return await job();
     } finally {

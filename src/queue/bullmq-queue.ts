@@ -16,6 +16,7 @@ import {
   type JobPayload,
   type JobQueue,
   type JobSpec,
+  type JobStats,
   type QueueOptions,
   QueueUnavailableError,
   type StartOptions,
@@ -40,6 +41,15 @@ const BACKOFF_TYPE = 'lightbox';
 /** BullMQ counts failures only; our processor counts starts (crashes included) and decides when to stop. */
 const UNBOUNDED = 1_000_000;
 const ABORT_SETTLE_MS = 1_000;
+/** `stats()` reads at most this many jobs per state to split the exact totals by job name. */
+const STATS_SCAN = 1_000;
+/** BullMQ's states, as `JobStats` groups them (priorities are never used here, but counted). */
+const STATE_GROUPS = [
+  ['waiting', ['wait', 'prioritized']],
+  ['delayed', ['delayed']],
+  ['running', ['active']],
+  ['dead', ['failed']],
+] as const;
 
 /** What is stored as the BullMQ job's data: the limit is fixed at enqueue, as in the SQL backend. */
 interface StoredJob {
@@ -203,6 +213,51 @@ class BullmqJobQueue implements JobQueue {
         giveUp.abort();
         return new Error('ping timed out');
       });
+    } catch (error) {
+      throw new QueueUnavailableError(error);
+    }
+  }
+
+  /**
+   * Totals per state are exact (BullMQ keeps one list per state, for every name); the split by name reads up to
+   * `STATS_SCAN` jobs of each state, oldest first, and scales the shares to the total beyond that. A job's due time
+   * is its enqueue time plus delay, or its last start for a retry: BullMQ does not keep when a delay ended.
+   */
+  async stats(): Promise<JobStats[]> {
+    const read = async () => {
+      await this.connected(new AbortController().signal);
+      const now = Date.now();
+      const rows = new Map<string, JobStats>(
+        this.registry.names.map((name) => [
+          name,
+          { name, waiting: 0, delayed: 0, running: 0, dead: 0, oldestWaitingMs: 0 },
+        ]),
+      );
+      const totals = await this.queue.getJobCounts(...STATE_GROUPS.flatMap(([, states]) => states));
+      for (const [field, states] of STATE_GROUPS) {
+        const total = states.reduce((sum, state) => sum + (totals[state] ?? 0), 0);
+        if (total === 0) continue;
+        const jobs = (await this.queue.getJobs([...states], 0, STATS_SCAN - 1, true)).filter(Boolean);
+        const scale = jobs.length > 0 ? total / jobs.length : 0;
+        const shares = new Map<string, number>();
+        for (const job of jobs) {
+          const row = rows.get(job.name);
+          if (!row) continue;
+          shares.set(job.name, (shares.get(job.name) ?? 0) + 1);
+          if (field === 'waiting') {
+            const due = Math.max(job.timestamp + (job.delay ?? 0), job.processedOn ?? 0);
+            row.oldestWaitingMs = Math.max(row.oldestWaitingMs, now - due);
+          }
+        }
+        for (const [name, share] of shares) {
+          const row = rows.get(name);
+          if (row) row[field] = Math.round(share * scale);
+        }
+      }
+      return [...rows.values()];
+    };
+    try {
+      return await withTimeout(read(), this.enqueueTimeoutMs * 2, () => new Error('stats timed out'));
     } catch (error) {
       throw new QueueUnavailableError(error);
     }

@@ -497,6 +497,56 @@ export function queueContract(name: string, setup: () => Promise<QueueTestBacken
       expect(starts).toEqual([1, 2]);
     });
 
+    it('counts jobs per name and state across instances, and how long the oldest due job has waited', async () => {
+      const a = spec('stats-a', 1);
+      const b = spec('stats-b');
+      const queue = await open([a, b]);
+      const empty = { waiting: 0, delayed: 0, running: 0, dead: 0, oldestWaitingMs: 0 };
+      expect(await queue.stats()).toEqual([
+        { name: a.name, ...empty },
+        { name: b.name, ...empty },
+      ]);
+      await queue.enqueue(a, { n: 1 });
+      await queue.enqueue(a, { n: 2 });
+      await queue.enqueue(b, { n: 3 }, { delayMs: 3_600_000 });
+      await sleep(150);
+      const [waitingA, delayedB] = await queue.stats();
+      expect(waitingA).toMatchObject({ name: a.name, waiting: 2, delayed: 0, running: 0, dead: 0 });
+      expect(waitingA?.oldestWaitingMs).toBeGreaterThanOrEqual(140);
+      expect(waitingA?.oldestWaitingMs).toBeLessThan(60_000);
+      expect(delayedB).toEqual({ name: b.name, ...empty, delayed: 1 });
+
+      // Another instance runs them: job 1 holds its slot until released, job 2 fails its only attempt (dead).
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const worker = await open([a, b]);
+      worker.start({
+        concurrency: 2,
+        handlers: {
+          [a.name]: {
+            handle: async ({ n }) => {
+              if (n === 1) await gate;
+              else throw new Error('no more attempts');
+            },
+          },
+          [b.name]: { handle: async () => {} },
+        },
+      });
+      await waitFor(async () => {
+        const [row] = await queue.stats();
+        return row?.running === 1 && row.dead === 1;
+      });
+      expect((await queue.stats())[0]).toEqual({ name: a.name, ...empty, running: 1, dead: 1 });
+      release();
+      await waitFor(async () => (await queue.stats())[0]?.running === 0);
+      expect(await queue.stats()).toEqual([
+        { name: a.name, ...empty, dead: 1 },
+        { name: b.name, ...empty, delayed: 1 },
+      ]);
+    });
+
     it('answers ping and closes idempotently', async () => {
       const queue = await open([]);
       await queue.ping();

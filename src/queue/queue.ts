@@ -88,10 +88,28 @@ export interface JobQueue<J extends JobSpec = JobSpec> {
   stop(): Promise<void>;
   ping(): Promise<void>;
   /**
+   * How many jobs of each name the queue holds (all instances, not only this one), one row per spec it was created
+   * with, zeros included. For metrics, read at scrape time; bounded in cost whatever the queue's size.
+   */
+  stats(): Promise<JobStats[]>;
+  /**
    * Releases connections at once. Handlers still running are abandoned as in a crash (their jobs return after the
    * lease expires): call `stop()` first for a graceful shutdown. Never closes a store it was given.
    */
   close(): Promise<void>;
+}
+
+export interface JobStats {
+  name: string;
+  /** Due and waiting for a worker. */
+  waiting: number;
+  /** Waiting for their delay or retry backoff to pass. */
+  delayed: number;
+  running: number;
+  /** Out of attempts, kept for inspection. */
+  dead: number;
+  /** How long the oldest waiting job has been due (0 when none waits). See README.md for BullMQ's estimate. */
+  oldestWaitingMs: number;
 }
 
 /** Tuning shared by both backends; every field has a production default. */

@@ -146,3 +146,35 @@ export async function buryJob(db: Db, job: { id: string; token: string; lastErro
     .where('lease_token', '=', job.token)
     .execute();
 }
+
+/** Jobs per name and status, and per name the due ones with the earliest due time: two grouped reads. */
+export async function countJobs(
+  db: Db,
+  names: string[],
+  now: number,
+): Promise<{
+  byStatus: { name: string; status: JobsTable['status']; count: number }[];
+  due: { name: string; count: number; oldestRunAt: number }[];
+}> {
+  if (names.length === 0) return { byStatus: [], due: [] };
+  const [byStatus, due] = await Promise.all([
+    db
+      .selectFrom('jobs')
+      .select(['name', 'status', (eb) => eb.fn.countAll().as('count')])
+      .where('name', 'in', names)
+      .groupBy(['name', 'status'])
+      .execute(),
+    db
+      .selectFrom('jobs')
+      .select(['name', (eb) => eb.fn.countAll().as('count'), (eb) => eb.fn.min('run_at').as('oldest')])
+      .where('status', '=', 'queued')
+      .where('run_at', '<=', now)
+      .where('name', 'in', names)
+      .groupBy('name')
+      .execute(),
+  ]);
+  return {
+    byStatus: byStatus.map((r) => ({ name: r.name, status: r.status, count: Number(r.count) })),
+    due: due.map((r) => ({ name: r.name, count: Number(r.count), oldestRunAt: Number(r.oldest) })),
+  };
+}

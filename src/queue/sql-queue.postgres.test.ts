@@ -19,6 +19,7 @@ queueContract('sql on postgres', async () => {
         start: (options) => queue.start(options),
         stop: () => queue.stop(),
         ping: () => queue.ping(),
+        stats: () => queue.stats(),
         close: async () => {
           await queue.close();
           await store.close();

@@ -15,6 +15,7 @@ import {
   type JobPayload,
   type JobQueue,
   type JobSpec,
+  type JobStats,
   type QueueOptions,
   QueueUnavailableError,
   type StartOptions,
@@ -26,6 +27,7 @@ import {
   buryJob,
   type ClaimedJob,
   claimJob,
+  countJobs,
   deleteJob,
   extendLease,
   findClaimable,
@@ -145,6 +147,24 @@ class SqlJobQueue implements JobQueue {
     } catch (error) {
       throw new QueueUnavailableError(error);
     }
+  }
+
+  async stats(): Promise<JobStats[]> {
+    const now = Date.now();
+    const { byStatus, due } = await countJobs(this.store.db, this.registry.names, now);
+    return this.registry.names.map((name) => {
+      const count = (status: string) =>
+        byStatus.find((r) => r.name === name && r.status === status)?.count ?? 0;
+      const ready = due.find((r) => r.name === name);
+      return {
+        name,
+        waiting: ready?.count ?? 0,
+        delayed: count('queued') - (ready?.count ?? 0),
+        running: count('running'),
+        dead: count('dead'),
+        oldestWaitingMs: ready ? Math.max(0, now - ready.oldestRunAt) : 0,
+      };
+    });
   }
 
   async close(): Promise<void> {

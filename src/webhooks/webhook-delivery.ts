@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { SafeFetcher } from '../fetcher/index.ts';
 import { randomBase62 } from '../lib/ids.ts';
 import type { Log } from '../lib/log.ts';
+import type { Metrics } from '../lib/metrics.ts';
 import { type JobHandlers, type JobQueue, jobSpec } from '../queue/queue.ts';
 import type { WebhookAttemptsTable } from '../store/database.ts';
 import type { Store } from '../store/store.ts';
@@ -18,6 +19,7 @@ export interface DeliveryDeps {
   fetcher: SafeFetcher;
   queue: JobQueue;
   logger: Log;
+  metrics: Metrics;
   /** Seconds before attempt 2, 3, …; the event fails after the last one. */
   retryDelays: number[];
   /** Override for tests; jitter keeps a fleet of retries from arriving in lockstep. */
@@ -109,6 +111,19 @@ export function webhookDeliveryHandlers(deps: DeliveryDeps): JobHandlers<typeof 
             .where('id', '=', event.id)
             .execute();
         });
+        deps.metrics.webhookAttempt(record.outcome, latency);
+        const line = {
+          event_id: event.id,
+          event: event.type,
+          enhancement_id: event.enhancement_id,
+          attempt,
+          outcome: record.outcome,
+          status: record.status_code,
+          latency_ms: latency,
+          final: finalFailure,
+        };
+        if (delivered) deps.logger.info(line, 'webhook attempt');
+        else deps.logger.warn(line, 'webhook attempt');
         if (nextAt !== null) {
           try {
             await enqueueAttempt(deps.queue, event.id, attempt + 1, Math.max(0, nextAt - Date.now()));

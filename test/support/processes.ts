@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,13 +22,24 @@ export interface LightboxProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * The arguments of `node` that start a server process, as the process tests run it. compose.yaml, the Dockerfile
+ * and the systemd unit in docs/ use the same command (test/deployment-files.test.ts checks it).
+ */
+export const lightboxArgs = (role: 'api' | 'worker' | 'all'): string[] => [
+  'bin/lightbox.js',
+  'serve',
+  '--role',
+  role,
+];
+
 /** `node bin/lightbox.js serve --role <role>` as a real child process, ready when /healthz answers. */
 export async function startLightboxProcess(
   role: 'api' | 'worker' | 'all',
   env: Record<string, string>,
 ): Promise<LightboxProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/lightbox.js'), 'serve', '--role', role], {
+  const child = spawn(process.execPath, lightboxArgs(role), {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -67,7 +77,8 @@ export async function startLightboxProcess(
     child,
     output: () => output,
     async stop() {
-      if (child.exitCode !== null) return;
+      // Exited, or killed by a signal (a SIGKILLed child has no exit code, only its signal).
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../app/compose.ts';
 import { LOG_LEVELS, type LogLevel } from '../../config/parsers.ts';
 import type { RenditionService } from '../../delivery/renditions.ts';
+import { srcRouteOf } from '../request-metrics.ts';
 import { answerSrc, searchOf } from '../src-response.ts';
 
 /** The level `src` requests log at: `LIGHTBOX_SRC_LOG_LEVEL`, never more verbose than `LIGHTBOX_LOG_LEVEL`. */
@@ -26,7 +27,7 @@ export const deliveryRoutes =
   (services: Services, renditions: RenditionService): FastifyPluginAsync =>
   async (app) => {
     app.get<{ Params: { token: string; file: string } }>(
-      `${srcPathOf(services.config.srcBase)}/:token/:file`,
+      srcRouteOf(srcPathOf(services.config.srcBase)),
       // A page embedding images makes many requests per view: their access lines would drown the rest of the log.
       { schema: { hide: true }, logLevel: srcLogLevelOf(services.config) },
       async (request, reply) => {

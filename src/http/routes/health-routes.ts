@@ -4,9 +4,10 @@ import type { Services } from '../../app/compose.ts';
 export const healthRoutes =
   (services: Services): FastifyPluginAsync =>
   async (app) => {
-    app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+    // Probed every few seconds by orchestrators: their access lines would drown the log (failures still log).
+    app.get('/healthz', { schema: { hide: true }, logLevel: 'warn' }, async () => ({ status: 'ok' }));
 
-    app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
+    app.get('/readyz', { schema: { hide: true }, logLevel: 'warn' }, async (request, reply) => {
       const checks: Record<string, 'ok' | 'failing'> = {};
       for (const [name, probe] of Object.entries(services.readiness)) {
         try {
