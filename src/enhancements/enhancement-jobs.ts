@@ -122,6 +122,7 @@ export function enhancementHandlers(
             result: resultRow,
             thumbnail: thumbnailRow,
             provider: result.provider,
+            warnings: result.warnings,
           });
         } catch (error) {
           if (error instanceof ItemFailure) {
