@@ -1,5 +1,6 @@
 import type { ModelProfileName } from './model-profiles.ts';
 import type { PreservationLevel, PresetId } from './presets.ts';
+import type { ProviderHealth } from './segmentation-provider.ts';
 import type { EnhanceWarning } from './warnings.ts';
 
 export type { PreservationLevel } from './presets.ts';
@@ -59,8 +60,18 @@ export interface EnhancerOptions {
   onnxThreads: number;
 }
 
+/** One provider of the chain and whether it can serve (`segmentation-provider.ts`). */
+export interface ProviderStatus {
+  readonly provider: ProviderName;
+  readonly health: ProviderHealth;
+}
+
 export interface Enhancer {
   enhance(request: EnhanceRequest): Promise<EnhanceResult>;
+  /** Loads what each provider needs (the ONNX session, in its worker) and says which can serve. */
+  check(): Promise<ProviderStatus[]>;
+  /** The providers' last known health, loading nothing (for /readyz). */
+  status(): ProviderStatus[];
   /** Stops the ONNX workers. Pending inferences fail. */
   close(): Promise<void>;
 }

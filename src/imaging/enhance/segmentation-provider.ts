@@ -8,6 +8,11 @@ export interface Segmentation {
   readonly warnings: readonly EnhanceWarning[];
 }
 
+/** Whether a provider can serve: `unknown` until it was tried. Messages are safe for API users; `detail` is for logs. */
+export type ProviderHealth =
+  | { readonly state: 'unknown' | 'ok' }
+  | { readonly state: 'failing'; readonly message: string; readonly detail: string };
+
 /**
  * Turns a photo into a foreground mask. A provider that cannot do a good job throws `ProviderError`
  * (a refusal or a failure: the chain moves on to the next provider either way).
@@ -15,6 +20,10 @@ export interface Segmentation {
 export interface SegmentationProvider {
   readonly name: ProviderName;
   segment(image: RgbImage, signal?: AbortSignal): Promise<Segmentation>;
+  /** Loads what it needs to serve (the ONNX session) and says whether it can. Absent: it always can. */
+  check?(): Promise<ProviderHealth>;
+  /** The last known health, loading nothing. Absent: always `ok`. */
+  health?(): ProviderHealth;
   close?(): Promise<void>;
 }
 
