@@ -9,7 +9,7 @@ import { createRenditionStats, type RenditionStats } from '../delivery/rendition
 import type { EnhancementEventSink } from '../enhancements/enhancement-events.ts';
 import type { Enhancer } from '../enhancements/enhancer.ts';
 import { type Resolver, SafeFetcher } from '../fetcher/index.ts';
-import { createEnhancer, type HttpFetch, ProviderFetchError } from '../imaging/enhance/index.ts';
+import { type HttpFetch, ProviderFetchError } from '../imaging/enhance/index.ts';
 import type { ImageLimits } from '../imaging/image-limits.ts';
 import type { RateLimiter } from '../limiter/limiter.ts';
 import { createMemoryLimiter } from '../limiter/memory-limiter.ts';
@@ -27,6 +27,7 @@ import { jobHandlers } from './job-handlers.ts';
 import { type AppJob, JOB_SPECS } from './jobs.ts';
 import type { Logger } from './logger.ts';
 import { loadSecrets, type Secrets } from './secrets.ts';
+import { type ComponentHealth, setUpSegmentation } from './segmentation-setup.ts';
 
 export interface Services {
   config: Readonly<Config>;
@@ -60,6 +61,8 @@ export interface Services {
   renditionStats: RenditionStats;
   /** What `/readyz` probes: every backend the server needs to answer. */
   readiness: Record<string, () => Promise<void>>;
+  /** What `/readyz` also reports, without it making the server unready (segmentation, when a model is in use). */
+  advisories: Record<string, () => ComponentHealth>;
   close(): Promise<void>;
 }
 
@@ -95,24 +98,8 @@ export async function composeServices(
   await mkdir(tmpDir, { recursive: true });
   const queue = await openQueue(config.queue, store, logger);
   const mail = await openMail(config.mail, store, logger, queue);
-  const enhancer = createEnhancer({
-    providers: config.enhanceProviders,
-    modelPath: config.segmentationModel,
-    httpUrl: config.enhanceHttpUrl,
-    httpFetch: providerFetch(fetcher),
-    timeoutMs: config.enhanceTimeoutSeconds * 1000,
-    onnxConcurrency: config.onnxConcurrency,
-    onnxThreads: config.onnxThreads,
-  });
-  const sandboxEnhancer =
-    config.enhanceProviders.length === 1 && config.enhanceProviders[0] === 'classical'
-      ? enhancer
-      : createEnhancer({
-          providers: ['classical'],
-          timeoutMs: config.enhanceTimeoutSeconds * 1000,
-          onnxConcurrency: 1,
-          onnxThreads: 1,
-        });
+  const segmentation = await setUpSegmentation(config, logger, providerFetch(fetcher));
+  const { enhancer, sandboxEnhancer } = segmentation;
 
   // Phase 2: domain modules, each given only what it uses.
   const links = createSignedLinks({
@@ -166,6 +153,7 @@ export async function composeServices(
     mediaChanges,
     renditionStats: createRenditionStats(),
     readiness: { store: () => store.ping(), blobs: () => blobs.ping(), queue: () => queue.ping() },
+    advisories: segmentation.health ? { segmentation: segmentation.health } : {},
     async close() {
       await queue.stop();
       await queue.close();

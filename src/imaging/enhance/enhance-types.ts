@@ -47,7 +47,7 @@ export interface EnhancerOptions {
   /** ONNX model matching `modelProfile`; required with `onnx`. */
   modelPath?: string;
   /** How the ONNX model is fed and read (`model-profiles.ts`); default `isnet`. */
-  modelProfile?: ModelProfileName;
+  modelProfile?: string;
   /** Segmentation service; required with `http`. */
   httpUrl?: string;
   /** Required with `http`: the caller wires it to the safe fetcher. */
