@@ -59,7 +59,8 @@ const PHOTOS = {
 
 beforeAll(async () => {
   sources = await startSourceServer();
-  for (const [name, make] of Object.entries(PHOTOS)) sources.serve(`/${name}.jpg`, await make(), 'image/jpeg');
+  for (const [name, make] of Object.entries(PHOTOS))
+    sources.serve(`/${name}.jpg`, await make(), 'image/jpeg');
   server = await startTestServer({
     LIGHTBOX_FETCH_ALLOW_CIDRS: '127.0.0.1/32',
     LIGHTBOX_FETCH_EXTRA_CA_FILE: cert.certFile,
@@ -167,7 +168,11 @@ describe('item warnings', () => {
 
   it('clean_catalog_group keeps both objects: no multiple_products warning', async () => {
     const { key } = await enhancementAccount(server, books, { purchased: 200 });
-    const created = await createBatch(server, key, batchOf([src('pair.jpg')], { preset: 'clean_catalog_group' }));
+    const created = await createBatch(
+      server,
+      key,
+      batchOf([src('pair.jpg')], { preset: 'clean_catalog_group' }),
+    );
     const done = await waitForEnhancement(server, key, created.enhancement.id);
     expect(done.items[0]?.status).toBe('completed');
     expect(done.items[0]?.warnings).toEqual([]);
@@ -199,7 +204,8 @@ describe('item warnings', () => {
 
   it('the OpenAPI document shows the field and every warning code', async () => {
     const spec = (await server.request('GET', '/openapi.json')).body;
-    const schemaOf = (path: string) => spec.paths[path].get.responses['200'].content['application/json'].schema;
+    const schemaOf = (path: string) =>
+      spec.paths[path].get.responses['200'].content['application/json'].schema;
     const item = schemaOf(`${ENHANCEMENTS}/{id}`).properties.enhancement.properties.items.items;
     expect(item.properties.warnings.items.properties.code.enum).toEqual([...ENHANCE_WARNING_CODES]);
     expect(item.properties.warnings.items.required).toEqual(['code', 'message']);

@@ -94,7 +94,7 @@ export async function setUpSegmentation(
 }
 
 /** `degraded` while some provider cannot serve and another can; `failing` when none can. */
-export function chainHealth(statuses: readonly ProviderStatus[]): ComponentHealth {
+function chainHealth(statuses: readonly ProviderStatus[]): ComponentHealth {
   const failing = statuses.flatMap((s) =>
     s.health.state === 'failing' ? [`${s.provider}: ${s.health.message}`] : [],
   );

@@ -6,7 +6,7 @@ import { ENHANCE_WARNING_CODES, ENHANCE_WARNINGS } from '../imaging/enhance/warn
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 const Iso = Type.String({ format: 'date-time' });
 
-export const ItemWarningSchema = Type.Object(
+const ItemWarningSchema = Type.Object(
   {
     code: Type.Unsafe<string>({
       type: 'string',

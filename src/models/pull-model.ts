@@ -61,7 +61,7 @@ export interface PullRequest {
 }
 
 /** Where the bytes come from: the profile's pinned download, possibly at another URL, or the operator's pin. */
-export function pullSource(
+function pullSource(
   profile: ModelProfile,
   url: string | undefined,
   sha256: string | undefined,

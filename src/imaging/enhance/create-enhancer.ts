@@ -6,6 +6,7 @@ import type {
   EnhanceResult,
   Enhancer,
   EnhancerOptions,
+  ProviderHealth,
   ProviderStatus,
 } from './enhance-types.ts';
 import { httpProvider } from './http-provider.ts';
@@ -13,7 +14,7 @@ import { modelProfile } from './model-profiles.ts';
 import { onnxProvider } from './onnx-provider.ts';
 import { isPreservationLevel, isPresetId } from './presets.ts';
 import { segmentWithChain } from './provider-chain.ts';
-import type { ImageWorkRunner, ProviderHealth, SegmentationProvider } from './segmentation-provider.ts';
+import type { ImageWorkRunner, SegmentationProvider } from './segmentation-provider.ts';
 import { decodeWorkingImage } from './working-image.ts';
 
 /**

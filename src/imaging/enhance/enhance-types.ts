@@ -1,6 +1,4 @@
-import type { ModelProfileName } from './model-profiles.ts';
 import type { PreservationLevel, PresetId } from './presets.ts';
-import type { ProviderHealth } from './segmentation-provider.ts';
 import type { EnhanceWarning } from './warnings.ts';
 
 export type { PreservationLevel } from './presets.ts';
@@ -60,7 +58,12 @@ export interface EnhancerOptions {
   onnxThreads: number;
 }
 
-/** One provider of the chain and whether it can serve (`segmentation-provider.ts`). */
+/** Whether a provider can serve: `unknown` until it was tried. Messages are safe for API users; `detail` is for logs. */
+export type ProviderHealth =
+  | { readonly state: 'unknown' | 'ok' }
+  | { readonly state: 'failing'; readonly message: string; readonly detail: string };
+
+/** One provider of the chain and whether it can serve. */
 export interface ProviderStatus {
   readonly provider: ProviderName;
   readonly health: ProviderHealth;

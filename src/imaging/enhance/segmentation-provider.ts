@@ -1,4 +1,4 @@
-import type { ProviderName } from './enhance-types.ts';
+import type { ProviderHealth, ProviderName } from './enhance-types.ts';
 import type { AlphaMask, RgbImage } from './pixel-buffers.ts';
 import type { EnhanceWarning } from './warnings.ts';
 
@@ -7,11 +7,6 @@ export interface Segmentation {
   readonly mask: AlphaMask;
   readonly warnings: readonly EnhanceWarning[];
 }
-
-/** Whether a provider can serve: `unknown` until it was tried. Messages are safe for API users; `detail` is for logs. */
-export type ProviderHealth =
-  | { readonly state: 'unknown' | 'ok' }
-  | { readonly state: 'failing'; readonly message: string; readonly detail: string };
 
 /**
  * Turns a photo into a foreground mask. A provider that cannot do a good job throws `ProviderError`
