@@ -140,6 +140,27 @@ describe('segmentation model at start', () => {
     expect(await enhanceOne(s)).toEqual({ status: 'completed', provider: 'classical' });
   });
 
+  it('onnx alone and it cannot load: /readyz says failing (still ready for hosting), items fail with provider_error', async () => {
+    const broken = path.join(await dataDirWith({}), 'broken.onnx');
+    await writeFile(broken, 'not a model');
+    const s = await server({ LIGHTBOX_SEGMENTATION_MODEL: broken, LIGHTBOX_ENHANCE_PROVIDERS: 'onnx' });
+    const ready = await readyz(s, (b) => b.checks.segmentation !== 'ok');
+    expect(ready.status).toBe(200);
+    expect(ready.body.status).toBe('ready');
+    expect(ready.body.checks.segmentation).toBe('failing');
+    expect(ready.body.notes.segmentation).toBe(
+      'onnx: the segmentation model could not be loaded; no provider can serve: items fail',
+    );
+    const { key } = await enhancementAccount(s, books);
+    const created = await createBatch(s, key, batchOf([`${sources.url}/product.jpg`]));
+    const done = await waitForEnhancement(s, key, created.enhancement.id);
+    expect(done.items[0]).toMatchObject({
+      status: 'failed',
+      error_code: 'provider_error',
+      error_message: 'the segmentation model could not be loaded',
+    });
+  });
+
   it('no model set or installed: classical only, and /readyz has nothing to say about segmentation', async () => {
     const s = await server({});
     const ready = await s.request('GET', '/readyz');
