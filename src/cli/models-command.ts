@@ -174,7 +174,10 @@ function report(name: string, outcome: PullOutcome): number {
   return 0;
 }
 
-/** A bar on stderr when it is a terminal; nothing when output goes to a file or a pipe. */
+/**
+ * A bar on stderr when it is a terminal; nothing when output goes to a file or a pipe. It appears with the first
+ * bytes, once the size is known (the pinned one, or the server's), so it never shows a made-up total.
+ */
 function progressBar(): {
   start(total: number, at: number): void;
   update(bytes: number, total?: number): void;
@@ -187,19 +190,22 @@ function progressBar(): {
     hideCursor: true,
   });
   let size = 0;
+  let started = false;
   const payload = (bytes: number) => ({ done: megabytes(bytes), size: size > 0 ? megabytes(size) : '?' });
   return {
-    start(total, at) {
+    start(total) {
       size = total;
-      bar.start(total, at, payload(at));
     },
     update(bytes, total) {
-      if (total !== undefined && total !== size) {
-        size = total;
-        bar.setTotal(total);
-      }
+      if (total !== undefined) size = total;
+      if (!started) {
+        bar.start(Math.max(size, bytes), bytes, payload(bytes));
+        started = true;
+      } else if (size > 0) bar.setTotal(size);
       bar.update(bytes, payload(bytes));
     },
-    stop: () => bar.stop(),
+    stop: () => {
+      if (started) bar.stop();
+    },
   };
 }
