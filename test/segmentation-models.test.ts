@@ -188,7 +188,8 @@ describe('settings that name nothing stop `lightbox serve`', () => {
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    // Generous: on a loaded machine tsx alone can take many seconds to start the CLI.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     clearTimeout(timer);
     return { code, stderr };
@@ -207,7 +208,7 @@ describe('settings that name nothing stop `lightbox serve`', () => {
       { LIGHTBOX_SEGMENTATION_MODEL: '/srv/m.onnx', LIGHTBOX_SEGMENTATION_PROFILE: 'rmbg' },
       'LIGHTBOX_SEGMENTATION_PROFILE="rmbg": not a model profile',
     ],
-  ])('%o', async (env, message) => {
+  ])('%o', { timeout: 120_000 }, async (env, message) => {
     const { code, stderr } = await serve(env);
     expect(code).toBe(1);
     expect(stderr).toContain(message);
