@@ -104,9 +104,8 @@ export async function pullModel(request: PullRequest): Promise<PullOutcome> {
   const source = pullSource(profile, request.url, request.sha256);
   if ('ok' in source) return source;
   const target = installedPath(dataDir, profile);
-  if (!request.force && (await sizeOf(target)) !== null) {
-    return { ok: true, path: target, bytes: (await sizeOf(target)) ?? 0, already: true };
-  }
+  const existing = await sizeOf(target);
+  if (!request.force && existing !== null) return { ok: true, path: target, bytes: existing, already: true };
   await mkdir(modelsDir(dataDir), { recursive: true });
   const lock = await takeLock(`${target}.lock`);
   if (!lock) {
