@@ -96,6 +96,7 @@ describe('201 Created', () => {
         'total_items',
         'completed_items',
         'failed_items',
+        'items_with_warnings',
         'credits_reserved',
         'credits_used',
         'sandbox',
@@ -112,6 +113,7 @@ describe('201 Created', () => {
       total_items: 3,
       completed_items: 0,
       failed_items: 0,
+      items_with_warnings: 0,
       credits_reserved: 15,
       credits_used: 0,
       sandbox: false,
@@ -132,6 +134,7 @@ describe('201 Created', () => {
         error_message: null,
         credits_reserved: 5,
         credits_used: 0,
+        warnings: [],
       });
     });
 

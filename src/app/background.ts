@@ -1,15 +1,21 @@
 import type { Services } from './compose.ts';
 import { MAINTENANCE_JOB } from './maintenance.ts';
+import { warmUpSegmentation } from './segmentation-setup.ts';
 
 /**
- * The worker role: runs the composed job handlers and schedules the maintenance sweep as a job. The dedupe key is
+ * The worker role: runs the composed job handlers, loads the segmentation model, and schedules the maintenance sweep as a job. The dedupe key is
  * the time slot, so several worker processes schedule one sweep per interval between them.
  */
 export function startWorker(
-  services: Pick<Services, 'queue' | 'jobHandlers' | 'config' | 'logger'>,
+  services: Pick<Services, 'queue' | 'jobHandlers' | 'config' | 'logger' | 'enhancer'>,
 ): () => Promise<void> {
   const { queue, config, logger } = services;
   queue.start({ concurrency: config.workerConcurrency, handlers: services.jobHandlers });
+  // In the background: a model loads in seconds, and the queue does not wait for it (an item that comes first
+  // waits for the same load in the worker pool).
+  warmUpSegmentation(services.enhancer, logger).catch((error: unknown) =>
+    logger.warn({ err: error }, 'segmentation warm-up failed'),
+  );
   const intervalMs = config.sweepIntervalSeconds * 1000;
   const schedule = () => {
     const slot = Math.floor(Date.now() / intervalMs);

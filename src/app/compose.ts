@@ -9,7 +9,7 @@ import type { RenditionStats } from '../delivery/rendition-limits.ts';
 import type { EnhancementEventSink } from '../enhancements/enhancement-events.ts';
 import type { Enhancer } from '../enhancements/enhancer.ts';
 import { type Resolver, SafeFetcher } from '../fetcher/index.ts';
-import { createEnhancer, type HttpFetch, ProviderFetchError } from '../imaging/enhance/index.ts';
+import { type HttpFetch, ProviderFetchError } from '../imaging/enhance/index.ts';
 import type { ImageLimits } from '../imaging/image-limits.ts';
 import type { RateLimiter } from '../limiter/limiter.ts';
 import { createMemoryLimiter } from '../limiter/memory-limiter.ts';
@@ -31,6 +31,7 @@ import { type AppJob, JOB_SPECS } from './jobs.ts';
 import type { Logger } from './logger.ts';
 import { createProcessMetrics } from './process-metrics.ts';
 import { loadSecrets, type Secrets } from './secrets.ts';
+import { type ComponentHealth, setUpSegmentation } from './segmentation-setup.ts';
 
 export interface Services {
   config: Readonly<Config>;
@@ -66,6 +67,8 @@ export interface Services {
   metrics: MetricsRegistry;
   /** What `/readyz` probes: every backend the server needs to answer. */
   readiness: Record<string, () => Promise<void>>;
+  /** What `/readyz` also reports, without it making the server unready (segmentation, when a model is in use). */
+  advisories: Record<string, () => ComponentHealth>;
   close(): Promise<void>;
 }
 
@@ -103,24 +106,8 @@ export async function composeServices(
   const { metrics, renditionStats, close: closeMetrics } = createProcessMetrics({ store, queue, logger });
   const limiter = countRefusals(rawLimiter, (limit) => metrics.rateLimited(limit));
   const mail = await openMail(config.mail, store, logger, queue);
-  const enhancer = createEnhancer({
-    providers: config.enhanceProviders,
-    modelPath: config.segmentationModel,
-    httpUrl: config.enhanceHttpUrl,
-    httpFetch: providerFetch(fetcher),
-    timeoutMs: config.enhanceTimeoutSeconds * 1000,
-    onnxConcurrency: config.onnxConcurrency,
-    onnxThreads: config.onnxThreads,
-  });
-  const sandboxEnhancer =
-    config.enhanceProviders.length === 1 && config.enhanceProviders[0] === 'classical'
-      ? enhancer
-      : createEnhancer({
-          providers: ['classical'],
-          timeoutMs: config.enhanceTimeoutSeconds * 1000,
-          onnxConcurrency: 1,
-          onnxThreads: 1,
-        });
+  const segmentation = await setUpSegmentation(config, logger, providerFetch(fetcher));
+  const { enhancer, sandboxEnhancer } = segmentation;
 
   // Phase 2: domain modules, each given only what it uses.
   const links = createSignedLinks({
@@ -176,6 +163,7 @@ export async function composeServices(
     renditionStats,
     metrics,
     readiness: { store: () => store.ping(), blobs: () => blobs.ping(), queue: () => queue.ping() },
+    advisories: segmentation.health ? { segmentation: segmentation.health } : {},
     async close() {
       closeMetrics();
       await queue.stop();

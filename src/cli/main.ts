@@ -3,7 +3,8 @@ import type { Role } from './serve.ts';
 
 const USAGE = `Usage:
   lightbox serve [--role api|worker|all]
-  lightbox admin <command> [options]     (lightbox admin help)`;
+  lightbox admin <command> [options]     (lightbox admin help)
+  lightbox models list | pull <name>     (lightbox models help)`;
 
 const ROLES: readonly Role[] = ['api', 'worker', 'all'];
 
@@ -26,6 +27,11 @@ switch (command) {
   case 'admin': {
     const { runAdmin } = await import('./admin-command.ts');
     process.exitCode = await runAdmin(rest);
+    break;
+  }
+  case 'models': {
+    const { runModels } = await import('./models-command.ts');
+    process.exitCode = await runModels(rest);
     break;
   }
   default:

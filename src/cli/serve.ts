@@ -74,7 +74,17 @@ export async function serve(role: Role): Promise<void> {
     throw error;
   }
 
-  const services = await composeServices(config, logger);
+  let services: Awaited<ReturnType<typeof composeServices>>;
+  try {
+    services = await composeServices(config, logger);
+  } catch (error) {
+    // Settings that only composition can judge (the segmentation model): refused like any other bad setting.
+    if (error instanceof ConfigError) {
+      lock.release();
+      refuseToStart(withoutSecretValues(error.message));
+    }
+    throw error;
+  }
   const app = await buildServer(services);
   let address: string;
   try {

@@ -76,9 +76,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `LIGHTBOX_DEFAULT_PLAN=${JSON.stringify(v.defaultPlan)}: must name a plan of LIGHTBOX_PLANS`,
     );
   }
-  if (problems.length === 0 && v.enhanceProviders.includes('onnx') && !v.segmentationModel) {
-    problems.push('LIGHTBOX_SEGMENTATION_MODEL: required when LIGHTBOX_ENHANCE_PROVIDERS includes onnx');
-  }
   if (problems.length === 0 && v.enhanceProviders.includes('http') && !v.enhanceHttpUrl) {
     problems.push('LIGHTBOX_ENHANCE_HTTP_URL: required when LIGHTBOX_ENHANCE_PROVIDERS includes http');
   }

@@ -152,7 +152,9 @@ export const optionalString: Parser<string | undefined> = (raw) => (raw.trim() ?
 
 export type ProviderName = 'onnx' | 'http' | 'classical';
 
-export const providerChain: Parser<ProviderName[]> = (raw) => {
+/** `auto`: `onnx,classical` when a segmentation model is set or installed, else `classical` (decided at start). */
+export const providerChain: Parser<ProviderName[] | 'auto'> = (raw) => {
+  if (raw.trim() === 'auto') return 'auto';
   const names = raw
     .split(',')
     .map((s) => s.trim())

@@ -298,15 +298,21 @@ export const settings = {
   ),
   enhanceProviders: setting(
     'LIGHTBOX_ENHANCE_PROVIDERS',
-    'classical',
+    'auto',
     providerChain,
-    'Segmentation providers tried in order, comma-separated: `onnx`, `http`, `classical`.',
+    'Segmentation providers tried in order, comma-separated: `onnx`, `http`, `classical`. `auto`: `onnx,classical` when a model is set or installed, else `classical`.',
   ),
   segmentationModel: setting(
     'LIGHTBOX_SEGMENTATION_MODEL',
     null,
     optionalString,
-    'Path to an ISNet-compatible ONNX model (input [1,3,1024,1024], output [1,1,1024,1024]) for the `onnx` provider.',
+    'Model of the `onnx` provider: a profile name (`isnet`, `u2net`, `birefnet`, `inspyrenet`: `<data>/models/<its file>`, see `lightbox models`) or a path to an ONNX file. Unset: the first installed profile.',
+  ),
+  segmentationProfile: setting(
+    'LIGHTBOX_SEGMENTATION_PROFILE',
+    null,
+    optionalString,
+    'Profile (input, normalisation, output) of a model given by path. Unset: the profile whose file name it has, else `isnet`.',
   ),
   enhanceHttpUrl: setting(
     'LIGHTBOX_ENHANCE_HTTP_URL',

@@ -162,6 +162,7 @@ export async function createEnhancement(
         total_items: body.images.length,
         completed_items: 0,
         failed_items: 0,
+        items_with_warnings: 0,
         credits_reserved: cost,
         credits_used: 0,
         sandbox: sandbox ? 1 : 0,
@@ -190,6 +191,7 @@ export async function createEnhancement(
         attempts: 0,
         created_at: now,
         updated_at: now,
+        warnings: '[]',
       }));
       await tx.insertInto('enhancement_items').values(items).execute();
 

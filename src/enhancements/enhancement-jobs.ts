@@ -124,6 +124,7 @@ export function enhancementHandlers(
             result: resultRow,
             thumbnail: thumbnailRow,
             provider: result.provider,
+            warnings: result.warnings,
           });
         } catch (error) {
           if (error instanceof ItemFailure) {

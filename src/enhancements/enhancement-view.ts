@@ -1,13 +1,14 @@
 import { toIso } from '../lib/time.ts';
 import { srcUrl } from '../media/media-urls.ts';
 import type { EnhancementItemsTable, EnhancementsTable } from '../store/database.ts';
+import type { EnhancementSummaryShape, ItemViewShape } from './enhancement-schemas.ts';
 
 export interface ItemWithMedia extends EnhancementItemsTable {
   result_token: string | null;
   thumbnail_token: string | null;
 }
 
-export function enhancementSummary(e: EnhancementsTable) {
+export function enhancementSummary(e: EnhancementsTable): EnhancementSummaryShape {
   return {
     id: e.id,
     status: e.status,
@@ -16,15 +17,16 @@ export function enhancementSummary(e: EnhancementsTable) {
     total_items: e.total_items,
     completed_items: e.completed_items,
     failed_items: e.failed_items,
+    items_with_warnings: e.items_with_warnings,
     credits_reserved: e.credits_reserved,
     credits_used: e.credits_used,
     sandbox: e.sandbox === 1,
-    created_at: toIso(e.created_at),
+    created_at: new Date(e.created_at).toISOString(),
     completed_at: toIso(e.completed_at),
   };
 }
 
-export function itemView(srcBase: string, item: ItemWithMedia) {
+export function itemView(srcBase: string, item: ItemWithMedia): ItemViewShape {
   return {
     id: item.id,
     external_id: item.external_id,
@@ -42,5 +44,32 @@ export function itemView(srcBase: string, item: ItemWithMedia) {
     error_message: item.error_message,
     credits_reserved: item.credits_reserved,
     credits_used: item.credits_used,
+    warnings: parseItemWarnings(item.warnings),
   };
+}
+
+export interface ItemWarning {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The stored column as written by `finishItem`; anything else (a hand-edited row) reads as no warnings. */
+function parseItemWarnings(stored: string): ItemWarning[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stored);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((w: unknown) =>
+    typeof w === 'object' && w !== null && 'code' in w && 'message' in w
+      ? [{ code: String(w.code), message: String(w.message) }]
+      : [],
+  );
+}
+
+/** What `finishItem` stores: only the two published fields, in the pipeline's order. */
+export function storedItemWarnings(warnings: readonly ItemWarning[]): string {
+  return JSON.stringify(warnings.map(({ code, message }) => ({ code, message })));
 }

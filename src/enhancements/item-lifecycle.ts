@@ -6,6 +6,7 @@ import type { MediaRow } from '../media/media-repo.ts';
 import type { EnhancementStatus } from '../store/database.ts';
 import type { Store, Tx } from '../store/store.ts';
 import type { EnhancementEventSink } from './enhancement-events.ts';
+import { type ItemWarning, storedItemWarnings } from './enhancement-view.ts';
 import type { ItemFailure } from './item-errors.ts';
 
 export interface LifecycleDeps {
@@ -50,7 +51,14 @@ export async function finishItem(
   deps: LifecycleDeps,
   itemId: string,
   outcome:
-    | { ok: true; result: MediaRow; thumbnail: MediaRow; provider: string }
+    | {
+        ok: true;
+        result: MediaRow;
+        thumbnail: MediaRow;
+        provider: string;
+        /** What the pipeline said about this image; stored with the completion, in this transaction. */
+        warnings: readonly ItemWarning[];
+      }
     | { ok: false; failure: ItemFailure },
 ): Promise<boolean> {
   const finished = await deps.store.transaction(async (tx) => {
@@ -87,6 +95,7 @@ export async function finishItem(
           thumbnail_media_id: outcome.thumbnail.id,
           provider: outcome.provider,
           credits_used: credits,
+          warnings: storedItemWarnings(outcome.warnings),
           updated_at: now,
         }
       : {
@@ -107,9 +116,11 @@ export async function finishItem(
           ? 'failed'
           : 'partially_completed'
       : 'processing';
+    const warned = outcome.ok && outcome.warnings.length > 0 ? 1 : 0;
     const enhancementPatch = {
       completed_items: completed,
       failed_items: failed,
+      items_with_warnings: enhancement.items_with_warnings + warned,
       credits_used: enhancement.credits_used + (outcome.ok ? credits : 0),
       status,
       updated_at: now,

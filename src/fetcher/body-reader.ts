@@ -65,10 +65,19 @@ class StopFetch extends Error {
   }
 }
 
+export interface FileWriteOptions {
+  /** Bytes the file already holds: the body is appended after them and counts against `maxBytes` with them. */
+  readonly offset: number;
+  /** The whole file's declared size, for progress. */
+  readonly total: number | undefined;
+  readonly stallTimeoutMs: number | undefined;
+  readonly onProgress: ((bytes: number, total: number | undefined) => void) | undefined;
+}
+
 /**
- * Streams the body to `path` (created or truncated) without holding it in memory, with the same
- * byte counting as the buffered read and, when `expected` is set, the magic bytes checked before
- * anything is written. File-system errors are thrown: they are the caller's storage problem.
+ * Streams the body to `path` (created or truncated, or appended to after `offset` bytes) without holding it in
+ * memory, with the same byte counting as the buffered read and, when `expected` is set, the magic bytes checked
+ * before anything is written. File-system errors are thrown: they are the caller's storage problem.
  */
 export async function writeBoundedBody(
   response: IncomingMessage,
@@ -76,20 +85,69 @@ export async function writeBoundedBody(
   maxBytes: number,
   expected: ImageMimeType | undefined,
   deadline: Deadline,
+  options: FileWriteOptions = {
+    offset: 0,
+    total: undefined,
+    stallTimeoutMs: undefined,
+    onProgress: undefined,
+  },
 ): Promise<FileBody> {
   const status = response.statusCode;
-  const limiter = new BoundedTransform(maxBytes, expected, status);
-  const file = createWriteStream(path);
+  const stall = new StallWatch(options.stallTimeoutMs, () => response.destroy(new StalledError()));
+  const limiter = new BoundedTransform(maxBytes - options.offset, expected, status, (bytes) => {
+    stall.touch();
+    options.onProgress?.(options.offset + bytes, options.total);
+  });
+  const file = createWriteStream(path, { flags: options.offset > 0 ? 'a' : 'w' });
   try {
     await pipeline(response, limiter, file, { signal: deadline.signal });
   } catch (error) {
     if (error instanceof StopFetch) return error.failure;
+    if (stall.fired) {
+      return fetchFailure('timeout', 'URL fetch stalled', {
+        status,
+        detail: `no data for ${options.stallTimeoutMs} ms`,
+      });
+    }
     // The pipeline hands every error to every stream, so only the path tells a file-system error apart.
     if (isFileSystemError(error, path) && !deadline.expired) throw error;
     return transportFailure(error, deadline, status);
+  } finally {
+    stall.stop();
   }
   if (!response.complete) return transportFailure(new Error('response ended early'), deadline, status);
   return { ok: true, bytes: limiter.bytes };
+}
+
+class StalledError extends Error {
+  override readonly name = 'StalledError';
+}
+
+/** Fires `onStall` when `touch` was not called for `ms` (never when `ms` is undefined). */
+class StallWatch {
+  fired = false;
+  readonly #ms: number | undefined;
+  readonly #onStall: () => void;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(ms: number | undefined, onStall: () => void) {
+    this.#ms = ms;
+    this.#onStall = onStall;
+    this.touch();
+  }
+
+  touch(): void {
+    if (this.#ms === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.fired = true;
+      this.#onStall();
+    }, this.#ms);
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
 }
 
 class BoundedTransform extends Transform {
@@ -99,11 +157,20 @@ class BoundedTransform extends Transform {
   #expected: ImageMimeType | undefined;
   #head: Buffer[] = [];
 
-  constructor(maxBytes: number, expected: ImageMimeType | undefined, status: number | undefined) {
+  readonly #onChunk: ((bytes: number) => void) | undefined;
+
+  /** `onChunk` hears the running count of every chunk accepted. */
+  constructor(
+    maxBytes: number,
+    expected: ImageMimeType | undefined,
+    status: number | undefined,
+    onChunk?: (bytes: number) => void,
+  ) {
     super();
     this.#maxBytes = maxBytes;
     this.#expected = expected;
     this.#status = status;
+    this.#onChunk = onChunk;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -112,6 +179,7 @@ class BoundedTransform extends Transform {
       callback(new StopFetch(tooLarge(this.#maxBytes, this.#status)));
       return;
     }
+    this.#onChunk?.(this.bytes);
     if (this.#expected === undefined) {
       callback(null, chunk);
       return;

@@ -42,7 +42,10 @@ export interface FileFetchSuccess {
   readonly headers: IncomingHttpHeaders;
   /** The path the body was written to (the one the caller passed). */
   readonly path: string;
+  /** Size of the file now (with `resumeFrom`: the bytes it held plus those appended). */
   readonly bytes: number;
+  /** True when the body was appended to the bytes the file held (a 206 continuing at `resumeFrom`). */
+  readonly resumed: boolean;
   readonly url: string;
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -116,6 +116,29 @@ function route(request: IncomingMessage, response: ServerResponse): void {
         endlessWritten += bytes;
       });
       return;
+    case 'ranged': {
+      // 10 000 bytes, 0..255 repeating; honours `Range: bytes=<n>-` unless ?ignore, answers a wrong start with ?wrong.
+      const whole = Buffer.from(Array.from({ length: 10_000 }, (_, i) => i % 256));
+      const asked = /^bytes=(\d+)-$/.exec(String(request.headers.range ?? ''));
+      if (!asked || url.searchParams.has('ignore')) {
+        response.writeHead(200, { 'content-length': String(whole.length) }).end(whole);
+        return;
+      }
+      const from = Number(asked[1]) + (url.searchParams.has('wrong') ? 1 : 0);
+      response.writeHead(206, {
+        'content-range': `bytes ${from}-${whole.length - 1}/${whole.length}`,
+        'content-length': String(whole.length - from),
+      });
+      response.end(whole.subarray(from));
+      return;
+    }
+    case 'cut': {
+      // Declares 10 000 bytes, sends 4 000, then stalls (?stall) or drops the connection.
+      response.writeHead(200, { 'content-length': '10000' });
+      response.write(Buffer.alloc(4000, 0x63));
+      if (!url.searchParams.has('stall')) setTimeout(() => response.destroy(), 20);
+      return;
+    }
     case 'big-declared':
       response.writeHead(200, { 'content-length': String(10 * 1024 * 1024) });
       void writeForever(response, () => {});
@@ -562,6 +585,90 @@ describe('streaming to a file', () => {
       loopbackOnly().fetchToFile(`${server.origin}/ok`, join(tmpdir(), 'no-such-dir-9f3c', 'file')),
     ).rejects.toMatchObject({ code: 'ENOENT' });
   });
+
+  const whole = Buffer.from(Array.from({ length: 10_000 }, (_, i) => i % 256));
+
+  async function inScratch(run: (dir: string) => Promise<void>): Promise<void> {
+    const dir = await mkdtemp(join(tmpdir(), 'fetcher-'));
+    try {
+      await run(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('resumes: asks for the rest with Range and appends a 206 that continues where the file ends', () =>
+    inScratch(async (dir) => {
+      const path = join(dir, 'part');
+      await writeFile(path, whole.subarray(0, 3000));
+      const seen: number[] = [];
+      const result = await loopbackOnly().fetchToFile(`${server.origin}/ranged`, path, {
+        resumeFrom: 3000,
+        onProgress: (bytes, total) => {
+          expect(total).toBe(10_000);
+          seen.push(bytes);
+        },
+      });
+      expect(result).toMatchObject({ ok: true, status: 206, bytes: 10_000, resumed: true });
+      expect((await readFile(path)).equals(whole)).toBe(true);
+      expect(seen.at(-1)).toBe(10_000);
+      expect(seen[0]).toBeGreaterThan(3000);
+    }));
+
+  it('rewrites the file when the server ignores the range (200), and refuses a 206 at another offset', () =>
+    inScratch(async (dir) => {
+      const path = join(dir, 'part');
+      await writeFile(path, Buffer.alloc(3000, 0xff));
+      const ignored = await loopbackOnly().fetchToFile(`${server.origin}/ranged?ignore`, path, {
+        resumeFrom: 3000,
+      });
+      expect(ignored).toMatchObject({ ok: true, status: 200, bytes: 10_000, resumed: false });
+      expect((await readFile(path)).equals(whole)).toBe(true);
+
+      await writeFile(path, whole.subarray(0, 3000));
+      const wrong = await loopbackOnly().fetchToFile(`${server.origin}/ranged?wrong`, path, {
+        resumeFrom: 3000,
+        keepPartial: true,
+      });
+      expect(wrong).toMatchObject({ ok: false, reason: 'unreachable', status: 206 });
+      expect((await readFile(path)).equals(whole.subarray(0, 3000))).toBe(true);
+    }));
+
+  it('counts maxBytes over the whole file when resuming', () =>
+    inScratch(async (dir) => {
+      const path = join(dir, 'part');
+      await writeFile(path, whole.subarray(0, 3000));
+      const result = await loopbackOnly().fetchToFile(`${server.origin}/ranged`, path, {
+        resumeFrom: 3000,
+        maxBytes: 9_999,
+      });
+      expect(result).toMatchObject({ ok: false, reason: 'too_large' });
+    }));
+
+  it('keepPartial leaves what arrived before the connection dropped; without it the file goes', () =>
+    inScratch(async (dir) => {
+      const kept = join(dir, 'kept');
+      const result = await loopbackOnly().fetchToFile(`${server.origin}/cut`, kept, { keepPartial: true });
+      expect(result).toMatchObject({ ok: false, reason: 'unreachable' });
+      expect((await readFile(kept)).length).toBe(4000);
+      const dropped = join(dir, 'dropped');
+      await loopbackOnly().fetchToFile(`${server.origin}/cut`, dropped);
+      expect(existsSync(dropped)).toBe(false);
+    }));
+
+  it('a transfer that stalls fails as a timeout well within the overall deadline', () =>
+    inScratch(async (dir) => {
+      const path = join(dir, 'stalled');
+      const started = Date.now();
+      const result = await loopbackOnly().fetchToFile(`${server.origin}/cut?stall`, path, {
+        stallTimeoutMs: 200,
+        timeoutMs: 20_000,
+        keepPartial: true,
+      });
+      expect(result).toMatchObject({ ok: false, reason: 'timeout', message: 'URL fetch stalled' });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect((await readFile(path)).length).toBe(4000);
+    }));
 });
 
 describe('type expectation', () => {

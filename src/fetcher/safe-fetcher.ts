@@ -52,6 +52,22 @@ export interface FetchOptions {
   readonly requireOk?: boolean;
 }
 
+export interface FileFetchOptions extends FetchOptions {
+  /**
+   * Resumes a partial download: `path` already holds this many bytes, and the rest is asked for with
+   * `Range: bytes=<n>-`. A 206 that continues at exactly that offset is appended; a 200 (a server that ignores
+   * ranges) rewrites the file from the start; a 206 at another offset fails as `unreachable` and leaves the file
+   * as it was. `maxBytes` counts the whole file. Default 0.
+   */
+  readonly resumeFrom?: number;
+  /** Keep what was written when the body fails midway (to resume later) instead of removing the file. */
+  readonly keepPartial?: boolean;
+  /** Fail as `timeout` when no body bytes arrive for this long: a stalled transfer, within the overall deadline. */
+  readonly stallTimeoutMs?: number;
+  /** Called as the body arrives: bytes of the whole file so far, and its full size when the server declared it. */
+  readonly onProgress?: (bytes: number, total: number | undefined) => void;
+}
+
 export interface BufferedFetchOptions extends FetchOptions {
   /** Return the first maxBytes with `truncated: true` instead of failing with too_large. Default false. */
   readonly truncate?: boolean;
@@ -147,18 +163,39 @@ export class SafeFetcher {
   }
 
   /**
-   * Streams the body to `path` (created or overwritten) without buffering it: for large imports.
-   * Write to a temporary path and rename on success; on any failure the partial file is removed.
-   * File-system errors are thrown rather than returned.
+   * Streams the body to `path` (created or overwritten, or appended to with `resumeFrom`) without buffering it:
+   * for large imports and model downloads. Write to a temporary path and rename on success; on any failure the
+   * partial file is removed (unless `keepPartial`). File-system errors are thrown rather than returned.
    */
-  async fetchToFile(url: string | URL, path: string, options: FetchOptions = {}): Promise<FileFetchResult> {
-    const settled = this.#settle(options);
+  async fetchToFile(
+    url: string | URL,
+    path: string,
+    options: FileFetchOptions = {},
+  ): Promise<FileFetchResult> {
+    const offset = nonNegativeInteger(options.resumeFrom ?? 0, 'resumeFrom');
+    const settled = this.#settle(
+      offset > 0 ? { ...options, headers: { ...options.headers, range: `bytes=${offset}-` } } : options,
+    );
     const deadline = new Deadline(settled.limits.timeoutMs);
     let created = false;
     try {
       const opened = await this.#open(url, settled, deadline);
       if (!opened.ok) return opened;
       const { response, status } = opened;
+      const continuation = offset > 0 && status === 206 ? rangeStart(response) : undefined;
+      if (offset > 0 && status === 206 && continuation !== offset) {
+        response.destroy();
+        return fetchFailure('unreachable', 'the server answered a different range than the one asked for', {
+          status,
+          detail: `asked for bytes=${offset}-, got ${String(response.headers['content-range'])}`,
+        });
+      }
+      const appended = continuation === offset ? offset : 0;
+      const declared = declaredTotal(response, appended);
+      if (declared !== undefined && declared > settled.limits.maxBytes) {
+        response.destroy();
+        return tooLarge(settled.limits.maxBytes, status);
+      }
       created = true;
       const written = await writeBoundedBody(
         response,
@@ -166,15 +203,25 @@ export class SafeFetcher {
         settled.limits.maxBytes,
         expectedType(settled, response),
         deadline,
+        {
+          offset: appended,
+          total: declared,
+          stallTimeoutMs: options.stallTimeoutMs,
+          onProgress: options.onProgress,
+        },
       );
-      if (!written.ok) return written;
+      if (!written.ok) {
+        if (options.keepPartial) created = false;
+        return written;
+      }
       created = false;
       return {
         ok: true,
         status,
         headers: response.headers,
         path,
-        bytes: written.bytes,
+        bytes: appended + written.bytes,
+        resumed: appended > 0,
         url: opened.url.href,
       };
     } finally {
@@ -298,6 +345,20 @@ function expectedType(settled: Settled, response: IncomingMessage): ImageMimeTyp
   if (accept === undefined || !isSuccessStatus(response.statusCode ?? 0)) return undefined;
   const declared = declaredMimeType(response.headers['content-type']);
   return accept.find((type) => type === declared);
+}
+
+/** The first byte of a 206 answer (`Content-Range: bytes <start>-<end>/<total>`), if it says. */
+function rangeStart(response: IncomingMessage): number | undefined {
+  const match = /^bytes (\d+)-\d+\/(?:\d+|\*)$/.exec(String(response.headers['content-range'] ?? '').trim());
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The size of the whole file once this body is written after `offset` bytes, when the server declares it. */
+function declaredTotal(response: IncomingMessage, offset: number): number | undefined {
+  const range = /\/(\d+)$/.exec(String(response.headers['content-range'] ?? '').trim());
+  if (offset > 0 && range) return Number(range[1]);
+  const length = response.headers['content-length'];
+  return length !== undefined && /^\d+$/.test(length) ? offset + Number(length) : undefined;
 }
 
 function redirectedRequest(request: HopRequest, status: number, from: URL, to: URL): HopRequest {

@@ -115,6 +115,8 @@ export interface EnhancementsTable {
   total_items: number;
   completed_items: number;
   failed_items: number;
+  /** Completed items with at least one warning (migration 0008). */
+  items_with_warnings: number;
   credits_reserved: number;
   credits_used: number;
   sandbox: number;
@@ -142,6 +144,8 @@ export interface EnhancementItemsTable {
   attempts: number;
   created_at: number;
   updated_at: number;
+  /** JSON `[{code, message}]` (migration 0008); `[]` unless the item completed with warnings. */
+  warnings: string;
 }
 
 export interface IdempotencyRecordsTable {

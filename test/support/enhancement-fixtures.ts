@@ -389,6 +389,7 @@ export interface ItemView {
   error_message: string | null;
   credits_reserved: number;
   credits_used: number;
+  warnings: { code: string; message: string }[];
 }
 
 export interface EnhancementView {
@@ -399,6 +400,7 @@ export interface EnhancementView {
   total_items: number;
   completed_items: number;
   failed_items: number;
+  items_with_warnings: number;
   credits_reserved: number;
   credits_used: number;
   sandbox: boolean;

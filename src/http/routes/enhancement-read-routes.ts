@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../app/compose.ts';
 import { getEnhancement, listEnhancements } from '../../enhancements/enhancement-reads.ts';
+import { EnhancementAnswerSchema, EnhancementListSchema } from '../../enhancements/enhancement-schemas.ts';
 import { PRESET_LIST } from '../../enhancements/presets.ts';
 import { MINUTE_MS } from '../../lib/time.ts';
 import { principalOf, requireKey } from '../auth.ts';
@@ -32,7 +33,12 @@ export const enhancementReadRoutes =
       '/api/v1/product-image-enhancements/:id',
       {
         onRequest: requireKey(services, 'enhancement'),
-        schema: { tags, security, params: Type.Object({ id: Type.String({ maxLength: 200 }) }) },
+        schema: {
+          tags,
+          security,
+          params: Type.Object({ id: Type.String({ maxLength: 200 }) }),
+          response: { 200: EnhancementAnswerSchema },
+        },
       },
       async (request, reply) => {
         const principal = principalOf(request);
@@ -58,6 +64,7 @@ export const enhancementReadRoutes =
             cursor: Type.Optional(Type.String({ maxLength: 200 })),
             status: Type.Optional(Status),
           }),
+          response: { 200: EnhancementListSchema },
         },
       },
       async (request, reply) => {

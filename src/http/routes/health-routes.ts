@@ -19,6 +19,19 @@ export const healthRoutes =
         }
       }
       const ready = Object.values(checks).every((c) => c === 'ok');
-      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+      // Advisories (segmentation) say how well the server can work, not whether it can: hosting and the classical
+      // path still serve while a model cannot load.
+      const notes: Record<string, string> = {};
+      const reported: Record<string, string> = { ...checks };
+      for (const [name, health] of Object.entries(services.advisories)) {
+        const { state, message } = health();
+        reported[name] = state;
+        if (message) notes[name] = message;
+      }
+      return reply.status(ready ? 200 : 503).send({
+        status: ready ? 'ready' : 'not_ready',
+        checks: reported,
+        ...(Object.keys(notes).length > 0 ? { notes } : {}),
+      });
     });
   };

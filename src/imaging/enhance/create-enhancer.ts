@@ -1,8 +1,16 @@
 import { sharedImageWorkQueue } from '../image-work-queue.ts';
 import { classicalProvider } from './classical-provider.ts';
 import { composeCatalogImage } from './compose-catalog-image.ts';
-import type { EnhanceRequest, EnhanceResult, Enhancer, EnhancerOptions } from './enhance-types.ts';
+import type {
+  EnhanceRequest,
+  EnhanceResult,
+  Enhancer,
+  EnhancerOptions,
+  ProviderHealth,
+  ProviderStatus,
+} from './enhance-types.ts';
 import { httpProvider } from './http-provider.ts';
+import { modelProfile } from './model-profiles.ts';
 import { onnxProvider } from './onnx-provider.ts';
 import { isPreservationLevel, isPresetId } from './presets.ts';
 import { segmentWithChain } from './provider-chain.ts';
@@ -50,11 +58,19 @@ export function createEnhancer(options: EnhancerOptions): Enhancer {
         warnings: [...chosen.segmentation.warnings, ...composed.warnings],
       };
     },
+    check: () => Promise.all(providers.map(async (p) => providerStatus(p, (await p.check?.()) ?? OK))),
+    status: () => providers.map((p) => providerStatus(p, p.health?.() ?? OK)),
     async close() {
       await Promise.all(providers.map((p) => p.close?.()));
     },
   };
 }
+
+const OK: ProviderHealth = { state: 'ok' };
+const providerStatus = (p: SegmentationProvider, health: ProviderHealth): ProviderStatus => ({
+  provider: p.name,
+  health,
+});
 
 function buildProviders(options: EnhancerOptions, runImageWork: ImageWorkRunner): SegmentationProvider[] {
   if (options.providers.length === 0) throw new TypeError('at least one enhancement provider is needed');
@@ -68,6 +84,7 @@ function buildProviders(options: EnhancerOptions, runImageWork: ImageWorkRunner)
         return onnxProvider(
           {
             modelPath: options.modelPath,
+            profile: modelProfile(options.modelProfile),
             concurrency: options.onnxConcurrency,
             threads: options.onnxThreads,
             timeoutMs: options.timeoutMs,

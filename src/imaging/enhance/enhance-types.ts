@@ -1,4 +1,3 @@
-import type { ModelProfileName } from './model-profiles.ts';
 import type { PreservationLevel, PresetId } from './presets.ts';
 import type { EnhanceWarning } from './warnings.ts';
 
@@ -46,7 +45,7 @@ export interface EnhancerOptions {
   /** ONNX model matching `modelProfile`; required with `onnx`. */
   modelPath?: string;
   /** How the ONNX model is fed and read (`model-profiles.ts`); default `isnet`. */
-  modelProfile?: ModelProfileName;
+  modelProfile?: string;
   /** Segmentation service; required with `http`. */
   httpUrl?: string;
   /** Required with `http`: the caller wires it to the safe fetcher. */
@@ -59,8 +58,23 @@ export interface EnhancerOptions {
   onnxThreads: number;
 }
 
+/** Whether a provider can serve: `unknown` until it was tried. Messages are safe for API users; `detail` is for logs. */
+export type ProviderHealth =
+  | { readonly state: 'unknown' | 'ok' }
+  | { readonly state: 'failing'; readonly message: string; readonly detail: string };
+
+/** One provider of the chain and whether it can serve. */
+export interface ProviderStatus {
+  readonly provider: ProviderName;
+  readonly health: ProviderHealth;
+}
+
 export interface Enhancer {
   enhance(request: EnhanceRequest): Promise<EnhanceResult>;
+  /** Loads what each provider needs (the ONNX session, in its worker) and says which can serve. */
+  check(): Promise<ProviderStatus[]>;
+  /** The providers' last known health, loading nothing (for /readyz). */
+  status(): ProviderStatus[];
   /** Stops the ONNX workers. Pending inferences fail. */
   close(): Promise<void>;
 }

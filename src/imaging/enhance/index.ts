@@ -3,5 +3,7 @@ export type {
   Enhancer,
   EnhancerOptions,
   HttpFetch,
+  ProviderName,
+  ProviderStatus,
 } from './enhance-types.ts';
 export { ProviderFetchError } from './provider-fetch-error.ts';

@@ -1,15 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEnhancer } from './create-enhancer.ts';
-import { MODEL_SIDE } from './onnx-messages.ts';
+import { MODEL_PROFILES } from './model-profiles.ts';
 import { toImageMask, toModelInput } from './onnx-provider.ts';
 import { OnnxWorkerPool } from './onnx-worker-pool.ts';
 import { ProviderError } from './provider-error.ts';
 import { decodeOutput, frameIsPureWhite, nonWhiteBox } from './testing/measure-catalog-image.ts';
 import { darkProductPhoto } from './testing/product-photos.ts';
 
-// input → mean over channels → × −20 → sigmoid: dark pixels ≈ 1, light ones ≈ 0 (see make-tiny-isnet.py).
+// input → mean over channels → × −20 → sigmoid: dark pixels ≈ 1, light ones ≈ 0 (see make-tiny-models.py).
+// The other profiles' stand-ins are exercised in onnx-profiles.test.ts.
 const TINY_MODEL = fileURLToPath(new URL('./fixtures/tiny-isnet.onnx', import.meta.url));
+const MODEL_SIDE = MODEL_PROFILES.isnet.input.width;
 const PLANE = MODEL_SIDE * MODEL_SIDE;
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
@@ -25,7 +27,7 @@ function pool(concurrency = 1): OnnxWorkerPool {
 afterAll(() => Promise.all(pools.map((p) => p.close())));
 
 describe('ONNX preprocessing', () => {
-  it('squeezes the image to 1024², CHW float32, (v − 128) / 256', async () => {
+  it('squeezes the image to 1024², CHW float32, (v − 127.5) / 255 (ISNet, the default profile)', async () => {
     const width = 300;
     const height = 200;
     const data = Buffer.alloc(width * height * 3);
@@ -33,8 +35,8 @@ describe('ONNX preprocessing', () => {
     const pixels = await toModelInput({ width, height, data });
     expect(pixels).toBeInstanceOf(Float32Array);
     expect(pixels.length).toBe(3 * PLANE);
-    expect(pixels[0]).toBeCloseTo(72 / 256, 5); // red plane first
-    expect(pixels[PLANE + 12345]).toBeCloseTo(0, 5);
+    expect(pixels[0]).toBeCloseTo(72.5 / 255, 5); // red plane first
+    expect(pixels[PLANE + 12345]).toBeCloseTo(0.5 / 255, 5);
     expect(pixels[2 * PLANE + 999]).toBeCloseTo(-0.5, 5);
   });
 
@@ -49,12 +51,12 @@ describe('ONNX preprocessing', () => {
 });
 
 describe('ONNX worker pool (tiny stand-in model: plumbing, not segmentation quality)', () => {
-  it('runs the model in a worker, loading the session once, and reads the `output` tensor', async () => {
+  it('runs the model in a worker, loading the session once, and reads the `output_image` tensor', async () => {
     const workers = pool();
     const first = await workers.run(flat(-0.3), 20_000);
     const second = await workers.run(flat(0.4), 20_000);
     expect(first.length).toBe(PLANE);
-    // The model's first output is a side output (the channel mean): the provider must ask for `output`.
+    // The model's first output is a side output (the channel mean): the provider must ask for `output_image`.
     expect(first[0]).toBeCloseTo(sigmoid(6), 4);
     expect(second[PLANE - 1]).toBeCloseTo(sigmoid(-8), 4);
     expect(workers.stats).toMatchObject({ workersStarted: 1, sessionLoads: 1, running: 0, timeouts: 0 });

@@ -34,6 +34,12 @@ export function onnxProvider(options: OnnxProviderOptions, runImageWork: ImageWo
       const mask = await runImageWork(() => toImageMask(output, image.width, image.height, profile));
       return { mask, warnings: [] };
     },
+    async check() {
+      // A failure is recorded in the pool's health (a load failure) or leaves it as it was (a timeout).
+      await pool.load(options.timeoutMs).catch(() => {});
+      return pool.health;
+    },
+    health: () => pool.health,
     close: () => pool.close(),
   };
 }

@@ -16,6 +16,14 @@ export interface OnnxPoolOptions {
   readonly profile?: ModelProfile;
 }
 
+/**
+ * Whether the model can serve, from the last session load (a warm-up or an image): `unknown` until one was
+ * tried. An image that fails after the session loaded says nothing about the model.
+ */
+export type OnnxHealth =
+  | { readonly state: 'unknown' | 'ok' }
+  | { readonly state: 'failing'; readonly message: string; readonly detail: string };
+
 /** Counters for tests and the benchmark. */
 export interface OnnxPoolStats {
   workersStarted: number;
@@ -26,7 +34,7 @@ export interface OnnxPoolStats {
 }
 
 interface PendingJob {
-  readonly pixels: Float32Array;
+  readonly pixels: Float32Array | null;
   readonly timeoutMs: number;
   readonly signal: AbortSignal | undefined;
   settled: boolean;
@@ -53,6 +61,7 @@ export class OnnxWorkerPool {
     peakRunning: 0,
     timeouts: 0,
   };
+  #health: OnnxHealth = { state: 'unknown' };
   readonly #options: OnnxPoolOptions;
   readonly #profile: ModelProfile;
   readonly #workers = new Set<PoolWorker>();
@@ -74,6 +83,22 @@ export class OnnxWorkerPool {
 
   /** The model's raw output for one preprocessed image. Rejects with `ProviderError` or the abort reason. */
   run(pixels: Float32Array, timeoutMs: number, signal?: AbortSignal): Promise<Float32Array> {
+    return this.#submit(pixels, timeoutMs, signal);
+  }
+
+  /**
+   * Loads the session in a worker (which keeps it, as after a first image) without running an inference:
+   * resolves when the model can serve, rejects with the `ProviderError` an image would get otherwise.
+   */
+  async load(timeoutMs: number): Promise<void> {
+    await this.#submit(null, timeoutMs, undefined);
+  }
+
+  #submit(
+    pixels: Float32Array | null,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Float32Array> {
     if (this.#closed) return Promise.reject(new ProviderError('the onnx provider is shut down'));
     signal?.throwIfAborted();
     return new Promise<Float32Array>((resolve, reject) => {
@@ -106,6 +131,10 @@ export class OnnxWorkerPool {
       this.#waiting.push(job);
       this.#dispatch();
     });
+  }
+
+  get health(): OnnxHealth {
+    return this.#health;
   }
 
   async close(): Promise<void> {
@@ -146,7 +175,7 @@ export class OnnxWorkerPool {
     this.stats.peakRunning = Math.max(this.stats.peakRunning, this.stats.running);
     pooled.worker.ref();
     const message: OnnxJob = { id, pixels: job.pixels };
-    pooled.worker.postMessage(message, [job.pixels.buffer as ArrayBuffer]);
+    pooled.worker.postMessage(message, job.pixels ? [job.pixels.buffer as ArrayBuffer] : []);
   }
 
   #spawn(): PoolWorker {
@@ -166,8 +195,12 @@ export class OnnxWorkerPool {
       this.#finish(pooled);
       if (reply.ok) {
         if (reply.sessionLoaded) this.stats.sessionLoads++;
+        this.#health = { state: 'ok' };
         job.resolve(reply.mask);
       } else {
+        if (reply.stage === 'load') {
+          this.#health = { state: 'failing', message: reply.message, detail: reply.detail };
+        }
         job.reject(new ProviderError(reply.message, { cause: new Error(reply.detail) }));
       }
       this.#idle.push(pooled);

@@ -11,10 +11,12 @@ interface LoadedModel {
   readonly outputName: string;
 }
 
+/** `load`: the model cannot serve at all (runtime, file, profile); `run`: this image failed. */
 class ModelProblem extends Error {
   constructor(
     message: string,
     readonly detail: string,
+    readonly stage: 'load' | 'run' = 'run',
   ) {
     super(message);
   }
@@ -30,10 +32,12 @@ async function loadModel(): Promise<LoadedModel> {
     ort = await import('onnxruntime-node');
   } catch (error) {
     throw new ModelProblem(
-      'the onnx provider needs onnxruntime-node, which is not installed',
+      'the onnx provider needs onnxruntime-node, which is not installed or cannot load on this machine',
       describe(error),
+      'load',
     );
   }
+  let loaded: LoadedModel;
   try {
     const session = await ort.InferenceSession.create(modelPath, {
       intraOpNumThreads: threads,
@@ -45,12 +49,41 @@ async function loadModel(): Promise<LoadedModel> {
     const outputName = session.outputNames.includes(outputSpec.preferredName)
       ? outputSpec.preferredName
       : session.outputNames[0];
-    const inputName = session.inputNames[0];
+    const inputName = session.inputNames.includes(inputSpec.name) ? inputSpec.name : session.inputNames[0];
     if (!inputName || !outputName) throw new Error('model has no input or no output');
-    return { ort, session, inputName, outputName };
+    loaded = { ort, session, inputName, outputName };
   } catch (error) {
-    throw new ModelProblem('the segmentation model could not be loaded', `${modelPath}: ${describe(error)}`);
+    throw new ModelProblem(
+      'the segmentation model could not be loaded',
+      `${modelPath}: ${describe(error)}`,
+      'load',
+    );
   }
+  const mismatch = inputMismatch(loaded);
+  if (mismatch) {
+    await loaded.session.release().catch(() => {});
+    throw new ModelProblem(
+      `the segmentation model is not ${profile.label}-compatible (${mismatch})`,
+      `${modelPath}: input ${loaded.inputName}`,
+      'load',
+    );
+  }
+  return loaded;
+}
+
+/**
+ * A model made for another profile (a U²-Net file with the ISNet profile, say) fails here, with a message that
+ * names the shapes, instead of on every image. Symbolic dimensions (a dynamic batch or size) are accepted.
+ */
+function inputMismatch({ session, inputName }: LoadedModel): string | null {
+  const meta = session.inputMetadata.find((m) => m.name === inputName);
+  if (!meta?.isTensor) return null;
+  const wanted = [1, 3, inputSpec.height, inputSpec.width];
+  if (meta.type !== 'float32') return `its input is ${meta.type}, the profile feeds float32`;
+  if (meta.shape.length === 0) return null; // the model does not declare a shape: session.run will tell
+  const sameRank = meta.shape.length === wanted.length;
+  if (sameRank && meta.shape.every((d, i) => typeof d !== 'number' || d === wanted[i])) return null;
+  return `its input is ${meta.shape.join('×')}, the profile feeds ${wanted.join('×')}`;
 }
 
 async function segment(job: OnnxJob): Promise<OnnxReply> {
@@ -63,6 +96,7 @@ async function segment(job: OnnxJob): Promise<OnnxReply> {
     model = null; // the operator may fix the file; the next item tries again
     throw error;
   }
+  if (job.pixels === null) return { id: job.id, ok: true, mask: new Float32Array(0), sessionLoaded };
   const { ort, session, inputName, outputName } = loaded;
   const input = new ort.Tensor('float32', job.pixels, [1, 3, inputSpec.height, inputSpec.width]);
   let output: import('onnxruntime-node').Tensor | undefined;
@@ -95,8 +129,14 @@ port.on('message', (job: OnnxJob) => {
     (error: unknown) => {
       const reply: OnnxReply =
         error instanceof ModelProblem
-          ? { id: job.id, ok: false, message: error.message, detail: error.detail }
-          : { id: job.id, ok: false, message: 'the segmentation model failed', detail: describe(error) };
+          ? { id: job.id, ok: false, message: error.message, detail: error.detail, stage: error.stage }
+          : {
+              id: job.id,
+              ok: false,
+              message: 'the segmentation model failed',
+              detail: describe(error),
+              stage: 'run',
+            };
       port.postMessage(reply);
     },
   );

@@ -1,4 +1,4 @@
-import type { ProviderName } from './enhance-types.ts';
+import type { ProviderHealth, ProviderName } from './enhance-types.ts';
 import type { AlphaMask, RgbImage } from './pixel-buffers.ts';
 import type { EnhanceWarning } from './warnings.ts';
 
@@ -15,6 +15,10 @@ export interface Segmentation {
 export interface SegmentationProvider {
   readonly name: ProviderName;
   segment(image: RgbImage, signal?: AbortSignal): Promise<Segmentation>;
+  /** Loads what it needs to serve (the ONNX session) and says whether it can. Absent: it always can. */
+  check?(): Promise<ProviderHealth>;
+  /** The last known health, loading nothing. Absent: always `ok`. */
+  health?(): ProviderHealth;
   close?(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@ import { jobs } from './0004-jobs.ts';
 import { webhooks } from './0005-webhooks.ts';
 import { mediaLevels } from './0006-media-levels.ts';
 import { renditionCache } from './0007-rendition-cache.ts';
+import { itemWarnings } from './0008-item-warnings.ts';
 import { webSessions } from './0009-web-sessions.ts';
 
 /** Ordered by name; never edit a migration that has shipped, add the next one. */
@@ -17,5 +18,6 @@ export const migrations: Record<string, Migration> = {
   '0005-webhooks': webhooks,
   '0006-media-levels': mediaLevels,
   '0007-rendition-cache': renditionCache,
+  '0008-item-warnings': itemWarnings,
   '0009-web-sessions': webSessions,
 };
