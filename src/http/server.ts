@@ -1,6 +1,5 @@
 import { createServer } from 'node:http';
 import multipart from '@fastify/multipart';
-import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyBaseLogger,
@@ -14,6 +13,7 @@ import { AppError } from '../errors/app-error.ts';
 import { createCors } from './cors.ts';
 import { installErrorHandling, sendError } from './error-handler.ts';
 import { installJsonParser } from './json-body.ts';
+import { registerOpenApi } from './openapi/document.ts';
 import { requestIdFor } from './request-id.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { accessLogged, deliveryRoutes, srcLogLevelOf, srcPathOf } from './routes/delivery-routes.ts';
@@ -75,6 +75,10 @@ export async function buildServer(services: Services): Promise<App> {
   // Renditions already answered may still be on their way into the cache: finish those before the store closes.
   app.addHook('onClose', () => renditions.drain());
   app.setValidatorCompiler(validatorCompiler);
+  // Response schemas document; they never shape the wire. fast-json-stringify would drop every field a schema does not
+  // list, so bodies are written by JSON.stringify as they always were (the test suites check them against the
+  // document instead: test/support/openapi-conformance.ts).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.addHook('onRequest', async (request, reply) => {
     commonHeaders(request, reply);
   });
@@ -83,17 +87,7 @@ export async function buildServer(services: Services): Promise<App> {
   // Limits are set per request in receive-upload (they depend on the caller).
   await app.register(multipart);
 
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'Lightbox',
-        version: '1',
-        description: 'img.pro-compatible hosting and AI Gen Studio-compatible enhancement.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
-  });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await registerOpenApi(app, { publicUrl: config.publicUrl, keyPrefix: config.keyPrefix });
 
   if (cors) {
     // Preflights carry no credentials: answered here, before (and instead of) any route's auth.

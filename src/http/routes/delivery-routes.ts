@@ -4,6 +4,7 @@ import { LOG_LEVELS, type LogLevel } from '../../config/parsers.ts';
 import type { RenditionService } from '../../delivery/renditions.ts';
 import { viewerPage } from '../../delivery/viewer-page.ts';
 import { htmlPage } from '../html-page.ts';
+import { serviceSchemas } from '../schemas/service.ts';
 import { answerSrc, searchOf } from '../src-response.ts';
 
 /** The level `src` requests log at: `LIGHTBOX_SRC_LOG_LEVEL`, never more verbose than `LIGHTBOX_LOG_LEVEL`. */
@@ -30,7 +31,7 @@ export const deliveryRoutes =
     app.get<{ Params: { token: string; file: string } }>(
       `${srcPathOf(services.config.srcBase)}/:token/:file`,
       // A page embedding images makes many requests per view: their access lines would drown the rest of the log.
-      { schema: { hide: true }, logLevel: srcLogLevelOf(services.config) },
+      { schema: serviceSchemas.src, logLevel: srcLogLevelOf(services.config) },
       async (request, reply) => {
         const answer = await answerSrc(renditions, {
           method: request.method,
@@ -47,7 +48,7 @@ export const deliveryRoutes =
       },
     );
 
-    app.get<{ Params: { id: string } }>('/i/:id', { schema: { hide: true } }, async (request, reply) => {
+    app.get<{ Params: { id: string } }>('/i/:id', { schema: serviceSchemas.viewer }, async (request, reply) => {
       const html = await viewerPage({ db: services.store.db, bases: services.config }, request.params.id);
       if (!html) {
         return reply

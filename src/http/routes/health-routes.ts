@@ -1,12 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../app/compose.ts';
+import { serviceSchemas } from '../schemas/service.ts';
 
 export const healthRoutes =
   (services: Services): FastifyPluginAsync =>
   async (app) => {
-    app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+    app.get('/healthz', { schema: serviceSchemas.healthz }, async () => ({ status: 'ok' }));
 
-    app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
+    app.get('/readyz', { schema: serviceSchemas.readyz }, async (request, reply) => {
       const checks: Record<string, 'ok' | 'failing'> = {};
       for (const [name, probe] of Object.entries(services.readiness)) {
         try {
