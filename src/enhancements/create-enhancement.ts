@@ -39,7 +39,13 @@ export interface CreateDeps {
 
 /** The create answer (docs/api.md §3.2), stored with the idempotency record and replayed unchanged. */
 export interface CreateResponse {
-  enhancement: { id: string; status: 'queued'; total_items: number; credits_reserved: number; sandbox: boolean };
+  enhancement: {
+    id: string;
+    status: 'queued';
+    total_items: number;
+    credits_reserved: number;
+    sandbox: boolean;
+  };
   remaining_paid_credits: number;
   request_id: string;
 }

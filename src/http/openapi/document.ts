@@ -16,7 +16,12 @@ import { DOCUMENTED_REQUEST, type DocumentedRequest, SECURITY_SCHEMES, TAGS } fr
 /** The dashboard's session cookie (declared for the session-authenticated routes). */
 export const SESSION_COOKIE = 'lightbox_session';
 
-const COMPONENTS: TSchema[] = [...errorComponents, ...hostingComponents, ...enhancementComponents, ...adminComponents];
+const COMPONENTS: TSchema[] = [
+  ...errorComponents,
+  ...hostingComponents,
+  ...enhancementComponents,
+  ...adminComponents,
+];
 
 const DESCRIPTION = `Lightbox is a self-hosted image platform with two API families that copy published APIs on the wire:
 
@@ -70,7 +75,8 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
     },
     refResolver: {
       // Named schemas keep their names in `components.schemas` (generated clients name their types after them).
-      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
     transform: ({ schema, url }) => ({ schema: documentedSchema(schema), url }),
   });
@@ -97,7 +103,9 @@ function documentedSchema(schema: FastifySchema): FastifySchema {
   if (documented?.headers) merged.headers = documented.headers;
   if (documented?.body) {
     merged.body = {
-      content: Object.fromEntries(Object.entries(documented.body).map(([type, body]) => [type, { schema: body }])),
+      content: Object.fromEntries(
+        Object.entries(documented.body).map(([type, body]) => [type, { schema: body }]),
+      ),
     };
   }
   if (merged.querystring) merged.querystring = defaultsOptional(merged.querystring);

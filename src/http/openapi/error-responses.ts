@@ -33,12 +33,12 @@ const EXAMPLE_BASE = 'https://images.example.com';
 const EXAMPLE_ACTIONS: Record<ActionType, NonNullable<AppErrorDetails['action']>> = {
   upgrade: {
     type: 'upgrade',
-    url: `${EXAMPLE_BASE}/upgrade/pro?t=acc_8d2k&exp=1768469400&sig=9c1f…`,
+    url: `${EXAMPLE_BASE}/upgrade/pro?t=acc_8d2k&exp=1768469400&sig=9c1f0a7d2b`,
     label: 'Upgrade to Pro ($10/mo) for 1,000 uploads',
   },
   verify: {
     type: 'verify',
-    url: `${EXAMPLE_BASE}/verify?t=acc_8d2k&exp=1768469400&sig=4b7e…`,
+    url: `${EXAMPLE_BASE}/verify?t=acc_8d2k&exp=1768469400&sig=4b7e3c9a1f`,
     label: 'Verify email to remove limit',
   },
   wait: { type: 'wait', seconds: 720 },
@@ -75,7 +75,8 @@ function wireError(spec: ErrorSpec, envelope: Envelope): WireError {
 function exampleDetails(error: WireError): AppErrorDetails {
   const details: AppErrorDetails = { status: error.status };
   if (error.action) details.action = EXAMPLE_ACTIONS[error.action];
-  if (error.code === 'quota_exceeded') details.usage = { plan: 'free', uploads_used: 100, uploads_limit: 100 };
+  if (error.code === 'quota_exceeded')
+    details.usage = { plan: 'free', uploads_used: 100, uploads_limit: 100 };
   if (error.code === 'validation_error') details.errors = { email: ['Must be a valid email address'] };
   if (error.action === 'wait') details.retryAfter = EXAMPLE_ACTIONS.wait.seconds;
   return details;

@@ -13,7 +13,8 @@ import { type Envelope, type ErrorSpec, errorResponses, type HeaderDoc } from '.
  */
 
 export const TAGS = {
-  Hosting: 'img.pro-compatible hosting (`/v1`): API keys by email, upload, import, media, usage. Flat error envelope.',
+  Hosting:
+    'img.pro-compatible hosting (`/v1`): API keys by email, upload, import, media, usage. Flat error envelope.',
   Enhancement:
     'AI Gen Studio-compatible product image enhancement (`/api/v1`): presets, batches, status. Nested error envelope.',
   Operator: 'Operator API (`/admin/v1`): accounts, credits, keys, webhook deliveries, outbox. Admin token.',
@@ -130,6 +131,8 @@ export interface OperationSpec<Q extends RequestParts, R extends Record<number, 
   auth: Auth;
   /** The route sends `X-RateLimit-*` (and `Retry-After` with its 429s). */
   rateLimited?: boolean;
+  /** The error envelope, when not the tag's (`src` and the viewer answer a 500 in the hosting one). */
+  envelope?: Envelope;
   request?: Q;
   documentedRequest?: DocumentedRequest;
   responses: R;
@@ -164,7 +167,7 @@ export type OperationSchema<Q extends RequestParts, R extends Record<number, Rep
 export function operation<Q extends RequestParts, R extends Record<number, ReplyDoc>>(
   spec: OperationSpec<Q, R>,
 ): OperationSchema<Q, R> {
-  const envelope = ENVELOPE[spec.tag];
+  const envelope = spec.envelope ?? ENVELOPE[spec.tag];
   const hasInput =
     spec.request !== undefined &&
     (spec.request.params ?? spec.request.querystring ?? spec.request.body) !== undefined;
@@ -173,9 +176,6 @@ export function operation<Q extends RequestParts, R extends Record<number, Reply
     status === 429 ? { ...RETRY_AFTER_HEADER, ...rateHeaders } : rateHeaders;
 
   const response: Record<number, TSchema> = {};
-  for (const [status, reply] of Object.entries(spec.responses)) {
-    response[Number(status)] = replySchema(reply, headersFor(Number(status)));
-  }
   if (envelope) {
     const errors: ErrorSpec[] = [
       ...authErrors(spec.auth, spec.tag),
@@ -186,6 +186,10 @@ export function operation<Q extends RequestParts, R extends Record<number, Reply
     Object.assign(response, errorResponses(envelope, errors, headersFor));
   } else if (spec.errors?.length) {
     throw new Error(`${spec.operationId}: a ${spec.tag} operation has no error envelope to list codes in`);
+  }
+  // Written last: a status the route answers in its own way (`src`'s plain-text 404) wins over the catalog's.
+  for (const [status, reply] of Object.entries(spec.responses)) {
+    response[Number(status)] = replySchema(reply, headersFor(Number(status)));
   }
 
   const security = SECURITY[spec.auth];
@@ -205,8 +209,10 @@ export function operation<Q extends RequestParts, R extends Record<number, Reply
 /** Fastify's response schema for one reply: JSON as the schema itself, anything else under `content`. */
 function replySchema(reply: ReplyDoc, headers: Record<string, HeaderDoc> | undefined): TSchema {
   const allHeaders = { ...headers, ...reply.headers };
+  // @fastify/swagger reads a `$ref`'s response description from `description` (it drops the ref's siblings), an
+  // inline schema's from `x-response-description` (which leaves the schema's own description alone).
   const extras = {
-    'x-response-description': reply.description,
+    [reply.schema.$ref === undefined ? 'x-response-description' : 'description']: reply.description,
     ...(Object.keys(allHeaders).length > 0 ? { headers: allHeaders } : {}),
   };
   if (reply.contentTypes) {

@@ -48,18 +48,22 @@ export const deliveryRoutes =
       },
     );
 
-    app.get<{ Params: { id: string } }>('/i/:id', { schema: serviceSchemas.viewer }, async (request, reply) => {
-      const html = await viewerPage({ db: services.store.db, bases: services.config }, request.params.id);
-      if (!html) {
+    app.get<{ Params: { id: string } }>(
+      '/i/:id',
+      { schema: serviceSchemas.viewer },
+      async (request, reply) => {
+        const html = await viewerPage({ db: services.store.db, bases: services.config }, request.params.id);
+        if (!html) {
+          return reply
+            .status(404)
+            .header('content-type', 'text/html; charset=utf-8')
+            .send(htmlPage('Not found', '<h1>Not found</h1><p>This image does not exist or is private.</p>'));
+        }
         return reply
-          .status(404)
           .header('content-type', 'text/html; charset=utf-8')
-          .send(htmlPage('Not found', '<h1>Not found</h1><p>This image does not exist or is private.</p>'));
-      }
-      return reply
-        .header('content-type', 'text/html; charset=utf-8')
-        .header('cache-control', 'public, max-age=300')
-        .header('x-content-type-options', 'nosniff')
-        .send(html);
-    });
+          .header('cache-control', 'public, max-age=300')
+          .header('x-content-type-options', 'nosniff')
+          .send(html);
+      },
+    );
   };

@@ -93,10 +93,8 @@ export const mediaRoutes =
       async (request) => media.list(services, principalOf(request), request.query),
     );
 
-    app.get(
-      '/v1/media/:id',
-      { onRequest: optionalKey(services), schema: schemas.get },
-      async (request) => media.get(services, request.principal, request.params.id),
+    app.get('/v1/media/:id', { onRequest: optionalKey(services), schema: schemas.get }, async (request) =>
+      media.get(services, request.principal, request.params.id),
     );
 
     app.patch(

@@ -116,7 +116,8 @@ export const OutboxMessage = component(
 
 const AccountId = IdParam(64, 'The account id.');
 const KeyId = Type.Object({ key_id: Type.String({ maxLength: 64 }) });
-const dataOf = <T extends Parameters<typeof ref>[0]>(schema: T) => Type.Object({ data: Type.Array(ref(schema)) });
+const dataOf = <T extends Parameters<typeof ref>[0]>(schema: T) =>
+  Type.Object({ data: Type.Array(ref(schema)) });
 
 export const adminSchemas = {
   createAccount: operation({
@@ -128,7 +129,9 @@ export const adminSchemas = {
       body: Type.Object(
         {
           email: Type.String({ format: 'email', maxLength: 254 }),
-          plan: Type.Optional(Type.String({ description: 'A plan name (LIGHTBOX_PLANS); default the default plan.' })),
+          plan: Type.Optional(
+            Type.String({ description: 'A plan name (LIGHTBOX_PLANS); default the default plan.' }),
+          ),
           email_verified: Type.Optional(Type.Boolean()),
         },
         { additionalProperties: false },
@@ -161,7 +164,8 @@ export const adminSchemas = {
     tag: 'Operator',
     operationId: 'updateAccount',
     summary: 'Change an account (plan, flags, registration policy)',
-    description: 'Setting `email_verified: true` has the consequences of a verified email (uploads become permanent).',
+    description:
+      'Setting `email_verified: true` has the consequences of a verified email (uploads become permanent).',
     auth: 'adminToken',
     request: {
       params: AccountId,
@@ -216,7 +220,9 @@ export const adminSchemas = {
       params: AccountId,
       querystring: Type.Object({
         limit: Limit,
-        before: Type.Optional(Type.String({ maxLength: 64, description: 'Entries older than this entry id.' })),
+        before: Type.Optional(
+          Type.String({ maxLength: 64, description: 'Entries older than this entry id.' }),
+        ),
       }),
     },
     responses: { 200: { description: 'Ledger entries.', schema: dataOf(LedgerEntry) } },
@@ -256,7 +262,8 @@ export const adminSchemas = {
     tag: 'Operator',
     operationId: 'updateKey',
     summary: 'Change a key’s status or expiry',
-    description: 'A revoked key cannot be reactivated (400 `invalid_payload`). `expires_at: null` clears the expiry.',
+    description:
+      'A revoked key cannot be reactivated (400 `invalid_payload`). `expires_at: null` clears the expiry.',
     auth: 'adminToken',
     request: {
       params: KeyId,
@@ -281,7 +288,10 @@ export const adminSchemas = {
     auth: 'adminToken',
     request: { params: KeyId },
     responses: {
-      200: { description: 'Deleted.', schema: Type.Object({ key_id: Type.String(), deleted: Type.Literal(true) }) },
+      200: {
+        description: 'Deleted.',
+        schema: Type.Object({ key_id: Type.String(), deleted: Type.Literal(true) }),
+      },
     },
     errors: ['not_found'],
   }),

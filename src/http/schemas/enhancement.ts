@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import { itemErrorCatalog } from '../../errors/catalog.ts';
 import {
   PRESERVATION_LEVEL_IDS,
   PRESET_LIST,
   PreservationLevelSchema,
   PresetSchema,
 } from '../../enhancements/presets.ts';
+import { itemErrorCatalog } from '../../errors/catalog.ts';
 import { operation } from '../openapi/operation.ts';
 import { component, IsoInstant, Nullable, ref, StringEnum } from './common.ts';
 
@@ -34,7 +34,10 @@ export const EnhancementItem = component(
     source_url: Type.String(),
     status: StringEnum(ITEM_STATUSES),
     result_url: Nullable(
-      Type.String({ format: 'uri', description: 'A `src` URL of the result (every rendition parameter works).' }),
+      Type.String({
+        format: 'uri',
+        description: 'A `src` URL of the result (every rendition parameter works).',
+      }),
     ),
     thumbnail_url: Nullable(Type.String({ format: 'uri' })),
     error_code: Type.Unsafe<string | null>({
@@ -80,7 +83,11 @@ export const Enhancement = component(
 
 export const Preset = component(
   'Preset',
-  Type.Object({ id: TextEnum(PRESET_LIST.map((p) => p.id)), name: Type.String(), description: Type.String() }),
+  Type.Object({
+    id: TextEnum(PRESET_LIST.map((p) => p.id)),
+    name: Type.String(),
+    description: Type.String(),
+  }),
 );
 
 const CreateBody = Type.Object(
@@ -93,7 +100,9 @@ const CreateBody = Type.Object(
             maxLength: 2048,
             description: 'Public http(s) URL of a JPEG, PNG or WebP ≤ 10 MB.',
           }),
-          external_id: Type.Optional(Type.String({ maxLength: 255, description: 'Your id, echoed on the item.' })),
+          external_id: Type.Optional(
+            Type.String({ maxLength: 255, description: 'Your id, echoed on the item.' }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -133,7 +142,13 @@ const CreateReply = Type.Object(
   {
     examples: [
       {
-        enhancement: { id: ENHANCEMENT_ID, status: 'queued', total_items: 1, credits_reserved: 5, sandbox: false },
+        enhancement: {
+          id: ENHANCEMENT_ID,
+          status: 'queued',
+          total_items: 1,
+          credits_reserved: 5,
+          sandbox: false,
+        },
         remaining_paid_credits: 195,
         request_id: REQUEST_ID,
       },
@@ -177,7 +192,8 @@ export const enhancementSchemas = {
           minLength: 8,
           maxLength: 160,
           pattern: '^[A-Za-z0-9._:-]{8,160}$',
-          description: 'Required. Reuse it (with the same body) to retry safely; scoped to the account and environment.',
+          description:
+            'Required. Reuse it (with the same body) to retry safely; scoped to the account and environment.',
           examples: ['order-1042-retry-safe'],
         }),
       }),
@@ -185,7 +201,8 @@ export const enhancementSchemas = {
     responses: {
       201: { description: 'The batch is queued.', schema: CreateReply, headers: LOCATION },
       200: {
-        description: 'A replay: the same `Idempotency-Key` and body as an earlier call; its stored answer, unchanged.',
+        description:
+          'A replay: the same `Idempotency-Key` and body as an earlier call; its stored answer, unchanged.',
         schema: CreateReply,
         headers: {
           ...LOCATION,
@@ -214,7 +231,9 @@ export const enhancementSchemas = {
     description: 'Spends the per-key read rate (600 per minute).',
     auth: 'apiKey',
     rateLimited: true,
-    request: { params: Type.Object({ id: Type.String({ maxLength: 200, description: 'The batch id (a UUID).' }) }) },
+    request: {
+      params: Type.Object({ id: Type.String({ maxLength: 200, description: 'The batch id (a UUID).' }) }),
+    },
     responses: {
       200: {
         description: 'The batch.',

@@ -44,7 +44,11 @@ export interface HostingErrorExtras {
 }
 
 /** Hosting family (`/v1`): flat, img.pro-compatible; `request_id` is Lightbox's addition. */
-export const hostingErrorEnvelope = (codes: readonly string[], extras: HostingErrorExtras, options: SchemaOptions) =>
+export const hostingErrorEnvelope = (
+  codes: readonly string[],
+  extras: HostingErrorExtras,
+  options: SchemaOptions,
+) =>
   Type.Object(
     {
       error: StringEnum(codes),
@@ -67,7 +71,9 @@ export const hostingErrorEnvelope = (codes: readonly string[], extras: HostingEr
             ),
           }
         : {}),
-      request_id: Type.String({ description: 'Also the `X-Request-Id` header; quote it when reporting a problem.' }),
+      request_id: Type.String({
+        description: 'Also the `X-Request-Id` header; quote it when reporting a problem.',
+      }),
     },
     options,
   );

@@ -64,7 +64,10 @@ const mediaProperties = {
 
 export const Media = component(
   'Media',
-  Type.Object(mediaProperties, { description: 'A stored image (docs/api.md §2.5).', examples: [MEDIA_EXAMPLE] }),
+  Type.Object(mediaProperties, {
+    description: 'A stored image (docs/api.md §2.5).',
+    examples: [MEDIA_EXAMPLE],
+  }),
 );
 
 export const UploadedMedia = component(
@@ -139,7 +142,9 @@ export const KeyCreated = component(
         uploads: Type.Integer({ description: 'Uploads per month.' }),
         storage_mb: Type.Integer(),
         retention_days: Nullable(
-          Type.Integer({ description: 'Days uploads are kept until the email is verified; `null` once verified.' }),
+          Type.Integer({
+            description: 'Days uploads are kept until the email is verified; `null` once verified.',
+          }),
         ),
       }),
       message: Type.String(),
@@ -170,10 +175,15 @@ export const Usage = component(
       limit: Type.Integer({ minimum: 0 }),
       resets_at: UnixSeconds({ description: 'Start of the next calendar month (UTC).' }),
     }),
-    storage: Type.Object({ used_bytes: Type.Integer({ minimum: 0 }), limit_bytes: Type.Integer({ minimum: 0 }) }),
+    storage: Type.Object({
+      used_bytes: Type.Integer({ minimum: 0 }),
+      limit_bytes: Type.Integer({ minimum: 0 }),
+    }),
     keys: Type.Object({
       active: Type.Integer({ minimum: 0 }),
-      limit: Nullable(Type.Integer({ description: 'Active keys allowed while unverified; `null` once verified.' })),
+      limit: Nullable(
+        Type.Integer({ description: 'Active keys allowed while unverified; `null` once verified.' }),
+      ),
     }),
     credits: Type.Object({
       paid_available: Type.Integer(),
@@ -195,11 +205,16 @@ const MediaFields = {
     Type.Union([Type.Boolean(), StringEnum(['true', 'false', '1', '0'] as const)], { default: true }),
   ),
   ttl: Type.Optional(
-    Type.Union([Type.Integer({ minimum: 300, maximum: 7_776_000 }), Type.String({ pattern: '^\\d{1,9}[mhd]?$' })], {
-      description: 'Seconds (≥ 300) or `<n>m`, `<n>h`, `<n>d`: 5 minutes to 90 days.',
-    }),
+    Type.Union(
+      [Type.Integer({ minimum: 300, maximum: 7_776_000 }), Type.String({ pattern: '^\\d{1,9}[mhd]?$' })],
+      {
+        description: 'Seconds (≥ 300) or `<n>m`, `<n>h`, `<n>d`: 5 minutes to 90 days.',
+      },
+    ),
   ),
-  date: Type.Optional(Type.String({ description: 'ISO date (`YYYY-MM-DD`) or instant: the editorial date.' })),
+  date: Type.Optional(
+    Type.String({ description: 'ISO date (`YYYY-MM-DD`) or instant: the editorial date.' }),
+  ),
   description: Type.Optional(Type.String({ maxLength: 500, description: 'Kept as `metadata.description`.' })),
 };
 const Metadata = Type.Record(Type.String({ pattern: '^[a-z0-9_]{1,40}$' }), Type.String({ maxLength: 500 }), {
@@ -218,7 +233,9 @@ const UploadForm = Type.Object(
     tags: Type.Optional(Type.String({ description: 'Comma-separated, at most 10.' })),
     namespace: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{2,64}$' })),
     public: Type.Optional(StringEnum(['true', 'false'] as const, { default: 'true' })),
-    ttl: Type.Optional(Type.String({ pattern: '^\\d{1,9}[mhd]?$', description: 'Seconds (≥ 300) or `<n>m|h|d`.' })),
+    ttl: Type.Optional(
+      Type.String({ pattern: '^\\d{1,9}[mhd]?$', description: 'Seconds (≥ 300) or `<n>m|h|d`.' }),
+    ),
     date: Type.Optional(Type.String()),
     description: Type.Optional(Type.String({ maxLength: 500 })),
   },
@@ -240,7 +257,9 @@ const ImportBody = Type.Object(
 const MediaPatch = Type.Object(
   {
     ...MediaFields,
-    namespace: Type.Optional(Nullable(Type.String({ pattern: '^[a-z0-9-]{2,64}$' }), { description: '`null` clears it.' })),
+    namespace: Type.Optional(
+      Nullable(Type.String({ pattern: '^[a-z0-9-]{2,64}$' }), { description: '`null` clears it.' }),
+    ),
     tag_mode: Type.Optional(
       StringEnum(['replace', 'add', 'remove'] as const, {
         default: 'replace',
@@ -253,7 +272,9 @@ const MediaPatch = Type.Object(
         description: 'As at upload; `null` makes the media permanent where the account allows it.',
       }),
     ),
-    description: Type.Optional(Nullable(Type.String({ maxLength: 500 }), { description: '`null` removes it.' })),
+    description: Type.Optional(
+      Nullable(Type.String({ maxLength: 500 }), { description: '`null` removes it.' }),
+    ),
     metadata: Type.Optional(Nullable(Metadata, { description: 'Replaces the whole set.' })),
   },
   { examples: [{ tags: ['featured'], tag_mode: 'add', public: false }] },
@@ -278,7 +299,9 @@ const KeyRequestValidated = Type.Object({ ...KeyRequest.properties, email: Type.
 
 const MediaId = IdParam(64, 'The media id.');
 const IdsQuery = Type.Object({
-  ids: Type.Optional(Type.String({ maxLength: 4096, description: 'Comma-separated media ids, at most 100.' })),
+  ids: Type.Optional(
+    Type.String({ maxLength: 4096, description: 'Comma-separated media ids, at most 100.' }),
+  ),
 });
 const MediaListQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
@@ -338,7 +361,8 @@ export const hostingSchemas = {
     tag: 'Hosting',
     operationId: 'listMedia',
     summary: 'List media, newest first',
-    description: 'Keyset pagination: pass `pagination.next_cursor` back as `cursor` until `has_more` is false.',
+    description:
+      'Keyset pagination: pass `pagination.next_cursor` back as `cursor` until `has_more` is false.',
     auth: 'apiKey',
     request: { querystring: MediaListQuery },
     responses: { 200: { description: 'A page of media.', schema: ref(MediaPage) } },
@@ -381,7 +405,8 @@ export const hostingSchemas = {
     tag: 'Hosting',
     operationId: 'updateMediaBatch',
     summary: 'Change several media objects (`?ids=a,b`, at most 100)',
-    description: 'The body is checked once; then each id on its own — one failing item never stops the others.',
+    description:
+      'The body is checked once; then each id on its own — one failing item never stops the others.',
     auth: 'apiKey',
     request: { querystring: IdsQuery, body: Type.Unknown() },
     documentedRequest: { body: { 'application/json': MediaPatch } },
@@ -406,4 +431,12 @@ export const hostingSchemas = {
   }),
 };
 
-export const hostingComponents = [Media, UploadedMedia, MediaPage, MediaBatchUpdate, MediaBatchDelete, KeyCreated, Usage];
+export const hostingComponents = [
+  Media,
+  UploadedMedia,
+  MediaPage,
+  MediaBatchUpdate,
+  MediaBatchDelete,
+  KeyCreated,
+  Usage,
+];

@@ -63,6 +63,7 @@ export const serviceSchemas = {
       'Renditions are computed once and cached. Uncached renditions are limited per client IP (429 with `Retry-After`); an operator may require signed transform parameters (`s`).',
     ].join('\n'),
     auth: 'none',
+    envelope: 'hosting',
     // Documented only: `src` ignores invalid values rather than refusing them, so nothing here is validated.
     documentedRequest: {
       params: Type.Object({
@@ -78,21 +79,30 @@ export const serviceSchemas = {
         w: Type.Optional(Type.Integer({ minimum: 1, description: 'Width in pixels.' })),
         h: Type.Optional(Type.Integer({ minimum: 1, description: 'Height in pixels.' })),
         fit: Type.Optional(StringEnum(['scale-down', 'contain', 'cover', 'crop', 'pad'] as const)),
-        q: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Quality of lossy formats.' })),
+        q: Type.Optional(
+          Type.Integer({ minimum: 1, maximum: 100, description: 'Quality of lossy formats.' }),
+        ),
         format: Type.Optional(
           StringEnum(['jpeg', 'jpg', 'png', 'webp', 'avif', 'gif'] as const, {
             description: 'Overrides the extension.',
           }),
         ),
-        s: Type.Optional(Type.String({ description: 'Signature of the transform parameters, when required.' })),
+        s: Type.Optional(
+          Type.String({ description: 'Signature of the transform parameters, when required.' }),
+        ),
       }),
     },
     responses: {
       200: { description: 'The image.', schema: Image, contentTypes: IMAGE_TYPES, headers: CACHE_HEADERS },
-      304: { description: 'Not modified (`If-None-Match` matched).', schema: Type.Null(), headers: CACHE_HEADERS },
+      304: {
+        description: 'Not modified (`If-None-Match` matched).',
+        schema: Type.Null(),
+        headers: CACHE_HEADERS,
+      },
       404: { description: 'Unknown, deleted or expired image.', schema: Text, contentTypes: ['text/plain'] },
       422: {
-        description: 'The rendition would cost more than the server allows: ask for a smaller size or a still format.',
+        description:
+          'The rendition would cost more than the server allows: ask for a smaller size or a still format.',
         schema: Text,
         contentTypes: ['text/plain'],
       },
@@ -109,8 +119,10 @@ export const serviceSchemas = {
     tag: 'Delivery',
     operationId: 'viewMedia',
     summary: 'The viewer page of a public image',
-    description: 'An HTML page with Open Graph and Twitter card tags (`og:image` is the `size=social` rendition).',
+    description:
+      'An HTML page with Open Graph and Twitter card tags (`og:image` is the `size=social` rendition).',
     auth: 'none',
+    envelope: 'hosting',
     documentedRequest: { params: Type.Object({ id: Type.String({ description: 'The media id.' }) }) },
     responses: {
       200: { description: 'The page.', schema: Html, contentTypes: ['text/html'] },
