@@ -14,7 +14,7 @@ import { DOCUMENTED_REQUEST, type DocumentedRequest, SECURITY_SCHEMES, TAGS } fr
  */
 
 /** The dashboard's session cookie (declared for the session-authenticated routes). */
-export const SESSION_COOKIE = 'lightbox_session';
+const SESSION_COOKIE = 'lightbox_session';
 
 const COMPONENTS: TSchema[] = [
   ...errorComponents,

@@ -77,7 +77,7 @@ function authErrors(auth: Auth, tag: Tag): readonly ErrorCode[] {
   }
 }
 
-export const RATE_LIMIT_HEADERS: Record<string, HeaderDoc> = {
+const RATE_LIMIT_HEADERS: Record<string, HeaderDoc> = {
   'X-RateLimit-Limit': { type: 'integer', description: 'Requests the budget allows per window.' },
   'X-RateLimit-Remaining': { type: 'integer', description: 'Requests left in the budget.' },
   'X-RateLimit-Reset': {

@@ -1,18 +1,16 @@
 import { Type } from '@sinclair/typebox';
 import { operation } from '../openapi/operation.ts';
-import { component, IdParam, IsoInstant, Nullable, ref, StringEnum } from './common.ts';
+import { component, IdParam, IsoInstant, Nullable, ref, StringEnum, TextEnum } from './common.ts';
 
 /** Operator API (`/admin/v1`, docs/api.md §4): request and response schemas. Nested error envelope. */
 
-const TextEnum = (values: readonly string[], description?: string) =>
-  Type.Unsafe<string>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
 const Policy = Type.Union([Type.Literal('open'), Type.Literal('approval'), Type.Literal('closed')]);
 const Instant = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 const Environment = Type.Union([Type.Literal('live'), Type.Literal('test')]);
 const KeyStatus = StringEnum(['active', 'inactive', 'pending_approval', 'revoked'] as const);
 const Limit = Type.Integer({ minimum: 1, maximum: 1000, default: 100 });
 
-export const Account = component(
+const Account = component(
   'Account',
   Type.Object({
     id: Type.String(),
@@ -34,7 +32,7 @@ export const Account = component(
   }),
 );
 
-export const LedgerEntry = component(
+const LedgerEntry = component(
   'LedgerEntry',
   Type.Object({
     id: Type.String(),
@@ -48,7 +46,7 @@ export const LedgerEntry = component(
   }),
 );
 
-export const ApiKey = component(
+const ApiKey = component(
   'ApiKey',
   Type.Object(
     {
@@ -74,7 +72,7 @@ const MintedKey = Type.Object({
   expires_at: Nullable(IsoInstant()),
 });
 
-export const WebhookDelivery = component(
+const WebhookDelivery = component(
   'WebhookDelivery',
   Type.Object({
     id: Type.String({ description: 'The event id (`evt_…`).' }),
@@ -101,7 +99,7 @@ export const WebhookDelivery = component(
   }),
 );
 
-export const OutboxMessage = component(
+const OutboxMessage = component(
   'OutboxMessage',
   Type.Object({
     id: Type.String(),

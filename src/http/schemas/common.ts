@@ -10,6 +10,10 @@ import { type SchemaOptions, type Static, type TSchema, Type } from '@sinclair/t
 export const StringEnum = <const T extends readonly string[]>(values: T, options: SchemaOptions = {}) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 
+/** The same in the document, but typed `string` for the server (where the store keeps the value as text). */
+export const TextEnum = (values: readonly string[], description?: string) =>
+  Type.Unsafe<string>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
+
 /**
  * `T` or `null`. Scalar types become `type: [T, 'null']` (JSON Schema 2020-12, OpenAPI 3.1); anything else an
  * `anyOf`.

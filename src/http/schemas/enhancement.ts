@@ -6,8 +6,9 @@ import {
   PresetSchema,
 } from '../../enhancements/presets.ts';
 import { itemErrorCatalog } from '../../errors/catalog.ts';
+import { ENHANCE_WARNING_CODES, ENHANCE_WARNINGS } from '../../imaging/enhance/index.ts';
 import { operation } from '../openapi/operation.ts';
-import { component, IsoInstant, Nullable, ref, StringEnum } from './common.ts';
+import { component, IsoInstant, Nullable, ref, StringEnum, TextEnum } from './common.ts';
 
 /** Enhancement family (`/api/v1`, AI Gen Studio-compatible; docs/api.md §3): request and response schemas. */
 
@@ -17,16 +18,16 @@ const ITEM_ERROR_CODES = Object.keys(itemErrorCatalog);
 const ENHANCEMENT_ID = 'b3c1f0a2-5d7e-4f11-9a2b-6c8d0e4f1a37';
 const REQUEST_ID = 'req_7hT2kP9xQ4mW1vN6bL3cZ8';
 
-/** Loosely typed for the server (the store keeps these as text), precise in the document. */
-const TextEnum = (values: readonly string[], description?: string) =>
-  Type.Unsafe<string>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
-
 const itemErrorDescription = [
   'Why the item failed (never an HTTP error of the create call); its credits are released:',
   ...Object.entries(itemErrorCatalog).map(([code, e]) => `- \`${code}\`: ${e.message} *${e.handling}*`),
 ].join('\n');
 
-export const EnhancementItem = component(
+const warningDescription = Object.entries(ENHANCE_WARNINGS)
+  .map(([code, message]) => `- \`${code}\`: ${message}`)
+  .join('\n');
+
+const EnhancementItem = component(
   'EnhancementItem',
   Type.Object({
     id: Type.String(),
@@ -49,9 +50,13 @@ export const EnhancementItem = component(
     credits_reserved: Type.Integer({ minimum: 0 }),
     credits_used: Type.Integer({ minimum: 0 }),
     warnings: Type.Optional(
-      Type.Array(Type.Object({ code: Type.String(), message: Type.String() }), {
-        description: 'What the pipeline noticed about a completed item (e.g. `upscaled`); `[]` when nothing.',
-      }),
+      Type.Array(
+        Type.Object({
+          code: TextEnum(ENHANCE_WARNING_CODES, warningDescription),
+          message: Type.String({ description: 'About this image.' }),
+        }),
+        { description: 'What was done, or could not be done well, for a completed item; `[]` when nothing.' },
+      ),
     ),
   }),
 );
@@ -71,17 +76,17 @@ const summaryProperties = {
   completed_at: Nullable(IsoInstant()),
 };
 
-export const EnhancementSummary = component(
+const EnhancementSummary = component(
   'EnhancementSummary',
   Type.Object(summaryProperties, { description: 'A batch without its items.' }),
 );
 
-export const Enhancement = component(
+const Enhancement = component(
   'Enhancement',
   Type.Object({ ...summaryProperties, items: Type.Array(ref(EnhancementItem)) }),
 );
 
-export const Preset = component(
+const Preset = component(
   'Preset',
   Type.Object({
     id: TextEnum(PRESET_LIST.map((p) => p.id)),

@@ -5,7 +5,7 @@ import { component, ref, StringEnum } from './common.ts';
 
 const ACTION_TYPES = ['upgrade', 'verify', 'wait', 'redirect'] as const;
 
-export const ErrorAction = component(
+const ErrorAction = component(
   'ErrorAction',
   Type.Object(
     {
@@ -23,7 +23,7 @@ export const ErrorAction = component(
   ),
 );
 
-export const ErrorUsage = component(
+const ErrorUsage = component(
   'ErrorUsage',
   Type.Object(
     {

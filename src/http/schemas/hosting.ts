@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { IMAGE_FORMATS } from '../../imaging/index.ts';
 import { operation } from '../openapi/operation.ts';
-import { component, IdParam, Nullable, ref, StringEnum, UnixSeconds } from './common.ts';
+import { component, IdParam, Nullable, ref, StringEnum, TextEnum, UnixSeconds } from './common.ts';
 
 /** Hosting family (`/v1`, img.pro-compatible; docs/api.md §2): request and response schemas of every route. */
 
@@ -42,12 +42,7 @@ const mediaProperties = {
   width: Type.Integer({ minimum: 1 }),
   height: Type.Integer({ minimum: 1 }),
   filesize: Type.Integer({ minimum: 0, description: 'Bytes of the stored original.' }),
-  // Typed as text for the server (the store keeps it so), listed exactly in the document.
-  format: Type.Unsafe<string>({
-    type: 'string',
-    enum: [...IMAGE_FORMATS],
-    description: 'The stored format, read from the bytes.',
-  }),
+  format: TextEnum(IMAGE_FORMATS, 'The stored format, read from the bytes.'),
   namespace: Nullable(Type.String()),
   tags: Type.Array(Type.String()),
   public: Type.Boolean(),
@@ -62,7 +57,7 @@ const mediaProperties = {
   updated_at: UnixSeconds(),
 };
 
-export const Media = component(
+const Media = component(
   'Media',
   Type.Object(mediaProperties, {
     description: 'A stored image (docs/api.md §2.5).',
@@ -70,7 +65,7 @@ export const Media = component(
   }),
 );
 
-export const UploadedMedia = component(
+const UploadedMedia = component(
   'UploadedMedia',
   Type.Object(
     {
@@ -97,7 +92,7 @@ export const UploadedMedia = component(
 const Cursor = Nullable(
   Type.String({ description: 'Pass back as `cursor` for the next page; `null` on the last page.' }),
 );
-export const MediaPage = component(
+const MediaPage = component(
   'MediaPage',
   Type.Object(
     {
@@ -119,16 +114,16 @@ const ItemError = Type.Object(
   },
   { description: 'One id that failed; the others are unaffected.' },
 );
-export const MediaBatchUpdate = component(
+const MediaBatchUpdate = component(
   'MediaBatchUpdate',
   Type.Object({ data: Type.Array(ref(Media)), errors: Type.Array(ItemError) }),
 );
-export const MediaBatchDelete = component(
+const MediaBatchDelete = component(
   'MediaBatchDelete',
   Type.Object({ data: Type.Array(Deleted), errors: Type.Array(ItemError) }),
 );
 
-export const KeyCreated = component(
+const KeyCreated = component(
   'KeyCreated',
   Type.Object(
     {
@@ -165,7 +160,7 @@ export const KeyCreated = component(
   ),
 );
 
-export const Usage = component(
+const Usage = component(
   'Usage',
   Type.Object({
     plan: Type.String(),

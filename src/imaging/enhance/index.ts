@@ -5,3 +5,4 @@ export type {
   HttpFetch,
 } from './enhance-types.ts';
 export { ProviderFetchError } from './provider-fetch-error.ts';
+export { ENHANCE_WARNING_CODES, ENHANCE_WARNINGS } from './warnings.ts';
