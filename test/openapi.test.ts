@@ -235,11 +235,12 @@ describe('the OpenAPI document', () => {
 
     // Every catalog code reaches the document somewhere, with its status, message and handling.
     const text = JSON.stringify(doc);
+    const md = (s: string) => JSON.stringify(s.replace(/[<>*_]/g, '\\$&')).slice(1, -1);
     for (const [code, entry] of Object.entries(catalog)) {
-      expect(text, code).toContain(`\`${code}\`: ${entry.message} *${entry.handling}*`);
+      expect(text, code).toContain(`\`${code}\`: ${md(entry.message)} *${md(entry.handling)}*`);
     }
     for (const [code, entry] of Object.entries(itemErrorCatalog)) {
-      expect(text, code).toContain(`\`${code}\`: ${entry.message} *${entry.handling}*`);
+      expect(text, code).toContain(`\`${code}\`: ${md(entry.message)} *${md(entry.handling)}*`);
     }
     // Each example is the renderer's own body for that code.
     const examples = op('get', '/v1/media/{id}').responses['404'].content['application/json'].examples;

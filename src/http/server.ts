@@ -22,6 +22,7 @@ import { enhancementReadRoutes } from './routes/enhancement-read-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { hostingKeyRoutes } from './routes/hosting-key-routes.ts';
 import { mediaRoutes } from './routes/media-routes.ts';
+import { referenceRoutes } from './routes/reference-routes.ts';
 import { signedLinkRoutes } from './routes/signed-link-routes.ts';
 import { usageRoutes } from './routes/usage-routes.ts';
 import { srcFastPath } from './src-fast-path.ts';
@@ -109,5 +110,6 @@ export async function buildServer(services: Services): Promise<App> {
   await app.register(adminRoutes(services));
   await app.register(enhancementReadRoutes(services));
   await app.register(enhancementCreateRoutes(services));
+  await app.register(referenceRoutes(services));
   return app;
 }

@@ -87,8 +87,11 @@ function exampleBody(error: WireError, envelope: Envelope): Record<string, unkno
   return renderError(appError, envelope === 'hosting' ? 'hosting' : 'enhancement', EXAMPLE_REQUEST_ID).body;
 }
 
+/** Catalog text as Markdown text: `<key>` must not read as an HTML tag. */
+export const markdownText = (text: string): string => text.replace(/[<>*_]/g, '\\$&');
+
 const describe = (errors: readonly WireError[]): string =>
-  errors.map((e) => `- \`${e.code}\`: ${e.message} *${e.handling}*`).join('\n');
+  errors.map((e) => `- \`${e.code}\`: ${markdownText(e.message)} *${markdownText(e.handling)}*`).join('\n');
 
 /**
  * One response per status, each with the envelope narrowed to its codes, a description listing them, one example

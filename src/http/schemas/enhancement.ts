@@ -7,6 +7,7 @@ import {
 } from '../../enhancements/presets.ts';
 import { itemErrorCatalog } from '../../errors/catalog.ts';
 import { ENHANCE_WARNING_CODES, ENHANCE_WARNINGS } from '../../imaging/enhance/index.ts';
+import { markdownText } from '../openapi/error-responses.ts';
 import { operation } from '../openapi/operation.ts';
 import { component, IsoInstant, Nullable, ref, StringEnum, TextEnum } from './common.ts';
 
@@ -20,7 +21,9 @@ const REQUEST_ID = 'req_7hT2kP9xQ4mW1vN6bL3cZ8';
 
 const itemErrorDescription = [
   'Why the item failed (never an HTTP error of the create call); its credits are released:',
-  ...Object.entries(itemErrorCatalog).map(([code, e]) => `- \`${code}\`: ${e.message} *${e.handling}*`),
+  ...Object.entries(itemErrorCatalog).map(
+    ([code, e]) => `- \`${code}\`: ${markdownText(e.message)} *${markdownText(e.handling)}*`,
+  ),
 ].join('\n');
 
 const warningDescription = Object.entries(ENHANCE_WARNINGS)
