@@ -86,7 +86,55 @@ const EnhancementSummary = component(
 
 const Enhancement = component(
   'Enhancement',
-  Type.Object({ ...summaryProperties, items: Type.Array(ref(EnhancementItem)) }),
+  Type.Object(
+    { ...summaryProperties, items: Type.Array(ref(EnhancementItem)) },
+    {
+      examples: [
+        {
+          id: ENHANCEMENT_ID,
+          status: 'partially_completed',
+          preset: 'single_product_white_background',
+          preservation_level: 'strict',
+          total_items: 2,
+          completed_items: 1,
+          failed_items: 1,
+          credits_reserved: 10,
+          credits_used: 5,
+          sandbox: false,
+          created_at: '2026-01-15T09:30:00.000Z',
+          completed_at: '2026-01-15T09:30:41.000Z',
+          items: [
+            {
+              id: 'itm_01jh8k2m4n',
+              external_id: 'sku-1042',
+              source_url: 'https://example.org/products/mug.jpg',
+              status: 'completed',
+              result_url: 'https://images.example.com/src/Qm7vT2xK9pLw4Rt8/cD4eF6gH.jpg',
+              thumbnail_url: 'https://images.example.com/src/Zr3nB8yH5kQw1Lp6/iJ7kL9mN.jpg',
+              error_code: null,
+              error_message: null,
+              credits_reserved: 5,
+              credits_used: 5,
+              warnings: [],
+            },
+            {
+              id: 'itm_01jh8k2m4p',
+              external_id: 'sku-1043',
+              source_url: 'https://example.org/products/missing.jpg',
+              status: 'failed',
+              result_url: null,
+              thumbnail_url: null,
+              error_code: 'source_url_unreachable',
+              error_message: 'The source URL answered 404.',
+              credits_reserved: 5,
+              credits_used: 0,
+              warnings: [],
+            },
+          ],
+        },
+      ],
+    },
+  ),
 );
 
 const Preset = component(
