@@ -4,6 +4,7 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog, type ErrorCode, itemErrorCatalog } from '../src/errors/catalog.ts';
 import { hostingRendering } from '../src/errors/render.ts';
+import { eventually } from './support/eventually.ts';
 import { openApiChecker } from './support/openapi-conformance.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
@@ -348,6 +349,14 @@ describe('the drift check (every test server’s answers against the document)',
     const before = server.conformance.checked;
     await server.request('GET', '/healthz');
     await server.request('GET', '/v1/media', { key: 'img_live_wrong' });
+    // Recorded once each answer is out (onResponse), checked at the next flush.
+    await eventually(
+      async () => {
+        server.conformance.flush();
+        return server.conformance.checked;
+      },
+      (n) => n >= before + 2,
+    );
     expect(server.conformance.checked).toBe(before + 2);
     expect(server.conformance.violations).toEqual([]);
   });

@@ -118,7 +118,9 @@ export async function startTestServer(
     },
     conformance,
     async close() {
+      conformance.flush();
       await app.close();
+      conformance.flush(); // answers finished while closing
       await stopWorker();
       await services.close();
       await pg?.drop();
