@@ -204,12 +204,17 @@ describe('item warnings', () => {
 
   it('the OpenAPI document shows the field and every warning code', async () => {
     const spec = (await server.request('GET', '/openapi.json')).body;
+    // biome-ignore lint/suspicious/noExplicitAny: JSON Schema read from the document.
+    const resolve = (schema: any): any =>
+      schema.$ref ? spec.components.schemas[schema.$ref.split('/').pop()] : schema;
     const schemaOf = (path: string) =>
-      spec.paths[path].get.responses['200'].content['application/json'].schema;
-    const item = schemaOf(`${ENHANCEMENTS}/{id}`).properties.enhancement.properties.items.items;
+      resolve(spec.paths[path].get.responses['200'].content['application/json'].schema);
+    const item = resolve(
+      resolve(schemaOf(`${ENHANCEMENTS}/{id}`).properties.enhancement).properties.items.items,
+    );
     expect(item.properties.warnings.items.properties.code.enum).toEqual([...ENHANCE_WARNING_CODES]);
     expect(item.properties.warnings.items.required).toEqual(['code', 'message']);
-    const entry = schemaOf(ENHANCEMENTS).properties.enhancements.items;
+    const entry = resolve(schemaOf(ENHANCEMENTS).properties.enhancements.items);
     expect(entry.properties.items_with_warnings.type).toBe('integer');
   });
 });

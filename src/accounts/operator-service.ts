@@ -158,7 +158,7 @@ export const operator = {
   async deleteKey(deps: OperatorDeps, keyId: string) {
     const result = await deps.store.db.deleteFrom('api_keys').where('id', '=', keyId).executeTakeFirst();
     if (Number(result.numDeletedRows) === 0) throw notFound('Key');
-    return { key_id: keyId, deleted: true };
+    return { key_id: keyId, deleted: true as const };
   },
 };
 

@@ -39,10 +39,23 @@ export interface CreateDeps {
   metrics: Metrics;
 }
 
+/** The create answer (docs/api.md §3.2), stored with the idempotency record and replayed unchanged. */
+export interface CreateResponse {
+  enhancement: {
+    id: string;
+    status: 'queued';
+    total_items: number;
+    credits_reserved: number;
+    sandbox: boolean;
+  };
+  remaining_paid_credits: number;
+  request_id: string;
+}
+
 export interface CreateResult {
   status: 200 | 201;
   replayed: boolean;
-  body: Record<string, unknown>;
+  body: CreateResponse;
   location: string;
 }
 
@@ -209,7 +222,7 @@ export async function createEnhancement(
           remaining = reserved.balance_after;
         }
       }
-      const response = {
+      const response: CreateResponse = {
         enhancement: { id, status: 'queued', total_items: items.length, credits_reserved: cost, sandbox },
         remaining_paid_credits: remaining,
         request_id: input.requestId,
@@ -277,7 +290,7 @@ async function findReplay(
   if (record.body_hash !== bodyHash) throw new AppError('idempotency_conflict');
   if (Number(record.response_status) === PENDING && now - Number(record.created_at) < PENDING_GRACE_MS)
     return WAIT;
-  const body = JSON.parse(record.response_body) as { enhancement: { id: string } };
+  const body = JSON.parse(record.response_body) as CreateResponse;
   return { status: 200, replayed: true, body, location: locationOf(body.enhancement.id) };
 }
 

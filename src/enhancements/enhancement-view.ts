@@ -1,14 +1,51 @@
 import { toIso } from '../lib/time.ts';
 import { srcUrl } from '../media/media-urls.ts';
-import type { EnhancementItemsTable, EnhancementsTable } from '../store/database.ts';
-import type { EnhancementSummaryShape, ItemViewShape } from './enhancement-schemas.ts';
+import type {
+  EnhancementItemsTable,
+  EnhancementStatus,
+  EnhancementsTable,
+  ItemStatus,
+} from '../store/database.ts';
+
+/** A batch without its items, as docs/api.md §3.3 shows it (schema: `src/http/schemas/enhancement.ts`). */
+export interface EnhancementSummaryView {
+  id: string;
+  status: EnhancementStatus;
+  preset: string;
+  preservation_level: string;
+  total_items: number;
+  completed_items: number;
+  failed_items: number;
+  /** Lightbox extension: completed items that carry at least one warning. */
+  items_with_warnings: number;
+  credits_reserved: number;
+  credits_used: number;
+  sandbox: boolean;
+  created_at: string;
+  completed_at: string | null;
+}
+
+export interface ItemView {
+  id: string;
+  external_id: string | null;
+  source_url: string;
+  status: ItemStatus;
+  result_url: string | null;
+  thumbnail_url: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  credits_reserved: number;
+  credits_used: number;
+  /** Lightbox extension; `[]` when there is nothing to say. */
+  warnings: ItemWarning[];
+}
 
 export interface ItemWithMedia extends EnhancementItemsTable {
   result_token: string | null;
   thumbnail_token: string | null;
 }
 
-export function enhancementSummary(e: EnhancementsTable): EnhancementSummaryShape {
+export function enhancementSummary(e: EnhancementsTable): EnhancementSummaryView {
   return {
     id: e.id,
     status: e.status,
@@ -26,7 +63,7 @@ export function enhancementSummary(e: EnhancementsTable): EnhancementSummaryShap
   };
 }
 
-export function itemView(srcBase: string, item: ItemWithMedia): ItemViewShape {
+export function itemView(srcBase: string, item: ItemWithMedia): ItemView {
   return {
     id: item.id,
     external_id: item.external_id,

@@ -8,6 +8,7 @@ import {
 } from '../imaging/enhance/presets.ts';
 
 export type { PreservationLevel, PresetId } from '../imaging/enhance/presets.ts';
+export { PRESERVATION_LEVEL_IDS } from '../imaging/enhance/presets.ts';
 
 /** What `GET /api/v1/product-image-enhancement-presets` lists, in the registry's order. */
 export const PRESET_LIST = PRESET_IDS.map((id) => ({

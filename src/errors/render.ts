@@ -48,7 +48,8 @@ export function renderError(error: AppError, family: Family, requestId: string):
   return { status, body: { error: { code, message, request_id: requestId } }, headers };
 }
 
-function hostingRendering(code: ErrorCode): {
+/** The code, message and status a catalog code answers with on a hosting route (also used by the OpenAPI document). */
+export function hostingRendering(code: ErrorCode): {
   code: string;
   message: string;
   status: number;

@@ -1,6 +1,5 @@
 import { createServer } from 'node:http';
 import multipart from '@fastify/multipart';
-import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyBaseLogger,
@@ -17,6 +16,7 @@ import { createCors } from './cors.ts';
 import { type HtmlErrors, installErrorHandling, sendError } from './error-handler.ts';
 import { installJsonParser } from './json-body.ts';
 import { metricsRoutes } from './metrics-endpoint.ts';
+import { registerOpenApi } from './openapi/document.ts';
 import { requestIdFor } from './request-id.ts';
 import { OneLineRequestLog } from './request-log.ts';
 import { familyOfRequest, srcRouteOf, UNMATCHED_ROUTE } from './request-metrics.ts';
@@ -27,7 +27,9 @@ import { enhancementReadRoutes } from './routes/enhancement-read-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { hostingKeyRoutes } from './routes/hosting-key-routes.ts';
 import { mediaRoutes } from './routes/media-routes.ts';
+import { referenceRoutes } from './routes/reference-routes.ts';
 import { usageRoutes } from './routes/usage-routes.ts';
+import { serviceSchemas } from './schemas/service.ts';
 import { srcFastPath } from './src-fast-path.ts';
 import { validatorCompiler } from './validators.ts';
 
@@ -89,6 +91,10 @@ export async function buildServer(services: Services): Promise<App> {
   // Renditions already answered may still be on their way into the cache: finish those before the store closes.
   app.addHook('onClose', () => renditions.drain());
   app.setValidatorCompiler(validatorCompiler);
+  // Response schemas document; they never shape the wire. fast-json-stringify would drop every field a schema does not
+  // list, so bodies are written by JSON.stringify as they always were (the test suites check them against the
+  // document instead: test/support/openapi-conformance.ts).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.addHook('onRequest', async (request, reply) => {
     commonHeaders(request, reply);
   });
@@ -108,17 +114,7 @@ export async function buildServer(services: Services): Promise<App> {
   // Limits are set per request in receive-upload (they depend on the caller).
   await app.register(multipart);
 
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'Lightbox',
-        version: '1',
-        description: 'img.pro-compatible hosting and AI Gen Studio-compatible enhancement.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
-  });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await registerOpenApi(app, { publicUrl: config.publicUrl, keyPrefix: config.keyPrefix });
 
   if (cors) {
     // Preflights carry no credentials: answered here, before (and instead of) any route's auth.
@@ -140,6 +136,7 @@ export async function buildServer(services: Services): Promise<App> {
   await app.register(adminRoutes(services));
   await app.register(enhancementReadRoutes(services));
   await app.register(enhancementCreateRoutes(services));
-  await app.register(webRoutes(services));
+  await app.register(webRoutes(services, { '/i/:id': serviceSchemas.viewer }));
+  await app.register(referenceRoutes(services));
   return app;
 }

@@ -3,6 +3,7 @@ export { ImageFailureError } from './image-failure.ts';
 export {
   CONTENT_TYPES,
   deliveryExtension,
+  IMAGE_FORMATS,
   type ImageFormat,
   type OutputFormat,
 } from './image-format.ts';

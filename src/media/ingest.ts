@@ -165,7 +165,7 @@ export async function ingest(deps: IngestDeps, input: IngestInput) {
   return {
     ...view,
     upgrade: {
-      type: 'register',
+      type: 'register' as const,
       url: deps.config.docsUrl,
       message: `Anonymous uploads expire after ${deps.config.anonRetentionDays} days. Create a free API key (POST /v1/keys) to keep your images.`,
       label: 'Get a free API key',

@@ -52,7 +52,7 @@ export const media = {
   async remove(deps: MediaDeps, principal: Principal, id: string) {
     const row = await ownedMedia(deps.store.db, principal, id);
     await removeRow(deps, row);
-    return { id, deleted: true };
+    return { id, deleted: true as const };
   },
 
   /** `PATCH /v1/media?ids=`: each item on its own; one failure does not stop the others. */
@@ -71,7 +71,7 @@ export const media = {
   async removeMany(deps: MediaDeps, principal: Principal, idsParam: string | undefined) {
     return perItem(batchIds(idsParam), async (id) => {
       await removeRow(deps, await ownedMedia(deps.store.db, principal, id));
-      return { id, deleted: true };
+      return { id, deleted: true as const };
     });
   },
 };

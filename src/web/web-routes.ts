@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import staticFiles from '@fastify/static';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Services } from '../app/compose.ts';
 import { AppError } from '../errors/app-error.ts';
 import { createCsrf } from '../sessions/secrets.ts';
@@ -35,8 +35,12 @@ function formFields(body: unknown): Record<string, string> {
  * The web pages (docs/web.md): every page and form of the registry (pages/index.ts), the assets, and the
  * dashboard's JSON endpoints. Pages are server-rendered HTML; owner pages and forms need a session.
  */
+/**
+ * `documented`: route schemas (by page path) of the pages that are part of the public API description — the
+ * viewer — given by `http/` (web/ never imports it); every other page is hidden from the OpenAPI document.
+ */
 export const webRoutes =
-  (services: Services): FastifyPluginAsync =>
+  (services: Services, documented: Readonly<Record<string, FastifySchema>> = {}): FastifyPluginAsync =>
   async (app) => {
     const { config } = services;
     const cookies = sessionCookie(config);
@@ -114,7 +118,7 @@ export const webRoutes =
     };
 
     for (const page of PAGES) {
-      app.get(page.path, { schema: { hide: true } }, async (request, reply) => {
+      app.get(page.path, { schema: documented[page.path] ?? { hide: true } }, async (request, reply) => {
         if (page.access === 'public') {
           const output = await page.render(contextOf(request));
           return send(request, reply, { area: page.area, cache: page.cache ?? 'public' }, output);

@@ -67,5 +67,5 @@ export async function redeliver(deps: { store: Store; queue: JobQueue }, eventId
     .where('id', '=', eventId)
     .execute();
   await enqueueAttempt(deps.queue, eventId, event.attempts + 1);
-  return { id: eventId, status: 'pending', redelivery: true };
+  return { id: eventId, status: 'pending' as const, redelivery: true as const };
 }

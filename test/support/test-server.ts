@@ -11,6 +11,7 @@ import { type Resolver, systemResolver } from '../../src/fetcher/index.ts';
 import { type App, buildServer } from '../../src/http/server.ts';
 import { HTTP_SUITE_DIALECT, TEST_PROFILE, TEST_REDIS_URL } from './databases.ts';
 import { startS3rver } from './fake-s3.ts';
+import { type Conformance, checkResponsesAgainstOpenApi } from './openapi-conformance.ts';
 import { createPostgresDatabase } from './postgres.ts';
 import { freePort } from './processes.ts';
 import { deleteRedisPrefix } from './redis.ts';
@@ -25,6 +26,8 @@ export interface TestServer {
   admin(method: string, pathname: string, body?: unknown): Promise<TestResponse>;
   /** Host names the safe fetcher resolves from now on (undefined: the system resolver again). */
   useResolver(resolver: Resolver | undefined): void;
+  /** Every answer checked against `/openapi.json`; `close()` fails when any disagreed. */
+  conformance: Conformance;
   close(): Promise<void>;
 }
 
@@ -70,6 +73,7 @@ export async function startTestServer(
     resolver: (hostname) => resolver(hostname),
   });
   const app = await buildServer(services);
+  const conformance = checkResponsesAgainstOpenApi(app);
   // Role `all`, as `npm start` runs: jobs (enhancement items, sweeps) are processed in this process.
   const stopWorker = options.worker === false ? async () => {} : startWorker(services);
   await app.listen({ port, host: '127.0.0.1' });
@@ -112,13 +116,21 @@ export async function startTestServer(
     useResolver(next) {
       resolver = next ?? systemResolver;
     },
+    conformance,
     async close() {
+      conformance.flush();
       await app.close();
+      conformance.flush(); // answers finished while closing
       await stopWorker();
       await services.close();
       await pg?.drop();
       await scaleOut?.close();
       await rm(dataDir, { recursive: true, force: true });
+      if (conformance.violations.length > 0) {
+        throw new Error(
+          `${conformance.violations.length} answer(s) disagree with /openapi.json (src/http/schemas, docs/openapi.md):\n${conformance.violations.join('\n')}`,
+        );
+      }
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Services } from '../../app/compose.ts';
 import { LOG_LEVELS, type LogLevel } from '../../config/parsers.ts';
 import type { RenditionService } from '../../delivery/renditions.ts';
 import { srcRouteOf } from '../request-metrics.ts';
+import { serviceSchemas } from '../schemas/service.ts';
 import { answerSrc, searchOf } from '../src-response.ts';
 
 /** The level `src` requests log at: `LIGHTBOX_SRC_LOG_LEVEL`, never more verbose than `LIGHTBOX_LOG_LEVEL`. */
@@ -29,7 +30,7 @@ export const deliveryRoutes =
     app.get<{ Params: { token: string; file: string } }>(
       srcRouteOf(srcPathOf(services.config.srcBase)),
       // A page embedding images makes many requests per view: their access lines would drown the rest of the log.
-      { schema: { hide: true }, logLevel: srcLogLevelOf(services.config) },
+      { schema: serviceSchemas.src, logLevel: srcLogLevelOf(services.config) },
       async (request, reply) => {
         const answer = await answerSrc(renditions, {
           method: request.method,

@@ -1,31 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import type { Services } from '../../app/compose.ts';
 import { createEnhancement } from '../../enhancements/create-enhancement.ts';
-import { PreservationLevelSchema, PresetSchema } from '../../enhancements/presets.ts';
 import { MINUTE_MS } from '../../lib/time.ts';
 import { principalOf, requireKey } from '../auth.ts';
 import { enforceRate } from '../rate-limit.ts';
-
-const Body = Type.Object(
-  {
-    images: Type.Array(
-      Type.Object(
-        {
-          source_url: Type.String({ minLength: 1, maxLength: 2048 }),
-          external_id: Type.Optional(Type.String({ maxLength: 255 })),
-        },
-        { additionalProperties: false },
-      ),
-      { minItems: 1, maxItems: 20 },
-    ),
-    preset: Type.Optional(PresetSchema),
-    preservation_level: Type.Optional(PreservationLevelSchema),
-    instructions: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),
-    webhook_url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
-  },
-  { additionalProperties: false },
-);
+import { enhancementSchemas } from '../schemas/enhancement.ts';
 
 export const enhancementCreateRoutes =
   (services: Services): FastifyPluginAsyncTypebox =>
@@ -41,13 +20,7 @@ export const enhancementCreateRoutes =
           await enforceRate(services.limiter, `enh:create:${principalOf(request).key.id}`, createRule, reply);
           return payload;
         },
-        schema: {
-          tags: ['enhancement'],
-          security: [{ bearer: [] }],
-          summary: 'Create a batch of product image enhancements',
-          headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
-          body: Body,
-        },
+        schema: enhancementSchemas.create,
       },
       async (request, reply) => {
         const header = request.headers['idempotency-key'];

@@ -1,22 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import type { Services } from '../../app/compose.ts';
 import { getEnhancement, listEnhancements } from '../../enhancements/enhancement-reads.ts';
-import { EnhancementAnswerSchema, EnhancementListSchema } from '../../enhancements/enhancement-schemas.ts';
 import { PRESET_LIST } from '../../enhancements/presets.ts';
 import { MINUTE_MS } from '../../lib/time.ts';
 import { principalOf, requireKey } from '../auth.ts';
 import { enforceRate } from '../rate-limit.ts';
-
-const tags = ['enhancement'];
-const security = [{ bearer: [] }];
-const Status = Type.Union([
-  Type.Literal('queued'),
-  Type.Literal('processing'),
-  Type.Literal('completed'),
-  Type.Literal('partially_completed'),
-  Type.Literal('failed'),
-]);
+import { enhancementSchemas as schemas } from '../schemas/enhancement.ts';
 
 export const enhancementReadRoutes =
   (services: Services): FastifyPluginAsyncTypebox =>
@@ -24,7 +13,7 @@ export const enhancementReadRoutes =
     const { config, store } = services;
     const readRule = { limit: config.readsPerMinute, periodMs: MINUTE_MS };
 
-    app.get('/api/v1/product-image-enhancement-presets', { schema: { tags } }, async (request) => ({
+    app.get('/api/v1/product-image-enhancement-presets', { schema: schemas.presets }, async (request) => ({
       presets: PRESET_LIST,
       request_id: request.id,
     }));
@@ -33,12 +22,7 @@ export const enhancementReadRoutes =
       '/api/v1/product-image-enhancements/:id',
       {
         onRequest: requireKey(services, 'enhancement'),
-        schema: {
-          tags,
-          security,
-          params: Type.Object({ id: Type.String({ maxLength: 200 }) }),
-          response: { 200: EnhancementAnswerSchema },
-        },
+        schema: schemas.get,
       },
       async (request, reply) => {
         const principal = principalOf(request);
@@ -56,16 +40,7 @@ export const enhancementReadRoutes =
       '/api/v1/product-image-enhancements',
       {
         onRequest: requireKey(services, 'enhancement'),
-        schema: {
-          tags,
-          security,
-          querystring: Type.Object({
-            limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-            cursor: Type.Optional(Type.String({ maxLength: 200 })),
-            status: Type.Optional(Status),
-          }),
-          response: { 200: EnhancementListSchema },
-        },
+        schema: schemas.list,
       },
       async (request, reply) => {
         const principal = principalOf(request);

@@ -1,13 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../app/compose.ts';
+import { serviceSchemas } from '../schemas/service.ts';
 
 export const healthRoutes =
   (services: Services): FastifyPluginAsync =>
   async (app) => {
     // Probed every few seconds by orchestrators: their access lines would drown the log (failures still log).
-    app.get('/healthz', { schema: { hide: true }, logLevel: 'warn' }, async () => ({ status: 'ok' }));
+    app.get('/healthz', { schema: serviceSchemas.healthz, logLevel: 'warn' }, async () => ({ status: 'ok' }));
 
-    app.get('/readyz', { schema: { hide: true }, logLevel: 'warn' }, async (request, reply) => {
+    app.get('/readyz', { schema: serviceSchemas.readyz, logLevel: 'warn' }, async (request, reply) => {
       const checks: Record<string, 'ok' | 'failing'> = {};
       for (const [name, probe] of Object.entries(services.readiness)) {
         try {

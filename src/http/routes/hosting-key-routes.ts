@@ -1,21 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { checkKeyIpRate, KEY_RATE_PERIOD_MS, requestKey } from '../../accounts/self-serve-keys.ts';
 import type { Services } from '../../app/compose.ts';
 import { AppError } from '../../errors/app-error.ts';
 import type { RateDecision, RateRule } from '../../limiter/limiter.ts';
 import { rateHeaders } from '../../limiter/rate-headers.ts';
+import { hostingSchemas } from '../schemas/hosting.ts';
 
 /** The IP decision of a request, from its onRequest hook to its handler. */
 const ipRates = new WeakMap<object, RateDecision>();
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,63}$/;
-
-const body = Type.Object({
-  email: Type.String({ maxLength: 254 }),
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  environment: Type.Optional(Type.Union([Type.Literal('live'), Type.Literal('test')])),
-});
 
 /** Both key budgets are per hour; the rule lets the last allowed response name the next admission. */
 const keyRule = (d: RateDecision): RateRule => ({ limit: d.limit, periodMs: KEY_RATE_PERIOD_MS });
@@ -26,7 +20,7 @@ export const hostingKeyRoutes =
     app.post(
       '/v1/keys',
       {
-        schema: { tags: ['hosting'], summary: 'Create an account (if new) and an API key by email', body },
+        schema: hostingSchemas.createKey,
         // Before the body is even parsed, so malformed requests are limited and carry the headers too.
         onRequest: async (request, reply) => {
           const ipRate = await checkKeyIpRate(services, request.ip);

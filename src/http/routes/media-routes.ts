@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Services } from '../../app/compose.ts';
 import { AppError } from '../../errors/app-error.ts';
@@ -10,13 +9,9 @@ import { media } from '../../media/media-service.ts';
 import { checkAnonymousRate } from '../../media/quotas.ts';
 import { optionalKey, principalOf, requireKey } from '../auth.ts';
 import { receiveUpload } from '../receive-upload.ts';
+import { hostingSchemas as schemas } from '../schemas/hosting.ts';
 
-const tags = ['hosting'];
-const security = [{ bearer: [] }];
 const MB = 1024 * 1024;
-const IdParam = Type.Object({ id: Type.String({ maxLength: 64 }) });
-const IdsQuery = Type.Object({ ids: Type.Optional(Type.String({ maxLength: 4096 })) });
-const AnyJson = Type.Unknown();
 
 /** Hosting family media endpoints (docs/api.md §2.2–§2.4). */
 export const mediaRoutes =
@@ -42,7 +37,7 @@ export const mediaRoutes =
       '/v1/upload',
       {
         onRequest: [optionalKey(services), admit],
-        schema: { tags, summary: 'Upload an image (multipart)', consumes: ['multipart/form-data'] },
+        schema: schemas.upload,
       },
       async (request, reply) => {
         const upload = await receiveUpload(request, {
@@ -76,11 +71,7 @@ export const mediaRoutes =
       '/v1/import',
       {
         onRequest: [optionalKey(services), admit],
-        schema: {
-          tags,
-          summary: 'Import an image from a URL',
-          body: Type.Record(Type.String(), Type.Unknown()),
-        },
+        schema: schemas.import,
       },
       async (request, reply) => {
         const result = await importFromUrl(services, {
@@ -97,40 +88,27 @@ export const mediaRoutes =
       '/v1/media',
       {
         onRequest: requireKey(services, 'hosting'),
-        schema: {
-          tags,
-          security,
-          querystring: Type.Object({
-            limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
-            cursor: Type.Optional(Type.String({ maxLength: 200 })),
-            namespace: Type.Optional(Type.String({ maxLength: 64 })),
-            tags: Type.Optional(Type.String({ maxLength: 1000 })),
-            tag_mode: Type.Optional(Type.Union([Type.Literal('any'), Type.Literal('all')])),
-            ids: Type.Optional(Type.String({ maxLength: 4096 })),
-          }),
-        },
+        schema: schemas.list,
       },
       async (request) => media.list(services, principalOf(request), request.query),
     );
 
-    app.get(
-      '/v1/media/:id',
-      { onRequest: optionalKey(services), schema: { tags, params: IdParam } },
-      async (request) => media.get(services, request.principal, request.params.id),
+    app.get('/v1/media/:id', { onRequest: optionalKey(services), schema: schemas.get }, async (request) =>
+      media.get(services, request.principal, request.params.id),
     );
 
     app.patch(
       '/v1/media/:id',
       {
         onRequest: requireKey(services, 'hosting'),
-        schema: { tags, security, params: IdParam, body: AnyJson },
+        schema: schemas.update,
       },
       async (request) => media.update(services, principalOf(request), request.params.id, request.body),
     );
 
     app.delete(
       '/v1/media/:id',
-      { onRequest: requireKey(services, 'hosting'), schema: { tags, security, params: IdParam } },
+      { onRequest: requireKey(services, 'hosting'), schema: schemas.remove },
       async (request) => media.remove(services, principalOf(request), request.params.id),
     );
 
@@ -138,14 +116,14 @@ export const mediaRoutes =
       '/v1/media',
       {
         onRequest: requireKey(services, 'hosting'),
-        schema: { tags, security, querystring: IdsQuery, body: AnyJson },
+        schema: schemas.updateMany,
       },
       async (request) => media.updateMany(services, principalOf(request), request.query.ids, request.body),
     );
 
     app.delete(
       '/v1/media',
-      { onRequest: requireKey(services, 'hosting'), schema: { tags, security, querystring: IdsQuery } },
+      { onRequest: requireKey(services, 'hosting'), schema: schemas.removeMany },
       async (request) => media.removeMany(services, principalOf(request), request.query.ids),
     );
   };

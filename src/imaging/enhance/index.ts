@@ -7,3 +7,4 @@ export type {
   ProviderStatus,
 } from './enhance-types.ts';
 export { ProviderFetchError } from './provider-fetch-error.ts';
+export { ENHANCE_WARNING_CODES, ENHANCE_WARNINGS } from './warnings.ts';
