@@ -1,0 +1,34 @@
+import { ssim } from 'ssim.js';
+import type { Sharp } from './sharp-lib.ts';
+
+/** Decoded pixels as ssim.js reads them: 8-bit RGBA, row by row. */
+export interface RgbaPixels {
+  readonly data: Uint8ClampedArray;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The pixels of a pipeline (or of an encoded image opened with sharp) as 8-bit sRGB RGBA. */
+export async function rgbaPixels(image: Sharp): Promise<RgbaPixels> {
+  const { data, info } = await image
+    .toColorspace('srgb')
+    .ensureAlpha(1)
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  return {
+    data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length),
+    width: info.width,
+    height: info.height,
+  };
+}
+
+/**
+ * Mean SSIM of two images of the same size (1 = identical), by ssim.js's Weber variant at full resolution (no
+ * downsampling: compression artefacts are a full-resolution effect). Used by `q=auto` and the benchmarks.
+ */
+export function similarity(a: RgbaPixels, b: RgbaPixels): number {
+  if (a.width !== b.width || a.height !== b.height) {
+    throw new Error(`similarity of ${a.width}×${a.height} and ${b.width}×${b.height}`);
+  }
+  return ssim(a, b, { ssim: 'weber', downsample: false }).mssim;
+}
