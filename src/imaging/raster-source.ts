@@ -15,6 +15,8 @@ export interface RasterFacts extends Dimensions {
   readonly hasAlpha: boolean;
   readonly space: Metadata['space'];
   readonly depth: Metadata['depth'];
+  /** JPEG sources: the chroma subsampling the file was saved with (`4:2:0`, `4:4:4`…). */
+  readonly chromaSubsampling?: string;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function inspectRaster(
     hasAlpha: metadata.hasAlpha,
     space: metadata.space,
     depth: metadata.depth,
+    ...(metadata.chromaSubsampling ? { chromaSubsampling: metadata.chromaSubsampling } : {}),
   };
 }
 

@@ -1,0 +1,73 @@
+import { smallestAboveTarget } from './auto-quality.ts';
+import type { OutputFormat } from './image-format.ts';
+import type { Sharp } from './sharp-lib.ts';
+
+// JPEG, WebP, AVIF and GIF encoding. Every setting here was chosen from the curves of bench/encoder-curve.ts
+// (docs/benchmarks.md, "Encoder settings"): bytes against CPU against similarity, on this 2-core machine.
+
+type LossyFormat = Exclude<OutputFormat, 'png' | 'svg'>;
+
+/** Default qualities of renditions; `q` overrides them. */
+const QUALITY = { jpeg: 80, webp: 80, avif: 50 } as const;
+/** Originals re-encoded to drop their metadata stand for the uploaded file: more. */
+const ORIGINAL_QUALITY = { jpeg: 90, webp: 90, avif: 65 } as const;
+/** The qualities `q=auto` searches, per format. */
+const AUTO_RANGE = { jpeg: [40, 92], webp: [40, 92], avif: [30, 80] } as const;
+
+/** mozjpeg's trellis quantisation, without its progressive scan search (which costs most of its CPU). */
+const JPEG_OPTIONS = { trellisQuantisation: true, optimiseCoding: true, mozjpeg: false } as const;
+const WEBP_EFFORT = 4;
+const AVIF_EFFORT = 0;
+/** GIF effort 3 vs 7: 3× faster, same size (measured). */
+const GIF_EFFORT = 3;
+
+export interface LossyEncoding {
+  readonly format: LossyFormat;
+  readonly quality: number | 'auto' | undefined;
+  /** The unparameterised rendition of the source (a re-encode to drop metadata). */
+  readonly original: boolean;
+  readonly losslessWebp: boolean;
+  readonly animated: boolean;
+  readonly chromaSubsampling: '4:2:0' | '4:4:4';
+  readonly timeoutSeconds: number;
+}
+
+/** Encodes the pipeline; `q=auto` searches the smallest output above the similarity target (stills only). */
+export async function encodeLossy(
+  image: Sharp,
+  encoding: LossyEncoding,
+): Promise<{ data: Buffer; width: number; height: number }> {
+  const { format, quality } = encoding;
+  if (quality === 'auto' && format !== 'gif' && !encoding.animated) {
+    const { data, info } = await image.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const { width, height, channels } = info;
+    const encoded = await smallestAboveTarget({
+      pixels: { data, width, height, channels },
+      encode: (pipeline, q) => withEncoder(pipeline, encoding, q),
+      range: AUTO_RANGE[format],
+      timeoutSeconds: encoding.timeoutSeconds,
+    });
+    return { data: encoded, width, height };
+  }
+  const qualities = encoding.original ? ORIGINAL_QUALITY : QUALITY;
+  const chosen = typeof quality === 'number' ? quality : format === 'gif' ? 0 : qualities[format];
+  const { data, info } = await withEncoder(image, encoding, chosen).toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.pageHeight ?? info.height };
+}
+
+function withEncoder(image: Sharp, encoding: LossyEncoding, quality: number): Sharp {
+  const { chromaSubsampling } = encoding;
+  switch (encoding.format) {
+    case 'jpeg':
+      return image.jpeg({ ...JPEG_OPTIONS, quality, chromaSubsampling });
+    case 'webp':
+      // A lossless WebP original stays lossless.
+      return encoding.original && encoding.losslessWebp
+        ? image.webp({ lossless: true, effort: 2 })
+        : image.webp({ quality, effort: WEBP_EFFORT });
+    case 'avif':
+      return image.avif({ quality, effort: AVIF_EFFORT, chromaSubsampling });
+    case 'gif':
+      return image.gif({ effort: GIF_EFFORT });
+  }
+}
