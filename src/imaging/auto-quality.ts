@@ -12,7 +12,12 @@ export const AUTO_QUALITY_PROBES = 5;
 
 export interface QualitySearch {
   /** The rendition's pixels, decoded and transformed, ready to encode. */
-  readonly pixels: { readonly data: Buffer; readonly width: number; readonly height: number; readonly channels: 1 | 2 | 3 | 4 };
+  readonly pixels: {
+    readonly data: Buffer;
+    readonly width: number;
+    readonly height: number;
+    readonly channels: 1 | 2 | 3 | 4;
+  };
   /** Encodes a pipeline at a quality (the format's other settings included). */
   readonly encode: (image: Sharp, quality: number) => Sharp;
   /** The qualities searched, lowest first. */
@@ -26,7 +31,8 @@ export interface QualitySearch {
  */
 export async function smallestAboveTarget(search: QualitySearch): Promise<Buffer> {
   const { data, width, height, channels } = search.pixels;
-  const open = () => sharp(data, { raw: { width, height, channels } }).timeout({ seconds: search.timeoutSeconds });
+  const open = () =>
+    sharp(data, { raw: { width, height, channels } }).timeout({ seconds: search.timeoutSeconds });
   const reference = await rgbaPixels(open());
   let [low, high] = search.range;
   let best: Buffer | null = null;

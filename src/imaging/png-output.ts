@@ -33,7 +33,7 @@ export async function encodePng(
       .png(truecolour)
       .timeout({ seconds: options.timeoutSeconds })
       .toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height };
+    return { data: withoutMetadata(data), width: info.width, height: info.height };
   }
   const raw = await image
     .raw({ depth: 'uchar' })
@@ -43,7 +43,8 @@ export async function encodePng(
   const decoded = { raw: { width, height, channels } } as const;
   const again = () => sharp(raw.data, decoded).timeout({ seconds: options.timeoutSeconds });
   // Greyscale is one byte per pixel already; a palette only pays for colour.
-  const colours = channels >= 3 ? countColours(raw.data, channels, MAX_PALETTE_COLOURS) : Number.POSITIVE_INFINITY;
+  const colours =
+    channels >= 3 ? countColours(raw.data, channels, MAX_PALETTE_COLOURS) : Number.POSITIVE_INFINITY;
   if (colours <= MAX_PALETTE_COLOURS) {
     const indexed = await again()
       .png({
@@ -56,9 +57,15 @@ export async function encodePng(
       })
       .toBuffer();
     // libimagequant keeps ≤ 256 colours as they are; checked anyway, since a palette must never cost a pixel.
-    if (await samePixels(indexed, raw.data, channels)) return { data: indexed, width, height };
+    if (await samePixels(indexed, raw.data, channels))
+      return { data: withoutMetadata(indexed), width, height };
   }
-  return { data: await again().png(truecolour).toBuffer(), width, height };
+  return { data: withoutMetadata(await again().png(truecolour).toBuffer()), width, height };
+}
+
+/** libvips writes a pHYs (resolution) chunk: metadata, dropped like every other. */
+function withoutMetadata(png: Buffer): Buffer {
+  return strippedPng(png) ?? png;
 }
 
 /** Distinct pixel values, counting stops at `limit + 1`. */
@@ -77,8 +84,11 @@ export function countColours(data: Buffer, channels: number, limit: number): num
   return seen.size;
 }
 
+/** The palette PNG decodes to `expected` (an opaque alpha channel the palette left out counts as kept). */
 async function samePixels(png: Buffer, expected: Buffer, channels: number): Promise<boolean> {
-  const { data, info } = await sharp(png).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  const decoded = sharp(png);
+  if (channels === 4) decoded.ensureAlpha(1);
+  const { data, info } = await decoded.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   return info.channels === channels && data.equals(expected);
 }
 

@@ -1,3 +1,4 @@
+import { cropPosition, svgAlignment } from './crop-gravity.ts';
 import { decodeForeignImage, isForeignFormat } from './decoders/foreign-image.ts';
 import { isLosslessWebp, jpegFrame } from './header-dimensions.ts';
 import {
@@ -10,9 +11,9 @@ import {
 import { assertWithinLimits, DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits.ts';
 import { type ImageSource, readWhole, withByteSource } from './image-source.ts';
 import { type ImageWorkQueue, sharedImageWorkQueue } from './image-work-queue.ts';
+import { encodeLossy } from './lossy-output.ts';
 import { encodePng, strippedPng } from './png-output.ts';
 import { decodeOptions, inspectRaster, type RasterFacts } from './raster-source.ts';
-import { encodeLossy } from './lossy-output.ts';
 import {
   encoderSettings,
   flattenColour,
@@ -24,7 +25,6 @@ import {
   type RenditionParams,
 } from './rendition-operations.ts';
 import { MAX_REQUESTED_DIMENSION, type ResizePlan } from './resize-plan.ts';
-import { cropPosition, svgAlignment } from './crop-gravity.ts';
 import { asImageFailure } from './sharp-failure.ts';
 import { type Sharp, sharp } from './sharp-lib.ts';
 import { readSanitizedSvg, svgForRaster } from './svg-source.ts';
@@ -147,9 +147,13 @@ async function openSource(
     }
     const { width, height, channels, data } = decoded;
     const image = sharp(data, { raw: { width, height, channels }, limitInputPixels: limits.maxPixels });
-    return opened(image, { width, height, hasAlpha: channels === 4, space: 'srgb', depth: 'uchar' }, {
-      photographic,
-    });
+    return opened(
+      image,
+      { width, height, hasAlpha: channels === 4, space: 'srgb', depth: 'uchar' },
+      {
+        photographic,
+      },
+    );
   }
   const facts = await inspectRaster(input, format, limits);
   const animated = facts.frames > 1 && ANIMATED_FORMATS.has(output);

@@ -145,7 +145,11 @@ export function boundRendition(
 }
 
 /** A negotiated AVIF (`format=auto`) over its budget, or of an animation, becomes WebP. */
-function affordableFormat(source: CostSource, params: RenditionParams, budget: RenditionBudget): RenditionParams {
+function affordableFormat(
+  source: CostSource,
+  params: RenditionParams,
+  budget: RenditionBudget,
+): RenditionParams {
   if (!params.negotiated || params.format !== 'avif') return params;
   const cost = renditionCost(source, params);
   const affordable =

@@ -1,5 +1,5 @@
-import { MAX_REQUESTED_DIMENSION } from './resize-plan.ts';
 import type { RenditionOperation, RenditionParams, Rgba } from './rendition-types.ts';
+import { MAX_REQUESTED_DIMENSION } from './resize-plan.ts';
 
 // Rendition operations beyond geometry, quality and format: device pixel ratio, blur, padding colour. Each is one
 // entry of RENDITION_OPERATIONS (rendition-operations.ts); see the README's table.
@@ -70,14 +70,10 @@ function pads(params: RenditionParams): boolean {
 export const background: RenditionOperation = {
   name: 'background',
   query: ['bg'],
+  // After `resize` in the registry: whether anything is padded is known here.
   parse: (request, params) => {
     const colour = parseHexColour(request.param('bg') ?? '');
-    return colour === null ? params : { ...params, background: colour };
-  },
-  normalize: (params) => {
-    if (params.background === undefined || pads(params)) return params;
-    const { background: _ignored, ...rest } = params;
-    return rest;
+    return colour === null || !pads(params) ? params : { ...params, background: colour };
   },
   transforms: (params) => params.background !== undefined,
   key: ({ background }) => (background === undefined ? '' : `-bg${background}`),

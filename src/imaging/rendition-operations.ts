@@ -3,7 +3,7 @@ import { cropPosition, gravity } from './crop-gravity.ts';
 import { negotiateFormat } from './format-negotiation.ts';
 import type { Dimensions } from './header-dimensions.ts';
 import { deliveryFormat, type ImageFormat, LOSSY_FORMATS, type OutputFormat } from './image-format.ts';
-import { backgroundColour, background, blur, dpr } from './rendition-effects.ts';
+import { background, backgroundColour, blur, dpr } from './rendition-effects.ts';
 import type {
   EncoderSettings,
   RenditionOperation,
@@ -98,7 +98,9 @@ const quality: RenditionOperation = {
   parse: (request, params) => ({
     ...params,
     quality:
-      request.param('q')?.trim().toLowerCase() === 'auto' ? 'auto' : parseIntegerIn(request.param('q'), 1, 100),
+      request.param('q')?.trim().toLowerCase() === 'auto'
+        ? 'auto'
+        : parseIntegerIn(request.param('q'), 1, 100),
   }),
   normalize: (params) => (LOSSY_FORMATS.has(params.format) ? params : { ...params, quality: null }),
   transforms: (params) => params.quality !== null,
@@ -200,7 +202,12 @@ export function isFreeRendition(params: RenditionParams): boolean {
 
 /** The `s`/`m`/`l` preset in the same (possibly negotiated) format: what an unsigned transform gets instead. */
 export function presetRendition(params: RenditionParams, size: 's' | 'm' | 'l'): RenditionParams {
-  const preset = { format: params.format, resize: { kind: 'preset', size }, quality: null, original: false } as const;
+  const preset = {
+    format: params.format,
+    resize: { kind: 'preset', size },
+    quality: null,
+    original: false,
+  } as const;
   return params.negotiated ? { ...preset, negotiated: true } : preset;
 }
 

@@ -34,17 +34,10 @@ export function parseRenditionParams(request: {
   };
   let params = neutralParams(source);
   for (const operation of RENDITION_OPERATIONS) params = operation.parse(read, params);
-  params = normalized(params);
   // SVG output is only ever the sanitized original: a parameterised SVG is rasterized.
-  if (params.format === 'svg' && transformsPixels(params)) params = normalized({ ...params, format: 'png' });
+  if (params.format === 'svg' && transformsPixels(params)) params = { ...params, format: 'png' };
+  for (const operation of RENDITION_OPERATIONS) params = operation.normalize?.(params) ?? params;
   return withOriginal(params, source);
-}
-
-/** Every operation's `normalize`, in registry order (idempotent). */
-function normalized(params: RenditionParams): RenditionParams {
-  let result = params;
-  for (const operation of RENDITION_OPERATIONS) result = operation.normalize?.(result) ?? result;
-  return result;
 }
 
 function first(query: QueryInput, name: string): string | undefined {
