@@ -21,6 +21,7 @@ import {
 } from '../src/imaging/index.ts';
 import { sharp } from '../src/imaging/sharp-lib.ts';
 import { type Child, freePort, startChild } from './lib/children.ts';
+import { startIpx } from './lib/ipx.ts';
 import { type LightboxServer, startLightbox, type UploadedMedia } from './lib/lightbox.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { waitForQuiet, withForeignLoad } from './lib/machine.ts';
@@ -198,18 +199,6 @@ function log(message: string) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-async function startIpx(dir: string, logDir: string, probeFile: string): Promise<Child> {
-  const port = await freePort();
-  return startChild({
-    args: ['--import', 'tsx', path.join(REPO, 'bench/lib/ipx-server.ts'), dir, String(port)],
-    cwd: REPO,
-    port,
-    probe: `/w_16,f_jpeg/${path.basename(probeFile)}`,
-    logFile: path.join(logDir, 'ipx.log'),
-    env: {},
-  });
-}
-
 /** One load run with the CPU time the server spent on it. */
 interface Run extends LoadResult {
   /** Server CPU (all threads) per 2xx response, ms. */
@@ -256,7 +245,12 @@ async function main() {
   try {
     const dataDir = path.join(scratch, 'lightbox');
     lightbox = await startLightbox({ repo: REPO, dataDir });
-    ipx = await startIpx(path.dirname(files[0] as string), scratch, files[0] as string);
+    ipx = await startIpx({
+      repo: REPO,
+      dir: path.dirname(files[0] as string),
+      logDir: scratch,
+      probeFile: files[0] as string,
+    });
     log(`lightbox pid ${lightbox.child.pid} at ${lightbox.url}; ipx pid ${ipx.pid} at ${ipx.url}`);
     const media: UploadedMedia[] = [];
     for (const file of files) media.push(await lightbox.upload(file));
