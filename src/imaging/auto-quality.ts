@@ -3,10 +3,11 @@ import { type RgbaPixels, rgbaPixels, similarity } from './similarity.ts';
 
 /**
  * `q=auto`: the lowest quality whose output stays at least this similar (mean SSIM, similarity.ts) to the
- * rendition's own pixels before encoding. Chosen on photos so that `q=auto` lands near the default quality on
- * detailed images and well below it on smooth ones (where a lower quality costs nothing visible).
+ * rendition's own pixels before encoding — about what is usually called visually lossless (a DSSIM of 0.02).
+ * Measured (trellis JPEG, 853×640): a smooth photo-like image reaches it at q40–50 (26 KB instead of 42 KB at the
+ * default), a gradient at q40; very noisy content never does, and gets the top of the searched range.
  */
-export const AUTO_QUALITY_TARGET = 0.98;
+const AUTO_QUALITY_TARGET = 0.98;
 /** Encodes tried at most (a binary search over the format's quality range); the budget prices this many. */
 export const AUTO_QUALITY_PROBES = 5;
 
@@ -50,5 +51,6 @@ export async function smallestAboveTarget(search: QualitySearch): Promise<Buffer
 }
 
 async function similarEnough(reference: RgbaPixels, encoded: Buffer): Promise<boolean> {
-  return similarity(reference, await rgbaPixels(sharp(encoded))) >= AUTO_QUALITY_TARGET;
+  // The block approximation: within 0.001 of the exact SSIM on photos and gradients (measured), ~10× faster.
+  return similarity(reference, await rgbaPixels(sharp(encoded)), 'bezkrovny') >= AUTO_QUALITY_TARGET;
 }

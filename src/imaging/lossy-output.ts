@@ -11,8 +11,11 @@ type LossyFormat = Exclude<OutputFormat, 'png' | 'svg'>;
 const QUALITY = { jpeg: 80, webp: 80, avif: 50 } as const;
 /** Originals re-encoded to drop their metadata stand for the uploaded file: more. */
 const ORIGINAL_QUALITY = { jpeg: 90, webp: 90, avif: 65 } as const;
-/** The qualities `q=auto` searches, per format. */
-const AUTO_RANGE = { jpeg: [40, 92], webp: [40, 92], avif: [30, 80] } as const;
+/**
+ * The qualities `q=auto` searches, per format: around the defaults, so it never makes a smudge of a smooth image nor
+ * a giant of a noisy one.
+ */
+const AUTO_RANGE = { jpeg: [50, 85], webp: [50, 85], avif: [35, 70] } as const;
 
 /** mozjpeg's trellis quantisation, without its progressive scan search (which costs most of its CPU). */
 const JPEG_OPTIONS = { trellisQuantisation: true, optimiseCoding: true, mozjpeg: false } as const;

@@ -85,8 +85,8 @@ function isSocial({ resize }: RenditionParams): boolean {
   return resize?.kind === 'preset' && resize.size === 'social';
 }
 
-/** Decoding one `q=auto` candidate and comparing it with the reference (ssim.js, measured), per megapixel. */
-const AUTO_QUALITY_COMPARE_MS_PER_MP = 400;
+/** Decoding one `q=auto` candidate and comparing it with the reference (ssim.js block SSIM), per megapixel. */
+const AUTO_QUALITY_COMPARE_MS_PER_MP = 80;
 
 /**
  * `q=1…100`, lossy outputs only. `q=auto`: the smallest output whose similarity to the rendition's own pixels stays

@@ -23,12 +23,14 @@ export async function rgbaPixels(image: Sharp): Promise<RgbaPixels> {
 }
 
 /**
- * Mean SSIM of two images of the same size (1 = identical), by ssim.js's Weber variant at full resolution (no
- * downsampling: compression artefacts are a full-resolution effect). Used by `q=auto` and the benchmarks.
+ * Mean SSIM of two images of the same size (1 = identical), at full resolution (no downsampling: compression
+ * artefacts are a full-resolution effect). `weber` (the default) is ssim.js's exact Gaussian-window SSIM, used by the
+ * benchmarks; `bezkrovny` its block approximation, ~10× faster, used by `q=auto` where it runs several times per
+ * request.
  */
-export function similarity(a: RgbaPixels, b: RgbaPixels): number {
+export function similarity(a: RgbaPixels, b: RgbaPixels, variant: 'weber' | 'bezkrovny' = 'weber'): number {
   if (a.width !== b.width || a.height !== b.height) {
     throw new Error(`similarity of ${a.width}×${a.height} and ${b.width}×${b.height}`);
   }
-  return ssim(a, b, { ssim: 'weber', downsample: false }).mssim;
+  return ssim(a, b, { ssim: variant, downsample: false }).mssim;
 }
