@@ -330,7 +330,7 @@ export const settings = {
     'LIGHTBOX_RENDITIONS_PER_MEDIA',
     '50',
     int(1, 10_000),
-    'Distinct cached renditions per image (the presets `s`, `m`, `l`, `social`, the `srcset` widths and the original are always allowed).',
+    'Distinct cached renditions per image (the presets `s`, `m`, `l`, `social` and the original are always allowed).',
   ),
   renditionCacheMb: setting(
     'LIGHTBOX_RENDITION_CACHE_MB',

@@ -69,7 +69,7 @@ function withoutMetadata(png: Buffer): Buffer {
 }
 
 /** Distinct pixel values, counting stops at `limit + 1`. */
-export function countColours(data: Buffer, channels: number, limit: number): number {
+function countColours(data: Buffer, channels: number, limit: number): number {
   const seen = new Set<number>();
   let last = -1;
   for (let at = 0; at + channels <= data.length; at += channels) {
