@@ -368,6 +368,24 @@ describe('PNG outputs never grow', () => {
     }
   });
 
+  it('a reduced rendition of a palette PNG stays a palette PNG no larger than the original', async () => {
+    const shapes = Array.from(
+      { length: 40 },
+      (_, i) =>
+        `<rect x="${(i * 137) % 700}" y="${(i * 89) % 500}" width="${60 + (i % 7) * 15}" height="${30 + (i % 4) * 12}" rx="6" fill="hsl(${(i * 47) % 360},60%,50%)" stroke="#222" stroke-width="3"/>`,
+    ).join('');
+    const drawing = Buffer.from(
+      `<svg xmlns="http://www.w3.org/2000/svg" width="800" height="600"><rect width="800" height="600" fill="#f4f1ea"/>${shapes}</svg>`,
+    );
+    const palette = await sharp(drawing).png({ palette: true, colours: 64, compressionLevel: 9 }).toBuffer();
+    const media = await upload(palette);
+    for (const query of ['w=400', 'size=s', 'w=300&h=300&fit=cover']) {
+      const reduced = await image(variant(media, 'png', query));
+      expect(reduced.body.length, query).toBeLessThanOrEqual(palette.length);
+      expect(reduced.body.readUInt8(25), query).toBe(3);
+    }
+  });
+
   it('a PNG rendition with ≤ 256 colours is an exact palette PNG', async () => {
     const gif = await upload(await images.animated('gif', 1, 64, 48));
     const png = await image(variant(gif, 'png'));

@@ -25,7 +25,17 @@ export interface EncodedPng {
  */
 export async function encodePng(
   image: Sharp,
-  options: { sixteenBit: boolean; pixels: number; timeoutSeconds: number },
+  options: {
+    sixteenBit: boolean;
+    pixels: number;
+    timeoutSeconds: number;
+    /**
+     * Set for a reduced rendition of a palette original: the original's bytes. Resampling blends a palette
+     * image's colours into thousands; when the truecolour result would outweigh the original, it is quantised back
+     * to a 256-colour palette (dithered), as the original was — the one case where a PNG rendition is not lossless.
+     */
+    paletteSourceBytes?: number;
+  },
 ): Promise<EncodedPng> {
   const truecolour = { compressionLevel: COMPRESSION_LEVEL, adaptiveFiltering: true, palette: false };
   if (options.sixteenBit || options.pixels > MAX_COUNTED_PIXELS) {
@@ -60,7 +70,23 @@ export async function encodePng(
     if (await samePixels(indexed, raw.data, channels))
       return { data: withoutMetadata(indexed), width, height };
   }
-  return { data: withoutMetadata(await again().png(truecolour).toBuffer()), width, height };
+  const full = withoutMetadata(await again().png(truecolour).toBuffer());
+  if (options.paletteSourceBytes === undefined || full.length <= options.paletteSourceBytes) {
+    return { data: full, width, height };
+  }
+  const quantised = withoutMetadata(
+    await again()
+      .png({
+        palette: true,
+        colours: MAX_PALETTE_COLOURS,
+        dither: 1,
+        quality: 100,
+        effort: 10,
+        compressionLevel: 9,
+      })
+      .toBuffer(),
+  );
+  return { data: quantised.length < full.length ? quantised : full, width, height };
 }
 
 /** libvips writes a pHYs (resolution) chunk: metadata, dropped like every other. */

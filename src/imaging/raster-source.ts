@@ -17,6 +17,8 @@ export interface RasterFacts extends Dimensions {
   readonly depth: Metadata['depth'];
   /** JPEG sources: the chroma subsampling the file was saved with (`4:2:0`, `4:4:4`…). */
   readonly chromaSubsampling?: string;
+  /** An indexed (palette) PNG or GIF: at most 256 colours. */
+  readonly palette?: boolean;
 }
 
 /**
@@ -53,6 +55,7 @@ export async function inspectRaster(
     space: metadata.space,
     depth: metadata.depth,
     ...(metadata.chromaSubsampling ? { chromaSubsampling: metadata.chromaSubsampling } : {}),
+    ...(metadata.isPalette ? { palette: true } : {}),
   };
 }
 

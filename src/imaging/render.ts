@@ -9,7 +9,7 @@ import {
   type OutputFormat,
 } from './image-format.ts';
 import { assertWithinLimits, DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits.ts';
-import { type ImageSource, readWhole, withByteSource } from './image-source.ts';
+import { type ImageSource, readWhole, sourceSize, withByteSource } from './image-source.ts';
 import { type ImageWorkQueue, sharedImageWorkQueue } from './image-work-queue.ts';
 import { encodeLossy } from './lossy-output.ts';
 import { encodePng, strippedPng } from './png-output.ts';
@@ -97,6 +97,8 @@ interface OpenedSource {
    * screenshots, whose coloured edges 4:2:0 smears.
    */
   readonly photographic: boolean;
+  /** A palette PNG original's file size (see `encodePng`); undefined for anything else. */
+  readonly paletteBytes?: number;
 }
 
 async function renderNow(request: RenderRequest, limits: ImageLimits): Promise<RenderedImage> {
@@ -164,6 +166,7 @@ async function openSource(
     animated,
     losslessWebp,
     photographic: isPhotographic(format, facts, losslessWebp),
+    ...(format === 'png' && facts.palette ? { paletteBytes: await sourceSize(input) } : {}),
   });
 }
 
@@ -195,7 +198,7 @@ async function openLevel(input: ImageSource, limits: ImageLimits): Promise<Opene
 function opened(
   image: Sharp,
   facts: Omit<RasterFacts, 'frames'>,
-  kind: { animated?: boolean; losslessWebp?: boolean; photographic: boolean },
+  kind: { animated?: boolean; losslessWebp?: boolean; photographic: boolean; paletteBytes?: number },
 ): OpenedSource {
   const { width, height, hasAlpha, space, depth } = facts;
   const grey = space === 'b-w' || space === 'grey16';
@@ -209,6 +212,7 @@ function opened(
     sixteenBit: depth === 'ushort',
     losslessWebp: kind.losslessWebp ?? false,
     photographic: kind.photographic,
+    ...(kind.paletteBytes === undefined ? {} : { paletteBytes: kind.paletteBytes }),
   };
 }
 
@@ -270,10 +274,13 @@ async function encode(
 
   if (format === 'svg') throw new Error('svg output is only the sanitized original');
   if (format === 'png') {
+    // Only a reduction of a palette original is held to the original's bytes (an enlargement has more pixels).
+    const reduced = plan.width * plan.height < source.width * source.height;
     const png = await encodePng(image, {
       sixteenBit: source.sixteenBit,
       pixels: plan.width * plan.height,
       timeoutSeconds: limits.timeoutSeconds,
+      ...(reduced && source.paletteBytes !== undefined ? { paletteSourceBytes: source.paletteBytes } : {}),
     });
     return { ...png, contentType: CONTENT_TYPES.png, format };
   }
