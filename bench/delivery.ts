@@ -21,6 +21,7 @@ import {
 } from '../src/imaging/index.ts';
 import { sharp } from '../src/imaging/sharp-lib.ts';
 import { type Child, freePort, startChild } from './lib/children.ts';
+import { startIpx } from './lib/ipx.ts';
 import { type LightboxServer, startLightbox, type UploadedMedia } from './lib/lightbox.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { waitForQuiet, withForeignLoad } from './lib/machine.ts';
@@ -157,8 +158,9 @@ async function sharpInProcess(file: string, miss: Miss): Promise<Buffer> {
   const image = sharp(file, { autoOrient: true, failOn: 'error', limitInputPixels: 100_000_000 })
     .resize(M_WIDTH, M_HEIGHT, { fit: 'fill' })
     .toColorspace('srgb');
-  if (miss.format === 'webp') image.webp({ quality: miss.quality, effort: 2 });
-  else image.jpeg({ quality: miss.quality, mozjpeg: false });
+  // The server's encoder settings (src/imaging/lossy-output.ts): WebP effort 4, JPEG with trellis quantisation.
+  if (miss.format === 'webp') image.webp({ quality: miss.quality, effort: 4 });
+  else image.jpeg({ quality: miss.quality, trellisQuantisation: true, chromaSubsampling: '4:2:0' });
   return image.toBuffer();
 }
 
@@ -196,18 +198,6 @@ async function expectSize(bytes: Buffer, width: number, height: number, what: st
 
 function log(message: string) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
-
-async function startIpx(dir: string, logDir: string, probeFile: string): Promise<Child> {
-  const port = await freePort();
-  return startChild({
-    args: ['--import', 'tsx', path.join(REPO, 'bench/lib/ipx-server.ts'), dir, String(port)],
-    cwd: REPO,
-    port,
-    probe: `/w_16,f_jpeg/${path.basename(probeFile)}`,
-    logFile: path.join(logDir, 'ipx.log'),
-    env: {},
-  });
 }
 
 /** One load run with the CPU time the server spent on it. */
@@ -255,8 +245,19 @@ async function main() {
   let ipx: Child | undefined;
   try {
     const dataDir = path.join(scratch, 'lightbox');
-    lightbox = await startLightbox({ repo: REPO, dataDir });
-    ipx = await startIpx(path.dirname(files[0] as string), scratch, files[0] as string);
+    // Every uncached request of the throughput runs is a distinct rendition (320 per source): the per-client miss
+    // rate and the per-media cap (docs/api.md §2.6) would answer most of them with a cached substitute.
+    lightbox = await startLightbox({
+      repo: REPO,
+      dataDir,
+      env: { LIGHTBOX_UNCACHED_RENDITIONS_PER_MINUTE: '1000000', LIGHTBOX_RENDITIONS_PER_MEDIA: '10000' },
+    });
+    ipx = await startIpx({
+      repo: REPO,
+      dir: path.dirname(files[0] as string),
+      logDir: scratch,
+      probeFile: files[0] as string,
+    });
     log(`lightbox pid ${lightbox.child.pid} at ${lightbox.url}; ipx pid ${ipx.pid} at ${ipx.url}`);
     const media: UploadedMedia[] = [];
     for (const file of files) media.push(await lightbox.upload(file));
@@ -791,9 +792,9 @@ function formatReport(
     `- Sources: ${PHOTOS} generated photo-like ${PHOTO_WIDTH}×${PHOTO_HEIGHT} JPEGs (q90, 4:2:0, gradients + blurred structure + noise), ${mb(median(results.photoBytes))} median`,
   ].join('\n');
   const method = [
-    `- Lightbox runs as a child process (\`node bin/lightbox.js serve\`, default settings — log level \`info\`, \`src\` requests at \`warn\` — written to a file, scratch data dir). This process is the HTTP client (autocannon 8; wrk for the cached runs) and, between requests, the in-process baseline: all share the ${os.availableParallelism()} cores.`,
+    `- Lightbox runs as a child process (\`node bin/lightbox.js serve\`, default settings — log level \`info\`, \`src\` requests at \`warn\` — written to a file, scratch data dir — except the miss limits, lifted so that every uncached request is computed: \`LIGHTBOX_UNCACHED_RENDITIONS_PER_MINUTE=1000000\`, \`LIGHTBOX_RENDITIONS_PER_MEDIA=10000\`). This process is the HTTP client (autocannon 8; wrk for the cached runs) and, between requests, the in-process baseline: all share the ${os.availableParallelism()} cores.`,
     `- Pyramid: after upload, a job builds each source's levels (halves: ${PYRAMID_DEPTH} levels of a ${PHOTO_WIDTH}×${PHOTO_HEIGHT} photo, JPEG q95 4:4:4; \`src/imaging/pyramid.ts\`). The bench waits until every upload has its levels, then measures; an uncached lossy rendition is computed from the smallest level covering it (\`size=m\` from level ${results.pyramid.level}). ipx has no such step and reads the originals.`,
-    `- Uncached latency: ${LATENCY_ROUNDS} rounds per format after one warm-up. Each round requests a rendition never requested before (distinct \`q\` or spelling of \`size=m\`), timed at the client, and runs the same pipeline in this process on the same level file the server reads — each round after the quiet-machine wait, server first in even rounds and in-process first in odd ones (after the wait the CPU is idle, and whatever runs first pays for waking it): \`sharp(level, {autoOrient, failOn: 'error'}).resize(${M_WIDTH}, ${M_HEIGHT}).toColorspace('srgb')\` + WebP (effort 2) or JPEG at that \`q\`, with the server's sharp settings (concurrency 1, cache off), and \`renderImage\` (the imaging module without HTTP). The last column runs that pipeline on the 12 MP original, for scale. Columns are medians; the ratio is the median of the per-round ratios (robust to the machine's load drifting between rounds).`,
+    `- Uncached latency: ${LATENCY_ROUNDS} rounds per format after one warm-up. Each round requests a rendition never requested before (distinct \`q\` or spelling of \`size=m\`), timed at the client, and runs the same pipeline in this process on the same level file the server reads — each round after the quiet-machine wait, server first in even rounds and in-process first in odd ones (after the wait the CPU is idle, and whatever runs first pays for waking it): \`sharp(level, {autoOrient, failOn: 'error'}).resize(${M_WIDTH}, ${M_HEIGHT}).toColorspace('srgb')\` + WebP (effort 4) or JPEG (trellis quantisation) at that \`q\`, with the server's sharp settings (concurrency 1, cache off), and \`renderImage\` (the imaging module without HTTP). The last column runs that pipeline on the 12 MP original, for scale. Columns are medians; the ratio is the median of the per-round ratios (robust to the machine's load drifting between rounds).`,
     `- Uncached throughput: autocannon, ${THROUGHPUT_ROUNDS} × ${THROUGHPUT_SECONDS} s per server and connection count, servers alternating, medians of 2xx/s. Every request is a distinct rendition (${PHOTOS} sources × q 70–89 × WebP/JPEG × ${STYLE_QUERIES.length} spellings of the ${M_WIDTH}×${M_HEIGHT} output). ipx 3.1.1 (\`createIPXNodeServer\` over the photo folder, its defaults) gets the same sources, format, quality and output size (\`/w_${M_WIDTH},f_<fmt>,q_<q>/<file>\`). "server CPU/req" is the server process's CPU time (all threads, /proc) per response: the efficiency, independent of how much CPU other processes left us.`,
     `- Cached: ${results.cachedPool.count} warmed renditions (\`size=s\` WebP and \`size=m\` JPEG of every source, ${fixed(results.cachedPool.meanBytes / 1024, 0)} KB mean) requested round-robin by ${results.cachedClient === 'wrk' ? "wrk 4.1 (2 threads, Lua round-robin over the paths; `bench/lib/wrk.ts`) — a C client, so the latencies are the server's and not the client's garbage collector" : 'autocannon (wrk not installed)'}, ${CACHED_CONNECTIONS} connections, one unrecorded warm-up run, then ${CACHED_ROUNDS} × ${CACHED_SECONDS} s, medians. "vs uncached" divides by the best uncached Lightbox throughput above. The reference rows show what this co-located client and machine allow at that concurrency at all: Lightbox's \`/healthz\` (no database, no file, 15-byte body, logged at \`info\`) and a plain \`node:http\` server (\`bench/lib/static-server.ts\`) answering every request with one in-memory body of the pool's mean size. (Where autocannon is used: it UTF-8-decodes every response body into a string by default, ≈ 1 ms of client CPU per 50 KB image here; \`bench/lib/load.ts\` switches that off.)`,
     `- Memory: ${MEMORY_REQUESTS} requests on 8 connections, one in ${MEMORY_MISS_EVERY} a new rendition, the rest hits over every rendition made so far; RSS of the server process from /proc every 100 ms. "After warm-up" is the median over requests ${MEMORY_WARMUP}–${2 * MEMORY_WARMUP}, "at the end" the median over the last ${MEMORY_WARMUP} (RSS saw-tooths by tens of MB as garbage is collected; single readings are not comparable).`,

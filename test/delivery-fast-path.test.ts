@@ -85,6 +85,8 @@ describe('src fast path', () => {
   it('answers exactly as the Fastify route does', async () => {
     const hit = await viaSocket('GET', pathOf(media.src, 'webp', 'size=s'), {});
     const etag = hit.headers.etag ?? '';
+    const chrome = { accept: 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8' };
+    const avifEtag = (await viaSocket('GET', pathOf(media.src, 'auto', 'size=s'), chrome)).headers.etag ?? '';
     const base = pathOf(media.src);
     const [, prefix, token] = /^(.*)\/([^/]+)\/[^/]+$/.exec(base) ?? [];
     const cases: [string, string, Record<string, string>?][] = [
@@ -97,6 +99,15 @@ describe('src fast path', () => {
       ['HEAD', pathOf(media.src, 'png', 'w=100&h=100&fit=cover')],
       ['GET', pathOf(media.src, 'jpg', 'w=120&w=300&q=abc&fit=nonsense')],
       ['GET', pathOf(media.src, 'jpg', 'size=m&format=webp')],
+      // format=auto: the answer follows Accept, on both paths, with Vary and per-variant ETags.
+      ['GET', pathOf(media.src, 'auto', 'size=s'), chrome],
+      ['GET', pathOf(media.src, 'auto', 'size=s'), { accept: 'image/webp,*/*' }],
+      ['GET', pathOf(media.src, 'auto', 'size=s')],
+      ['HEAD', pathOf(media.src, 'png', 'size=s&format=auto'), chrome],
+      ['GET', pathOf(media.src, 'auto', 'size=s'), { ...chrome, 'if-none-match': avifEtag }],
+      ['GET', pathOf(media.src, 'auto', 'size=s'), { accept: 'image/webp', 'if-none-match': avifEtag }],
+      ['GET', pathOf(media.src, 'webp', 'w=90&h=90&fit=cover&gravity=north&blur=2&dpr=1.5')],
+      ['GET', pathOf(media.src, 'jpg', 'w=90&h=90&fit=pad&bg=%23336699')],
       ['GET', pathOf(svg.src)],
       ['GET', pathOf(svg.src, 'png', 'size=s')],
       ['GET', pathOf(privateMedia.src, 'webp')],

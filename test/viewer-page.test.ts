@@ -66,9 +66,19 @@ describe('GET /i/{id}', () => {
     expect(tags.get('twitter:card')).toBe('summary_large_image');
     expect(tags.get('twitter:title')).toBe('Harbour at dusk');
     expect(tags.get('twitter:image')).toBe(socialSrc(media));
-    // The image shown is the `l` rendition, with the original's dimensions for layout.
-    const img = /<img src="([^"]+)" alt="([^"]*)" width="(\d+)" height="(\d+)">/.exec(response.html);
-    expect(img?.slice(1)).toEqual([media.sizes.l, 'Harbour at dusk', '900', '600']);
+    // The image shown is the `l` rendition (a srcset of `format=auto` widths for browsers that take one), with the
+    // original's dimensions for layout.
+    const img =
+      /<img src="([^"]+)" srcset="([^"]+)" sizes="[^"]+" alt="([^"]*)" width="(\d+)" height="(\d+)">/.exec(
+        response.html,
+      );
+    expect(img?.slice(1)).toEqual([
+      media.sizes.l,
+      media.srcset_auto.replaceAll('&', '&amp;'),
+      'Harbour at dusk',
+      '900',
+      '600',
+    ]);
   });
 
   it('og:image loads as a 1200 × 630 JPEG, for JPEG, PNG with alpha and SVG originals', async () => {

@@ -9,9 +9,11 @@ import {
   ImageFailureError,
   type ImageFormat,
   type ImageLimits,
+  isFreeRendition,
   type OutputFormat,
   parseRenditionParams,
   pickLevel,
+  presetRendition,
   type RenditionBudget,
   type RenditionParams,
   renderImage,
@@ -82,6 +84,8 @@ export interface Rendition {
   substitute: string | null;
   /** Not even a minimal rendition fits the cost budget: refused (422). */
   refused: boolean;
+  /** The format was chosen from `Accept` (`format=auto`): the answer carries `Vary: Accept`. */
+  vary: boolean;
 }
 
 export interface RenditionBody {
@@ -109,7 +113,7 @@ export type MediaLookup = Pick<
 >;
 
 /** Bumped when rendering changes what bytes a rendition key produces, so ETags and caches move on. */
-const RENDER_VERSION = '1';
+const RENDER_VERSION = '2';
 const FILE = /^([0-9A-Za-z]{8})\.([a-z0-9]{2,5})$/;
 const DEFAULT_HOT_CACHE_BYTES = 32 * 1024 * 1024;
 const DEFAULT_HOT_ENTRY_BYTES = 1024 * 1024;
@@ -331,22 +335,33 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
   }
 
   /** The rendition a URL names, for a media row: signature, cost budget and pyramid level applied. */
-  function renditionOf(media: MediaLookup, file: string, ext: string, search: string): Rendition {
+  function renditionOf(
+    media: MediaLookup,
+    file: string,
+    ext: string,
+    search: string,
+    accept: string,
+  ): Rendition {
     const source = {
       format: media.format as ImageFormat,
       width: media.width,
       height: media.height,
       frames: media.frames,
     };
-    let params = parseRenditionParams({ ext, query: new URLSearchParams(search), source: source.format });
-    const exempt = params.quality === null && params.resize?.kind !== 'box';
+    let params = parseRenditionParams({
+      ext,
+      query: new URLSearchParams(search),
+      source: source.format,
+      accept,
+    });
+    // Presets, `srcset` widths and format changes are open to all; other transforms count (and may need a signature).
+    const exempt = isFreeRendition(params);
     let substitute: string | null = null;
     if (!exempt && deps.config.signedTransforms && !limits.signed(file, search)) {
       // An unsigned transform gets the nearest preset (presets stay open): an image, never a new cache entry.
       const planned = renditionCost(source, params);
       const short = Math.min(planned.width, planned.height);
-      const size = short <= SIZE_PRESETS.s ? 's' : short <= SIZE_PRESETS.m ? 'm' : 'l';
-      params = { ...params, resize: { kind: 'preset', size }, quality: null, original: false };
+      params = presetRendition(params, short <= SIZE_PRESETS.s ? 's' : short <= SIZE_PRESETS.m ? 'm' : 'l');
       substitute = 'unsigned';
     }
     const bounded = boundRendition(source, params, budget);
@@ -368,17 +383,19 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
       exempt: exempt || substitute !== null,
       substitute,
       refused: !bounded.ok,
+      vary: params.negotiated === true,
     };
   }
 
   return {
-    async resolve(token: string, file: string, search: string): Promise<Rendition | null> {
+    /** `accept`: the request's `Accept` header, read only by `format=auto` (`.auto`). */
+    async resolve(token: string, file: string, search: string, accept = ''): Promise<Rendition | null> {
       const match = FILE.exec(file);
       if (!match?.[1] || !match[2] || token.length > 64) return null;
       const [, id, ext] = match;
       const media = await lookups.get(id);
       if (!media || expired(media) || !sameToken(media.token, token)) return null;
-      return renditionOf(media, `${token}/${file}`, ext, search);
+      return renditionOf(media, `${token}/${file}`, ext, search, accept);
     },
 
     /**
@@ -425,7 +442,7 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
             const instead = await nearestCached(rendition, head, 'per-media-cap');
             if (instead) return instead;
             // Every slot is still being computed: the nearest preset stands in (always allowed, cached once).
-            const preset = renditionOf(media, '', rendition.key.split('.').pop() ?? 'jpg', 'size=m');
+            const preset = renditionOf(media, '', rendition.key.split('.').pop() ?? 'jpg', 'size=m', '');
             const loaded = await this.load(preset, options);
             if (loaded && !('limited' in loaded)) {
               stats.substituted++;

@@ -47,6 +47,7 @@ export function srcFastPath(options: {
       file,
       search: searchOf(url),
       ifNoneMatch: request.headers['if-none-match'],
+      accept: request.headers.accept,
       ip: clientIp(request.socket.remoteAddress, request.headers['x-forwarded-for'], trusted),
     }).then(
       (answer) => {

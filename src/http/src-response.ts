@@ -12,6 +12,8 @@ export interface SrcRequest {
   /** The raw query string (after `?`), parsed the same way on every path. */
   search: string;
   ifNoneMatch: string | undefined;
+  /** The `Accept` header: `format=auto` (`.auto`) chooses the output format from it. */
+  accept: string | undefined;
   /** The client IP (as Fastify's `request.ip`): uncached renditions are rate-limited per client. */
   ip: string;
 }
@@ -98,7 +100,7 @@ export function searchOf(url: string): string {
  * Fastify route and the raw fast path (src-fast-path.ts) both write exactly this.
  */
 export async function answerSrc(renditions: RenditionService, request: SrcRequest): Promise<SrcResponse> {
-  const rendition = await renditions.resolve(request.token, request.file, request.search);
+  const rendition = await renditions.resolve(request.token, request.file, request.search, request.accept);
   if (!rendition) return NOT_FOUND;
   // `validation_error` (422): a property of the request, not of the server; never retried as it is.
   if (rendition.refused) return plain(catalog.validation_error.status as 422, REFUSED_BODY);
@@ -126,6 +128,8 @@ export async function answerSrc(renditions: RenditionService, request: SrcReques
     'content-type': instead?.contentType ?? rendition.contentType,
   };
   if (substitute) headers['x-rendition-substitute'] = substitute;
+  // A negotiated format (format=auto): caches keep one answer per Accept, 304s included.
+  if (rendition.vary) headers.vary = 'Accept';
   if (rendition.svg && !instead) headers['content-security-policy'] = SVG_CSP;
   if (!loaded) return { status: 304, headers, body: null };
   headers['content-length'] = String(loaded.size);

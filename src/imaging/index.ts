@@ -21,6 +21,10 @@ export {
   type RenditionBudget,
   renditionCost,
 } from './rendition-cost.ts';
-export type { RenditionParams } from './rendition-operations.ts';
+export {
+  isFreeRendition,
+  presetRendition,
+  type RenditionParams,
+} from './rendition-operations.ts';
 export { parseRenditionParams, renditionKey } from './rendition-params.ts';
-export { SIZE_PRESETS } from './resize-plan.ts';
+export { SIZE_PRESETS, SRCSET_WIDTHS } from './resize-plan.ts';

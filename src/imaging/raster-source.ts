@@ -15,6 +15,10 @@ export interface RasterFacts extends Dimensions {
   readonly hasAlpha: boolean;
   readonly space: Metadata['space'];
   readonly depth: Metadata['depth'];
+  /** JPEG sources: the chroma subsampling the file was saved with (`4:2:0`, `4:4:4`…). */
+  readonly chromaSubsampling?: string;
+  /** An indexed (palette) PNG or GIF: at most 256 colours. */
+  readonly palette?: boolean;
 }
 
 /**
@@ -50,6 +54,8 @@ export async function inspectRaster(
     hasAlpha: metadata.hasAlpha,
     space: metadata.space,
     depth: metadata.depth,
+    ...(metadata.chromaSubsampling ? { chromaSubsampling: metadata.chromaSubsampling } : {}),
+    ...(metadata.isPalette ? { palette: true } : {}),
   };
 }
 

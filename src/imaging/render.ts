@@ -1,3 +1,4 @@
+import { cropPosition, svgAlignment } from './crop-gravity.ts';
 import { decodeForeignImage, isForeignFormat } from './decoders/foreign-image.ts';
 import { isLosslessWebp, jpegFrame } from './header-dimensions.ts';
 import {
@@ -8,18 +9,22 @@ import {
   type OutputFormat,
 } from './image-format.ts';
 import { assertWithinLimits, DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits.ts';
-import { type ImageSource, withByteSource } from './image-source.ts';
+import { type ImageSource, readWhole, sourceSize, withByteSource } from './image-source.ts';
 import { type ImageWorkQueue, sharedImageWorkQueue } from './image-work-queue.ts';
+import { encodeLossy } from './lossy-output.ts';
+import { encodePng, strippedPng } from './png-output.ts';
 import { decodeOptions, inspectRaster, type RasterFacts } from './raster-source.ts';
 import {
   encoderSettings,
+  flattenColour,
   isOpaqueRendition,
   type PipelineStep,
+  paddingColour,
   planRendition,
   RENDITION_OPERATIONS,
   type RenditionParams,
 } from './rendition-operations.ts';
-import { MAX_REQUESTED_DIMENSION } from './resize-plan.ts';
+import { MAX_REQUESTED_DIMENSION, type ResizePlan } from './resize-plan.ts';
 import { asImageFailure } from './sharp-failure.ts';
 import { type Sharp, sharp } from './sharp-lib.ts';
 import { readSanitizedSvg, svgForRaster } from './svg-source.ts';
@@ -48,9 +53,6 @@ export interface RenderedImage {
   readonly format: OutputFormat;
 }
 
-/** Default qualities; `q` overrides them. Originals get more, since they stand for the uploaded file. */
-const QUALITY = { jpeg: 80, webp: 80, avif: 50 } as const;
-const ORIGINAL_QUALITY = { jpeg: 90, webp: 90, avif: 65 } as const;
 // Largest side each encoder accepts.
 const MAX_SIDE: Readonly<Record<OutputFormat, number>> = {
   jpeg: 65_535,
@@ -60,10 +62,8 @@ const MAX_SIDE: Readonly<Record<OutputFormat, number>> = {
   gif: 65_535,
   svg: MAX_REQUESTED_DIMENSION,
 };
-const WHITE = { r: 255, g: 255, b: 255, alpha: 1 };
 /** Levels carry no metadata: their frame header sits behind the quantisation tables, well within this. */
 const LEVEL_HEADER_BYTES = 4096;
-const TRANSPARENT = { r: 255, g: 255, b: 255, alpha: 0 };
 
 /**
  * Produces one rendition. Every output is stripped of metadata (EXIF, GPS, XMP, ICC), auto-oriented and
@@ -91,6 +91,14 @@ interface OpenedSource {
   readonly grey: boolean;
   readonly sixteenBit: boolean;
   readonly losslessWebp: boolean;
+  /**
+   * Photographic content, as far as the source tells: camera formats and lossy files saved with subsampled chroma.
+   * Lossy outputs subsample chroma (4:2:0) for those and keep it whole (4:4:4) for the rest — graphics, text and
+   * screenshots, whose coloured edges 4:2:0 smears.
+   */
+  readonly photographic: boolean;
+  /** A palette PNG original's file size (see `encodePng`); undefined for anything else. */
+  readonly paletteBytes?: number;
 }
 
 async function renderNow(request: RenderRequest, limits: ImageLimits): Promise<RenderedImage> {
@@ -108,11 +116,21 @@ async function renderNow(request: RenderRequest, limits: ImageLimits): Promise<R
     params,
     plan,
     animated: opened.animated,
-    background: keepAlpha ? TRANSPARENT : WHITE,
+    background: paddingColour(params, keepAlpha),
   };
   for (const operation of RENDITION_OPERATIONS) operation.raster?.(step);
-  if (opened.hasAlpha && !keepAlpha) image.flatten({ background: WHITE });
-  return encode(image, opened, params, limits);
+  if (opened.hasAlpha && !keepAlpha) image.flatten({ background: flattenColour(params) });
+  const rendered = await encode(image, opened, params, limits, plan);
+  return sourceFormat === 'png' && params.original ? smallerOriginal(rendered, input) : rendered;
+}
+
+/**
+ * The unparameterised PNG never weighs more than the stored file: its pixels with the metadata chunks dropped are
+ * served when that is smaller than our encoding of them (an optimised PNG upload often is).
+ */
+async function smallerOriginal(rendered: RenderedImage, input: ImageSource): Promise<RenderedImage> {
+  const stripped = strippedPng(await readWhole(input));
+  return stripped && stripped.length < rendered.data.length ? { ...rendered, data: stripped } : rendered;
 }
 
 async function openSource(
@@ -123,17 +141,20 @@ async function openSource(
 ): Promise<OpenedSource> {
   if (isForeignFormat(format)) {
     const decoded = await decodeForeignImage(format, input, limits);
+    // HEIC is a camera format; BMP and ICO hold drawings and icons.
+    const photographic = format === 'heic';
     if (decoded.kind === 'png') {
       const facts = await inspectRaster(decoded.data, 'png', limits);
-      return opened(sharp(decoded.data, decodeOptions(limits, false)), facts, false, false);
+      return opened(sharp(decoded.data, decodeOptions(limits, false)), facts, { photographic });
     }
     const { width, height, channels, data } = decoded;
     const image = sharp(data, { raw: { width, height, channels }, limitInputPixels: limits.maxPixels });
     return opened(
       image,
       { width, height, hasAlpha: channels === 4, space: 'srgb', depth: 'uchar' },
-      false,
-      false,
+      {
+        photographic,
+      },
     );
   }
   const facts = await inspectRaster(input, format, limits);
@@ -141,7 +162,18 @@ async function openSource(
   const losslessWebp =
     format === 'webp' &&
     (await withByteSource(input, async (bytes) => isLosslessWebp(await bytes.read(0, 4096))));
-  return opened(sharp(input, decodeOptions(limits, animated)), facts, animated, losslessWebp);
+  return opened(sharp(input, decodeOptions(limits, animated)), facts, {
+    animated,
+    losslessWebp,
+    photographic: isPhotographic(format, facts, losslessWebp),
+    ...(format === 'png' && facts.palette ? { paletteBytes: await sourceSize(input) } : {}),
+  });
+}
+
+function isPhotographic(format: ImageFormat, facts: RasterFacts, losslessWebp: boolean): boolean {
+  if (format === 'jpeg') return facts.chromaSubsampling !== '4:4:4';
+  if (format === 'webp') return !losslessWebp;
+  return format === 'avif' || format === 'heic';
 }
 
 /** A pyramid level, described by its frame header; null when that cannot be read (then it is inspected). */
@@ -159,18 +191,29 @@ async function openLevel(input: ImageSource, limits: ImageLimits): Promise<Opene
     space: frame.components === 1 ? 'b-w' : 'srgb',
     depth: 'uchar',
   } as const;
-  return opened(sharp(input, decodeOptions(limits, false)), facts, false, false);
+  // Levels are made of large stills (≥ 4 MP): photos.
+  return opened(sharp(input, decodeOptions(limits, false)), facts, { photographic: true });
 }
 
 function opened(
   image: Sharp,
   facts: Omit<RasterFacts, 'frames'>,
-  animated: boolean,
-  losslessWebp: boolean,
+  kind: { animated?: boolean; losslessWebp?: boolean; photographic: boolean; paletteBytes?: number },
 ): OpenedSource {
   const { width, height, hasAlpha, space, depth } = facts;
   const grey = space === 'b-w' || space === 'grey16';
-  return { image, width, height, hasAlpha, animated, grey, sixteenBit: depth === 'ushort', losslessWebp };
+  return {
+    image,
+    width,
+    height,
+    hasAlpha,
+    animated: kind.animated ?? false,
+    grey,
+    sixteenBit: depth === 'ushort',
+    losslessWebp: kind.losslessWebp ?? false,
+    photographic: kind.photographic,
+    ...(kind.paletteBytes === undefined ? {} : { paletteBytes: kind.paletteBytes }),
+  };
 }
 
 async function renderSvg(
@@ -190,7 +233,7 @@ async function renderSvg(
   }
   // Vector art has no stored pixel size to keep: even the unparameterised raster is bounded.
   const plan = planRendition(svg, params, Math.min(MAX_SIDE[params.format], MAX_REQUESTED_DIMENSION));
-  const image = sharp(svgForRaster(svg, plan), {
+  const image = sharp(svgForRaster(svg, plan, svgAlignment(cropPosition(params, false))), {
     density: 72,
     failOn: 'error',
     // The output size is ours (bounded by the plan), not the uploader's.
@@ -202,10 +245,10 @@ async function renderSvg(
     params,
     plan,
     animated: false,
-    background: opaque ? WHITE : TRANSPARENT,
+    background: paddingColour(params, !opaque),
   };
   for (const operation of RENDITION_OPERATIONS) operation.svg?.(step);
-  if (opaque) image.flatten({ background: WHITE });
+  if (opaque) image.flatten({ background: flattenColour(params) });
   const source = {
     width: plan.width,
     height: plan.height,
@@ -213,7 +256,7 @@ async function renderSvg(
     space: 'srgb',
     depth: 'uchar',
   } as const;
-  return encode(image, opened(image, source, false, false), params, limits);
+  return encode(image, opened(image, source, { photographic: false }), params, limits, plan);
 }
 
 async function encode(
@@ -221,46 +264,34 @@ async function encode(
   source: OpenedSource,
   params: RenditionParams,
   limits: ImageLimits,
+  plan: ResizePlan,
 ): Promise<RenderedImage> {
   const { format } = params;
   // Greyscale stays one channel where the format has it; 16-bit stays 16-bit in PNG (lossless).
   if (format === 'png' && source.sixteenBit) image.toColorspace(source.grey ? 'grey16' : 'rgb16');
   else image.toColorspace(source.grey && (format === 'png' || format === 'jpeg') ? 'b-w' : 'srgb');
-
-  const qualities = params.original ? ORIGINAL_QUALITY : QUALITY;
-  const { quality } = encoderSettings(params);
-  switch (format) {
-    case 'jpeg':
-      // mozjpeg: ~15 % smaller but 2.5–6× slower to encode (measured); renditions are computed on request.
-      image.jpeg({ quality: quality ?? qualities.jpeg, mozjpeg: false });
-      break;
-    case 'png':
-      image.png({ compressionLevel: 6, adaptiveFiltering: false, palette: false });
-      break;
-    case 'webp':
-      image.webp(
-        params.original && source.losslessWebp
-          ? { lossless: true, effort: 2 }
-          : { quality: quality ?? qualities.webp, effort: 2 },
-      );
-      break;
-    case 'avif':
-      // effort 2 vs the default 4: ~15× faster for ~the same size at rendition sizes (measured).
-      image.avif({ quality: quality ?? qualities.avif, effort: 2 });
-      break;
-    case 'gif':
-      image.gif({ effort: 3 });
-      break;
-    case 'svg':
-      throw new Error('svg output is only the sanitized original');
-  }
   image.timeout({ seconds: limits.timeoutSeconds });
-  const { data, info } = await image.toBuffer({ resolveWithObject: true });
-  return {
-    data,
-    contentType: CONTENT_TYPES[format],
-    width: info.width,
-    height: info.pageHeight ?? info.height,
+
+  if (format === 'svg') throw new Error('svg output is only the sanitized original');
+  if (format === 'png') {
+    // Only a reduction of a palette original is held to the original's bytes (an enlargement has more pixels).
+    const reduced = plan.width * plan.height < source.width * source.height;
+    const png = await encodePng(image, {
+      sixteenBit: source.sixteenBit,
+      pixels: plan.width * plan.height,
+      timeoutSeconds: limits.timeoutSeconds,
+      ...(reduced && source.paletteBytes !== undefined ? { paletteSourceBytes: source.paletteBytes } : {}),
+    });
+    return { ...png, contentType: CONTENT_TYPES.png, format };
+  }
+  const { data, width, height } = await encodeLossy(image, {
     format,
-  };
+    quality: encoderSettings(params).quality,
+    original: params.original,
+    losslessWebp: source.losslessWebp,
+    animated: source.animated,
+    chromaSubsampling: source.photographic ? '4:2:0' : '4:4:4',
+    timeoutSeconds: limits.timeoutSeconds,
+  });
+  return { data, contentType: CONTENT_TYPES[format], width, height, format };
 }

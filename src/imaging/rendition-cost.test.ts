@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { boundRendition, DEFAULT_RENDITION_BUDGET, renditionCost } from './rendition-cost.ts';
-import { parseRenditionParams } from './rendition-params.ts';
+import {
+  boundRendition,
+  type CostSource,
+  DEFAULT_RENDITION_BUDGET,
+  renditionCost,
+} from './rendition-cost.ts';
+import { parseRenditionParams, renditionKey } from './rendition-params.ts';
 
 const params = (ext: string, query: Record<string, string>, source: 'jpeg' | 'png' | 'gif' = 'jpeg') =>
   parseRenditionParams({ ext, query, source });
@@ -58,5 +63,31 @@ describe('rendition cost budget', () => {
     const huge = { format: 'gif', width: 700, height: 700, frames: 1000 } as const;
     expect(boundRendition(huge, params('gif', { size: 's' }, 'gif')).ok).toBe(false);
     expect(boundRendition(huge, params('jpg', { size: 's' }, 'gif')).ok).toBe(true);
+  });
+});
+
+describe('format=auto and the budget', () => {
+  const photo = { format: 'jpeg', width: 4000, height: 3000, frames: 1 } as const;
+  const negotiated = (query: string, source: CostSource = photo) =>
+    boundRendition(
+      source,
+      parseRenditionParams({
+        ext: 'auto',
+        query: new URLSearchParams(query),
+        source: source.format,
+        accept: 'image/avif,image/webp',
+      }),
+    );
+
+  it('keeps AVIF while it is cheap, falls back to WebP when costly or animated', () => {
+    const cheap = negotiated('size=l');
+    expect(cheap.ok && cheap.params.format).toBe('avif');
+    const costly = negotiated('w=3000');
+    expect(costly.ok && costly.params.format).toBe('webp');
+    expect(costly.ok && costly.bounded).toBe(false);
+    const animation = negotiated('', { format: 'gif', width: 100, height: 100, frames: 5 });
+    expect(animation.ok && renditionKey(animation.params)).toBe('full.webp');
+    const webpOriginal = negotiated('', { format: 'webp', width: 100, height: 100, frames: 5 });
+    expect(webpOriginal.ok && renditionKey(webpOriginal.params)).toBe('original.webp');
   });
 });

@@ -5,6 +5,7 @@ import {
   planRendition,
   type RenditionParams,
   scaleRendition,
+  withOriginal,
 } from './rendition-operations.ts';
 import { MAX_REQUESTED_DIMENSION } from './resize-plan.ts';
 
@@ -22,6 +23,11 @@ export interface RenditionBudget {
   readonly maxAnimationPixels: number;
   /** Below this many pixels per frame a bounded rendition is refused rather than served as a smudge. */
   readonly minFramePixels: number;
+  /**
+   * `format=auto` picks AVIF only while its estimate stays under this (ms); above it, or for an animation, WebP.
+   * AVIF is the costliest encoder: a browser that also takes WebP gets a fast answer instead of a slow one.
+   */
+  readonly negotiatedAvifCpuMs: number;
 }
 
 /**
@@ -41,6 +47,9 @@ export const DEFAULT_RENDITION_BUDGET: RenditionBudget = Object.freeze({
   }),
   maxAnimationPixels: 32_000_000,
   minFramePixels: 16 * 16,
+  // A 12 MP photo at up to ≈ 3.9 MP of output (2400×1600) by the worst-case estimate, which is ~5× what AVIF
+  // effort 0 costs on photos (bench/encoder-curve.ts): ≈ 0.5 s at most in practice.
+  negotiatedAvifCpuMs: 2500,
 });
 
 /** Decode cost per source megapixel (ms): libvips decoders vs the JavaScript ones (HEIC, BMP, ICO). */
@@ -131,6 +140,27 @@ export function boundRendition(
   source: CostSource,
   params: RenditionParams,
   budget: RenditionBudget = DEFAULT_RENDITION_BUDGET,
+): BoundedRendition {
+  return boundFixedFormat(source, affordableFormat(source, params, budget), budget);
+}
+
+/** A negotiated AVIF (`format=auto`) over its budget, or of an animation, becomes WebP. */
+function affordableFormat(
+  source: CostSource,
+  params: RenditionParams,
+  budget: RenditionBudget,
+): RenditionParams {
+  if (!params.negotiated || params.format !== 'avif') return params;
+  const cost = renditionCost(source, params);
+  const affordable =
+    source.frames <= 1 && cost.cpuMs <= budget.negotiatedAvifCpuMs && withinBudget(cost, 'avif', budget);
+  return affordable ? params : withOriginal({ ...params, format: 'webp' }, source.format);
+}
+
+function boundFixedFormat(
+  source: CostSource,
+  params: RenditionParams,
+  budget: RenditionBudget,
 ): BoundedRendition {
   const cost = renditionCost(source, params);
   if (withinBudget(cost, params.format, budget)) return { ok: true, params, bounded: false, cost };

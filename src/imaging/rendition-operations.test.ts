@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   encoderSettings,
+  isFreeRendition,
   isOpaqueRendition,
   keepsPyramid,
   minimalRendition,
   neutralParams,
   outputMsPerMp,
   planRendition,
+  presetRendition,
   RENDITION_OPERATIONS,
   scaleRendition,
 } from './rendition-operations.ts';
@@ -83,5 +85,83 @@ describe('the rendition operation registry', () => {
       expect(renditionKey(parse('jpg', { format: name }))).toBe('original.jpeg');
       expect(renditionKey(parse(name, { size: 'm' }))).toBe('m.jpeg');
     }
+  });
+});
+
+describe('the entries of issue 18', () => {
+  const withAccept = (
+    ext: string,
+    query: Record<string, string>,
+    accept: string,
+    source: 'jpeg' | 'png' | 'gif' = 'jpeg',
+  ) => parseRenditionParams({ ext, query, source, accept });
+
+  it('keys each transform after the geometry, in registry order', () => {
+    const params = parse('webp', {
+      w: '400',
+      h: '300',
+      fit: 'cover',
+      gravity: 'top',
+      blur: '5',
+      q: '70',
+      dpr: '2',
+    });
+    expect(renditionKey(params)).toBe('w800-h600-cover-gnorth-blur5-q70.webp');
+    expect(renditionKey(parse('png', { w: '10', h: '10', fit: 'pad', bg: '#ABC' }))).toBe(
+      'w10-h10-pad-bgaabbcc.png',
+    );
+    expect(renditionKey(parse('jpg', { size: 'm', q: 'auto' }))).toBe('m-qauto.jpeg');
+  });
+
+  it('prices blur by its sigma and q=auto by its search', () => {
+    const base = outputMsPerMp(parse('webp', { w: '100' }));
+    expect(outputMsPerMp(parse('webp', { w: '100', blur: '100' }))).toBeGreaterThan(base + 100);
+    expect(outputMsPerMp(parse('webp', { w: '100', blur: '1' }))).toBeLessThan(base + 20);
+    expect(outputMsPerMp(parse('webp', { w: '100', q: 'auto' }))).toBeGreaterThan(4 * base);
+  });
+
+  it('negotiates the format from Accept, and keeps it out of the key', () => {
+    expect(withAccept('auto', { size: 'm' }, 'image/avif,image/webp,*/*')).toMatchObject({
+      format: 'avif',
+      negotiated: true,
+    });
+    expect(withAccept('jpg', { format: 'AUTO' }, 'image/webp')).toMatchObject({
+      format: 'webp',
+      negotiated: true,
+    });
+    expect(withAccept('auto', {}, '*/*')).toMatchObject({ format: 'jpeg', original: true });
+    expect(withAccept('auto', {}, '', 'png').format).toBe('png');
+    expect(withAccept('auto', {}, 'image/jpeg', 'gif').format).toBe('gif');
+    expect(renditionKey(withAccept('auto', { size: 'm' }, 'image/webp'))).toBe('m.webp');
+    expect(withAccept('webp', {}, 'image/avif').negotiated).toBeUndefined();
+  });
+
+  it('tells free renditions (presets, srcset widths, formats) from counted ones', () => {
+    const free: Record<string, string>[] = [
+      {},
+      { size: 'm' },
+      { w: '640' },
+      { format: 'webp' },
+      { w: '320', dpr: '2' },
+    ];
+    const counted: Record<string, string>[] = [
+      { w: '641' },
+      { q: '50' },
+      { size: 'm', blur: '3' },
+      { w: '640', fit: 'contain' },
+    ];
+    for (const query of free) {
+      expect(isFreeRendition(parse('jpg', query)), JSON.stringify(query)).toBe(true);
+    }
+    for (const query of counted) {
+      expect(isFreeRendition(parse('jpg', query)), JSON.stringify(query)).toBe(false);
+    }
+    expect(presetRendition(withAccept('auto', { w: '700' }, 'image/webp'), 's')).toEqual({
+      format: 'webp',
+      resize: { kind: 'preset', size: 's' },
+      quality: null,
+      original: false,
+      negotiated: true,
+    });
   });
 });

@@ -1,5 +1,16 @@
+import { AUTO_QUALITY_PROBES } from './auto-quality.ts';
+import { cropPosition, gravity } from './crop-gravity.ts';
+import { negotiateFormat } from './format-negotiation.ts';
 import type { Dimensions } from './header-dimensions.ts';
 import { deliveryFormat, type ImageFormat, LOSSY_FORMATS, type OutputFormat } from './image-format.ts';
+import { background, backgroundColour, blur, dpr } from './rendition-effects.ts';
+import type {
+  EncoderSettings,
+  RenditionOperation,
+  RenditionParams,
+  RenditionRequest,
+  Rgba,
+} from './rendition-types.ts';
 import {
   FITS,
   type Fit,
@@ -7,98 +18,25 @@ import {
   planResize,
   type RenditionResize,
   type ResizePlan,
+  SRCSET_WIDTHS,
 } from './resize-plan.ts';
-import type { Sharp } from './sharp-lib.ts';
+
+export type {
+  EncoderSettings,
+  PipelineStep,
+  RenditionOperation,
+  RenditionParams,
+  RenditionRequest,
+  Rgba,
+} from './rendition-types.ts';
 
 /**
  * The rendition operations: every parameter a `src` URL may carry, one entry each, with everything the imaging
  * module does with it (parse, cache key, raster and SVG pipelines, cost, pyramid levels). The parser
  * (`rendition-params.ts`), `render.ts`, `rendition-cost.ts` and `pyramid.ts` iterate `RENDITION_OPERATIONS` and
- * never name a parameter. Adding a parameter is one entry here (and its optional field in `RenditionParams`).
+ * never name a parameter. Adding a parameter is one entry (here or in a file of its own, such as
+ * `rendition-effects.ts`) and its optional field in `RenditionParams` (`rendition-types.ts`).
  */
-
-/** One rendition, canonical: two requests that must produce the same bytes produce equal params. */
-export interface RenditionParams {
-  readonly format: OutputFormat;
-  /** Null: the source's own dimensions. */
-  readonly resize: RenditionResize | null;
-  /** Only for lossy formats; null means the format's default. */
-  readonly quality: number | null;
-  /** No parameters and the source's delivery format: what the original's `src` URL serves. */
-  readonly original: boolean;
-  // A new operation adds an optional field (absent = neutral), so params of existing URLs stay equal.
-}
-
-/** What an operation reads from a delivery request. */
-export interface RenditionRequest {
-  /** The URL's extension, lower case, without the dot. */
-  readonly ext: string;
-  readonly source: ImageFormat;
-  /** The first string value of a query parameter; undefined when absent or not a string. */
-  readonly param: (name: string) => string | undefined;
-}
-
-/** A colour sharp takes for padding and flattening. */
-export interface Rgba {
-  readonly r: number;
-  readonly g: number;
-  readonly b: number;
-  readonly alpha: number;
-}
-
-/** One sharp pipeline being built, handed to every operation in registry order (before flatten and encode). */
-export interface PipelineStep {
-  readonly image: Sharp;
-  readonly params: RenditionParams;
-  /** The output geometry (`planRendition`). On a rasterized SVG, librsvg already drew it at this size. */
-  readonly plan: ResizePlan;
-  /** Every frame goes through the pipeline (GIF/WebP output of an animation). */
-  readonly animated: boolean;
-  /** Padding: transparent where the output keeps the source's alpha, white otherwise. */
-  readonly background: Rgba;
-}
-
-/** What operations tell the encoder (render.ts `encode`); unset = the format's default. */
-export interface EncoderSettings {
-  readonly quality?: number;
-}
-
-export interface RenditionOperation {
-  readonly name: string;
-  /** The query parameters it reads (`format` also reads the extension). */
-  readonly query: readonly string[];
-  /** Reads its parameters into `params`. Invalid values are ignored (left neutral), never an error. */
-  readonly parse: (request: RenditionRequest, params: RenditionParams) => RenditionParams;
-  /** After every parse, the output format known: drops what that format cannot use. */
-  readonly normalize?: (params: RenditionParams) => RenditionParams;
-  /**
-   * True when it changes the pixels (its value is not neutral): the rendition is then not the original, and an
-   * SVG is rasterized.
-   */
-  readonly transforms: (params: RenditionParams) => boolean;
-  /**
-   * Its part of the cache key, concatenated in registry order: `w800-h0-cover` + `-q80` + `.jpeg`. Must be `''`
-   * when neutral (and otherwise start with `-`), or every cached rendition changes its key.
-   */
-  readonly key: (params: RenditionParams) => string;
-  /** Steps on a decoded raster (after orientation, before flatten and encoding). */
-  readonly raster?: (step: PipelineStep) => void;
-  /** Steps on a rasterized SVG (already drawn at the planned size; before flatten and encoding). */
-  readonly svg?: (step: PipelineStep) => void;
-  readonly encoder?: (params: RenditionParams) => EncoderSettings;
-  /** True when the output is opaque whatever the source (padded and flattened on white). */
-  readonly opaque?: (params: RenditionParams) => boolean;
-  /** The output geometry. One entry (resize) owns it; without it the output is the source's size. */
-  readonly plan?: (source: Dimensions, params: RenditionParams, maxSide: number) => ResizePlan;
-  /** Over the cost budget: the same rendition at `factor` of the size it was planned at (`planned`). */
-  readonly scale?: (params: RenditionParams, planned: Dimensions, factor: number) => RenditionParams;
-  /** The cheapest rendition of the same kind: what remains is the size-independent cost (the decode). */
-  readonly minimal?: (params: RenditionParams) => RenditionParams;
-  /** Estimated CPU it adds per output megapixel (ms, worst case; `rendition-cost.ts`). */
-  readonly msPerOutputMp?: (params: RenditionParams) => number;
-  /** False when the rendition must be computed from the original, not from a pyramid level (`pyramid.ts`). */
-  readonly keepsPyramid: (params: RenditionParams) => boolean;
-}
 
 /** `size=s|m|l|social`, else a `w`/`h` box with a `fit`. `size` wins. */
 const resize: RenditionOperation = {
@@ -113,32 +51,65 @@ const resize: RenditionOperation = {
   },
   raster: ({ image, params, plan, animated, background }) => {
     if (!plan.resized && plan.fit === 'fill') return;
-    const crop = params.resize?.kind === 'box' && params.resize.fit === 'crop';
     image.resize(plan.width, plan.height, {
       fit: plan.fit,
-      // Attention needs the whole scaled image and is not supported on animations: centre there.
-      position: crop && !animated ? 'attention' : 'centre',
+      // Where a cover crop keeps the image: the gravity entry's (crop-gravity.ts).
+      position: cropPosition(params, animated),
       background,
     });
   },
   // SVG: librsvg draws the planned geometry itself (svg-source.ts), nothing to resize afterwards.
-  opaque: ({ resize }) => resize?.kind === 'preset' && resize.size === 'social',
+  // The social card is always opaque, so a lossless format would only make it heavy (a PNG card of a photo is
+  // ~1.5 MB): asked for as PNG or GIF, it is a JPEG.
+  normalize: (params) =>
+    isSocial(params) && (params.format === 'png' || params.format === 'gif')
+      ? { ...params, format: 'jpeg' }
+      : params,
+  opaque: isSocial,
   plan: (source, params, maxSide) => planResize(source, params.resize, maxSide),
   scale: (params, planned, factor) => ({ ...params, resize: scaledResize(params.resize, planned, factor) }),
   minimal: (params) => ({ ...params, resize: { kind: 'box', width: 1, height: 1, fit: 'scale-down' } }),
   // Levels are planned like the original; a rendition at the original's size gains nothing from one.
   keepsPyramid: ({ resize }) => resize !== null,
+  // Presets, and the widths of the media object's `srcset` (a few per image, like presets).
+  free: ({ resize }) =>
+    resize === null ||
+    resize.kind === 'preset' ||
+    (resize.fit === 'scale-down' &&
+      resize.height === null &&
+      resize.width !== null &&
+      SRCSET_WIDTHS.includes(resize.width)),
 };
 
-/** `q=1…100`, lossy outputs only. */
+function isSocial({ resize }: RenditionParams): boolean {
+  return resize?.kind === 'preset' && resize.size === 'social';
+}
+
+/** Decoding one `q=auto` candidate and comparing it with the reference (ssim.js block SSIM), per megapixel. */
+const AUTO_QUALITY_COMPARE_MS_PER_MP = 80;
+
+/**
+ * `q=1…100`, lossy outputs only. `q=auto`: the smallest output whose similarity to the rendition's own pixels stays
+ * above a target (auto-quality.ts) — a search over a few encodes, priced as such.
+ */
 const quality: RenditionOperation = {
   name: 'quality',
   query: ['q'],
-  parse: (request, params) => ({ ...params, quality: parseIntegerIn(request.param('q'), 1, 100) }),
+  parse: (request, params) => ({
+    ...params,
+    quality:
+      request.param('q')?.trim().toLowerCase() === 'auto'
+        ? 'auto'
+        : parseIntegerIn(request.param('q'), 1, 100),
+  }),
   normalize: (params) => (LOSSY_FORMATS.has(params.format) ? params : { ...params, quality: null }),
   transforms: (params) => params.quality !== null,
   key: ({ quality }) => (quality === null ? '' : `-q${quality}`),
   encoder: ({ quality }) => (quality === null ? {} : { quality }),
+  msPerOutputMp: (params) =>
+    params.quality === 'auto'
+      ? AUTO_QUALITY_PROBES * (ENCODE_MS_PER_MP[params.format] + AUTO_QUALITY_COMPARE_MS_PER_MP)
+      : 0,
   keepsPyramid: () => true,
 };
 
@@ -177,7 +148,13 @@ const format: RenditionOperation = {
   parse: (request, params) => {
     const { ext, source } = request;
     const extFormat = ext === 'svg' && source === 'svg' ? 'svg' : formatNamed(ext);
-    const requested = formatNamed((request.param('format') ?? '').toLowerCase());
+    const name = (request.param('format') ?? '').trim().toLowerCase();
+    const requested = formatNamed(name);
+    // `format=auto` wins over the extension; `.auto` applies when `format=` names no format.
+    if (name === 'auto' || (requested === undefined && ext === 'auto')) {
+      const format = negotiateFormat(request.accept, source, transformsPixels(params));
+      return { ...params, format, negotiated: true };
+    }
     return { ...params, format: requested ?? extFormat ?? deliveryFormat(source) };
   },
   // Not a pixel change: a format other than the delivery format is told apart by `original` itself.
@@ -188,13 +165,67 @@ const format: RenditionOperation = {
   keepsPyramid: (params) => LOSSY_FORMATS.has(params.format),
 };
 
-/** In this order: parse, key parts, pipeline steps, encoder settings. `format` stays last (key extension). */
-export const RENDITION_OPERATIONS: readonly RenditionOperation[] = [resize, quality, format];
+/**
+ * In this order: parse, key parts, pipeline steps, encoder settings. `dpr` and `gravity` read what `resize` parsed;
+ * `format` stays last (key extension) and sees whether the others transform. Key parts of the entries after
+ * `resize` are appended in this order: `w800-h600-cover-gnorth-blur5-q80.webp`.
+ */
+export const RENDITION_OPERATIONS: readonly RenditionOperation[] = [
+  resize,
+  dpr,
+  gravity,
+  blur,
+  background,
+  quality,
+  format,
+];
 
 /** Params before any operation has read the request: the original, in the source's delivery format. */
 export function neutralParams(source: ImageFormat): RenditionParams {
   return { format: deliveryFormat(source), resize: null, quality: null, original: false };
 }
+
+/** Sets `original`: no operation transforms and the format is the source's delivery format. */
+export function withOriginal(params: RenditionParams, source: ImageFormat): RenditionParams {
+  return { ...params, original: !transformsPixels(params) && params.format === deliveryFormat(source) };
+}
+
+/**
+ * True when anybody may ask for it without counting against the uncached-rendition limits or a transform
+ * signature: the original, presets, `srcset` widths and format changes.
+ */
+export function isFreeRendition(params: RenditionParams): boolean {
+  return RENDITION_OPERATIONS.every((operation) =>
+    operation.free ? operation.free(params) : !operation.transforms(params),
+  );
+}
+
+/** The `s`/`m`/`l` preset in the same (possibly negotiated) format: what an unsigned transform gets instead. */
+export function presetRendition(params: RenditionParams, size: 's' | 'm' | 'l'): RenditionParams {
+  const preset = {
+    format: params.format,
+    resize: { kind: 'preset', size },
+    quality: null,
+    original: false,
+  } as const;
+  return params.negotiated ? { ...preset, negotiated: true } : preset;
+}
+
+/** Padding colour: `bg`, else transparent where the output keeps the source's alpha (`keepAlpha`), else white. */
+export function paddingColour(params: RenditionParams, keepAlpha: boolean): Rgba {
+  const colour = backgroundColour(params);
+  if (colour) return keepAlpha ? colour : { ...colour, alpha: 1 };
+  return keepAlpha ? TRANSPARENT : WHITE;
+}
+
+/** What transparent pixels are flattened on when the output cannot keep them: `bg` (opaque), else white. */
+export function flattenColour(params: RenditionParams): Rgba {
+  const colour = backgroundColour(params);
+  return colour ? { ...colour, alpha: 1 } : WHITE;
+}
+
+const WHITE: Rgba = { r: 255, g: 255, b: 255, alpha: 1 };
+const TRANSPARENT: Rgba = { r: 255, g: 255, b: 255, alpha: 0 };
 
 /** True when some operation changes the pixels. */
 export function transformsPixels(params: RenditionParams): boolean {

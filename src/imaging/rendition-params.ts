@@ -1,10 +1,11 @@
-import { deliveryFormat, type ImageFormat } from './image-format.ts';
+import type { ImageFormat } from './image-format.ts';
 import {
   neutralParams,
   RENDITION_OPERATIONS,
   type RenditionParams,
   type RenditionRequest,
   transformsPixels,
+  withOriginal,
 } from './rendition-operations.ts';
 
 export type { RenditionParams } from './rendition-operations.ts';
@@ -13,27 +14,30 @@ export type { RenditionParams } from './rendition-operations.ts';
 export type QueryInput = URLSearchParams | Readonly<Record<string, unknown>>;
 
 /**
- * Reads every rendition operation's parameters (`rendition-operations.ts`: `size`, `w`, `h`, `fit`, `q`,
- * `format`) from a delivery request. Anything invalid is ignored, never an error, so an <img> always loads.
- * Parameters on an SVG without a raster format give PNG.
+ * Reads every rendition operation's parameters (`rendition-operations.ts`: `size`, `w`, `h`, `fit`, `dpr`,
+ * `gravity`, `blur`, `bg`, `q`, `format`) from a delivery request. Anything invalid is ignored, never an error, so
+ * an <img> always loads. Parameters on an SVG without a raster format give PNG. `accept` (the request's `Accept`
+ * header) is read by `format=auto` only.
  */
 export function parseRenditionParams(request: {
   readonly ext: string;
   readonly query: QueryInput;
   readonly source: ImageFormat;
+  readonly accept?: string;
 }): RenditionParams {
   const { query, source } = request;
   const read: RenditionRequest = {
     ext: request.ext.replace(/^\./, '').toLowerCase(),
     source,
     param: (name) => first(query, name),
+    accept: request.accept ?? '',
   };
   let params = neutralParams(source);
   for (const operation of RENDITION_OPERATIONS) params = operation.parse(read, params);
   // SVG output is only ever the sanitized original: a parameterised SVG is rasterized.
   if (params.format === 'svg' && transformsPixels(params)) params = { ...params, format: 'png' };
   for (const operation of RENDITION_OPERATIONS) params = operation.normalize?.(params) ?? params;
-  return { ...params, original: !transformsPixels(params) && params.format === deliveryFormat(source) };
+  return withOriginal(params, source);
 }
 
 function first(query: QueryInput, name: string): string | undefined {

@@ -5,6 +5,11 @@ import type { Dimensions } from './header-dimensions.ts';
 
 /** Short side of the `s`, `m` and `l` renditions (never enlarged). */
 export const SIZE_PRESETS = { s: 320, m: 640, l: 1080 } as const;
+/**
+ * Widths of the media object's `srcset` (`w=<width>`, never above the image's own width): common layout widths at
+ * 1× and 2×. Requests for them are free like presets (a handful per image).
+ */
+export const SRCSET_WIDTHS: readonly number[] = [320, 640, 960, 1280, 1920, 2560];
 /** The Open Graph card: the whole image, centred on white. */
 const SOCIAL_SIZE = { width: 1200, height: 630 } as const;
 /** Requested `w`/`h` above this are clamped to it: big enough for any screen, small enough to compute. */

@@ -30,11 +30,12 @@ export async function readSanitizedSvg(
  * librsvg's 72 dpi, where 1 px = 1 user unit). The original is nested at its intrinsic size in CSS px,
  * so physical units and missing viewBoxes render as in a browser; the outer viewBox then scales it:
  * `slice` for cover (centre crop), `meet` for contain (transparent padding for pad/social), and `none` for a
- * plain scale, where the aspect differs only by rounding and `meet` would leave a transparent hairline.
+ * plain scale, where the aspect differs only by rounding and `meet` would leave a transparent hairline. `align` is
+ * where a `slice` keeps the drawing (`gravity`: `xMidYMid` is the centre).
  */
-export function svgForRaster(pinned: SanitizedSvg, plan: ResizePlan): Buffer {
+export function svgForRaster(pinned: SanitizedSvg, plan: ResizePlan, align = 'xMidYMid'): Buffer {
   const intrinsic: Dimensions = pinned;
-  const aspect = { cover: 'xMidYMid slice', contain: 'xMidYMid meet', fill: 'none' }[plan.fit];
+  const aspect = { cover: `${align} slice`, contain: 'xMidYMid meet', fill: 'none' }[plan.fit];
   return Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${plan.width}" height="${plan.height}" ` +
       `viewBox="0 0 ${intrinsic.width} ${intrinsic.height}" preserveAspectRatio="${aspect}">` +

@@ -1,4 +1,4 @@
-import { deliveryExtension, type ImageFormat } from '../imaging/index.ts';
+import { deliveryExtension, type ImageFormat, SRCSET_WIDTHS } from '../imaging/index.ts';
 import { toUnixSeconds } from '../lib/time.ts';
 import type { MediaTable } from '../store/database.ts';
 import { srcUrl, viewerUrl } from './media-urls.ts';
@@ -35,8 +35,24 @@ export function mediaView(bases: UrlBases, m: MediaRow) {
       m: srcUrl(bases.srcBase, m, ext, 'size=m'),
       l: srcUrl(bases.srcBase, m, ext, 'size=l'),
     },
+    // Additions (docs/api.md §2.5): clients that do not know them ignore them.
+    srcset: srcset(bases.srcBase, m, ext),
+    srcset_auto: srcset(bases.srcBase, m, 'auto'),
     expires_at: m.expires_at === null ? null : toUnixSeconds(Number(m.expires_at)),
     created_at: toUnixSeconds(Number(m.created_at)),
     updated_at: toUnixSeconds(Number(m.updated_at)),
   };
+}
+
+/**
+ * An `<img srcset>` value: the `srcset` widths below the image's own width (`?w=<width>`, free like presets), then
+ * the image itself at its own width. With `auto` as extension each browser gets AVIF, WebP or JPEG/PNG by its
+ * `Accept` header (answers carry `Vary: Accept`). An SVG scales by itself: its one entry is the SVG.
+ */
+function srcset(srcBase: string, m: MediaRow, ext: string): string {
+  const widths = m.format === 'svg' ? [] : SRCSET_WIDTHS.filter((width) => width < m.width);
+  return [
+    ...widths.map((width) => `${srcUrl(srcBase, m, ext, `w=${width}`)} ${width}w`),
+    `${srcUrl(srcBase, m, ext)} ${m.width}w`,
+  ].join(', ');
 }

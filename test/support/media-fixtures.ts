@@ -20,6 +20,8 @@ const MEDIA_KEYS = [
   'public',
   'sizes',
   'src',
+  'srcset',
+  'srcset_auto',
   'tags',
   'updated_at',
   'url',
@@ -83,6 +85,8 @@ export interface MediaBody {
   date: string | null;
   metadata: Record<string, string>;
   sizes: { s: string; m: string; l: string };
+  srcset: string;
+  srcset_auto: string;
   expires_at: number | null;
   created_at: number;
   updated_at: number;
@@ -102,6 +106,12 @@ export function expectMediaShape(server: TestServer, body: MediaBody, options: {
   // At least 64 bits of base64url: the src of a private image cannot be derived from its id.
   expect((token ?? '').length * 6).toBeGreaterThanOrEqual(64);
   expect(body.sizes).toEqual({ s: `${body.src}?size=s`, m: `${body.src}?size=m`, l: `${body.src}?size=l` });
+  // `srcset`: the common widths below the image's own, then the image itself at its width.
+  const widths = body.format === 'svg' ? [] : [320, 640, 960, 1280, 1920, 2560].filter((w) => w < body.width);
+  const entries = (src: string) =>
+    [...widths.map((w) => `${src}?w=${w} ${w}w`), `${src} ${body.width}w`].join(', ');
+  expect(body.srcset).toBe(entries(body.src));
+  expect(body.srcset_auto).toBe(entries(body.src.replace(/\.[a-z]+$/, '.auto')));
   for (const field of ['created_at', 'updated_at'] as const) {
     expect(Number.isInteger(body[field])).toBe(true);
     expect(Math.abs(body[field] - nowSeconds())).toBeLessThan(120);

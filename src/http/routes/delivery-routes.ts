@@ -38,6 +38,7 @@ export const deliveryRoutes =
           file: request.params.file,
           search: searchOf(request.raw.url ?? ''),
           ifNoneMatch: request.headers['if-none-match'],
+          accept: request.headers.accept,
           ip: request.ip,
         });
         return reply

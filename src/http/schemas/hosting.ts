@@ -21,6 +21,14 @@ const MEDIA_EXAMPLE = {
   date: '2026-01-14',
   metadata: { description: 'Sunset over the bay' },
   sizes: { s: `${EXAMPLE_SRC}.jpg?size=s`, m: `${EXAMPLE_SRC}.jpg?size=m`, l: `${EXAMPLE_SRC}.jpg?size=l` },
+  srcset: [320, 640, 960, 1280, 1920, 2560]
+    .map((w) => `${EXAMPLE_SRC}.jpg?w=${w} ${w}w`)
+    .concat(`${EXAMPLE_SRC}.jpg 4032w`)
+    .join(', '),
+  srcset_auto: [320, 640, 960, 1280, 1920, 2560]
+    .map((w) => `${EXAMPLE_SRC}.auto?w=${w} ${w}w`)
+    .concat(`${EXAMPLE_SRC}.auto 4032w`)
+    .join(', '),
   expires_at: null,
   created_at: 1768469400,
   updated_at: 1768469400,
@@ -37,7 +45,7 @@ const mediaProperties = {
   name: Type.String(),
   url: Url('The viewer page, `<public URL>/i/{id}`.'),
   src: Url(
-    'The image, `<src base>/{token}/{id}.{ext}`: the token is a per-image secret, so a private `src` cannot be guessed. Add rendition parameters (`size`, `w`, `h`, `fit`, `q`, `format`).',
+    'The image, `<src base>/{token}/{id}.{ext}`: the token is a per-image secret, so a private `src` cannot be guessed. Add rendition parameters (`size`, `w`, `h`, `fit`, `q`, `format`, `dpr`, `gravity`, `blur`, `bg`; `.auto` or `format=auto` picks the format from `Accept`).',
   ),
   width: Type.Integer({ minimum: 1 }),
   height: Type.Integer({ minimum: 1 }),
@@ -52,6 +60,15 @@ const mediaProperties = {
     { s: Url('Short side 320.'), m: Url('Short side 640.'), l: Url('Short side 1080.') },
     { description: 'The `src` with the size presets.' },
   ),
+  srcset: Type.String({
+    description:
+      'Lightbox extension: an `<img srcset>` value in the stored format — `src?w=<width> <width>w` for the common ' +
+      'widths (320, 640, 960, 1280, 1920, 2560) below the image’s own width, then the image at its width.',
+  }),
+  srcset_auto: Type.String({
+    description:
+      'Lightbox extension: the same with `format=auto` (AVIF, WebP or JPEG/PNG chosen from `Accept`).',
+  }),
   expires_at: Nullable(UnixSeconds({ description: 'When the media is deleted (ttl or retention).' })),
   created_at: UnixSeconds(),
   updated_at: UnixSeconds(),

@@ -88,12 +88,29 @@ export const serviceSchemas = {
         h: Type.Optional(Type.Integer({ minimum: 1, description: 'Height in pixels.' })),
         fit: Type.Optional(StringEnum(['scale-down', 'contain', 'cover', 'crop', 'pad'] as const)),
         q: Type.Optional(
-          Type.Integer({ minimum: 1, maximum: 100, description: 'Quality of lossy formats.' }),
+          Type.Union([Type.Integer({ minimum: 1, maximum: 100 }), Type.Literal('auto')], {
+            description:
+              'Quality of lossy formats; `auto`: the smallest output whose similarity (SSIM) to the rendition stays ≥ 0.98.',
+          }),
         ),
         format: Type.Optional(
-          StringEnum(['jpeg', 'jpg', 'png', 'webp', 'avif', 'gif'] as const, {
-            description: 'Overrides the extension.',
+          StringEnum(['jpeg', 'jpg', 'png', 'webp', 'avif', 'gif', 'auto'] as const, {
+            description:
+              'Overrides the extension. `auto` (also the `.auto` extension): AVIF, WebP or JPEG/PNG chosen from `Accept` (answers carry `Vary: Accept`).',
           }),
+        ),
+        dpr: Type.Optional(
+          Type.Number({ minimum: 1, maximum: 4, description: 'Device pixel ratio: multiplies `w` and `h`.' }),
+        ),
+        gravity: Type.Optional(
+          Type.String({
+            description:
+              'With `fit=cover` or `crop`: `centre`, an edge or corner (`north`, `southeast`, …), `entropy`, or `auto` (smart crop).',
+          }),
+        ),
+        blur: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Gaussian blur sigma.' })),
+        bg: Type.Optional(
+          Type.String({ description: 'Pad colour for `fit=pad` and social cards, hex (`fff`, `ffcc00`).' }),
         ),
         s: Type.Optional(
           Type.String({ description: 'Signature of the transform parameters, when required.' }),

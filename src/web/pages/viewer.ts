@@ -55,7 +55,7 @@ function render(v: ViewerMedia): PageView {
     head: metaTags(v),
     scripts: ['copy.js'],
     main: html`${heading(media.name)}
-<figure class="viewer-figure"><a href="${media.src}"><img src="${media.sizes.l}" alt="${media.name}" width="${media.width}" height="${media.height}"></a></figure>
+<figure class="viewer-figure"><a href="${media.src}"><img src="${media.sizes.l}" srcset="${media.srcset_auto}" sizes="(min-width: 72rem) 68rem, 100vw" alt="${media.name}" width="${media.width}" height="${media.height}"></a></figure>
 <div class="viewer-grid">
 <section aria-labelledby="facts-heading"><h2 id="facts-heading">About this image</h2>
 <dl class="facts">
