@@ -124,3 +124,25 @@ export async function startRedisServer(): Promise<RedisServer> {
     },
   };
 }
+
+/** Runs one `lightbox <args>` command to its end (backup, restore, migrate): exit code and both outputs. */
+export async function runLightbox(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/lightbox.js'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LIGHTBOX_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stdout, stderr };
+}
