@@ -82,6 +82,8 @@ describe.skipIf(TEST_PROFILE !== 'scale-out')(
         LIGHTBOX_ENHANCEMENT_CREATES_PER_MINUTE: '100000',
         LIGHTBOX_ENHANCEMENT_READS_PER_MINUTE: '100000',
         LIGHTBOX_SWEEP_INTERVAL_SECONDS: '5',
+      // A killed worker's jobs run again after this: short, so the rounds fit in CI's time.
+      LIGHTBOX_JOB_LEASE_SECONDS: '5',
       };
       apis.push(await startProcess('api'));
       [apis[1] as LightboxProcess, worker] = await Promise.all([startProcess('api'), startProcess('worker')]);

@@ -93,7 +93,7 @@ export async function composeServices(
   // Whatever a crashed process left here was never recorded anywhere: it is garbage.
   await rm(tmpDir, { recursive: true, force: true });
   await mkdir(tmpDir, { recursive: true });
-  const queue = await openQueue(config.queue, store, logger);
+  const queue = await openQueue(config.queue, store, logger, config.jobLeaseSeconds * 1000);
   const mail = await openMail(config.mail, store, logger, queue);
   const enhancer = createEnhancer({
     providers: config.enhanceProviders,
@@ -241,13 +241,18 @@ async function openLimiter(config: LimiterConfig, log: Logger): Promise<RateLimi
   }
 }
 
-async function openQueue(config: QueueConfig, store: Store, log: Logger): Promise<JobQueue<AppJob>> {
+async function openQueue(
+  config: QueueConfig,
+  store: Store,
+  log: Logger,
+  leaseMs: number,
+): Promise<JobQueue<AppJob>> {
   switch (config.kind) {
     case 'sql':
-      return createSqlJobQueue(store, JOB_SPECS, { log });
+      return createSqlJobQueue(store, JOB_SPECS, { log, leaseMs });
     case 'bullmq': {
       const { createBullmqJobQueue } = await import('../queue/bullmq-queue.ts');
-      return createBullmqJobQueue(JOB_SPECS, { url: config.url, prefix: config.prefix, log });
+      return createBullmqJobQueue(JOB_SPECS, { url: config.url, prefix: config.prefix, log, leaseMs });
     }
     default:
       return unknownBackend('queue', config);

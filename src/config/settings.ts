@@ -362,6 +362,12 @@ export const settings = {
     regexList,
     'Case-insensitive patterns (separated by `;;` or newlines) refused in `instructions`.',
   ),
+  jobLeaseSeconds: setting(
+    'LIGHTBOX_JOB_LEASE_SECONDS',
+    '30',
+    int(2, 3600),
+    'How long a worker holds a running job without renewing it (renewed while it runs); the jobs of a worker that died run again after this.',
+  ),
 } as const;
 
 export type Settings = typeof settings;

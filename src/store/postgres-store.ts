@@ -19,6 +19,10 @@ export async function openPostgresStore(url: string, options: OpenStoreOptions =
   // An idle client whose connection dies (server restart, terminated backend) emits on the pool; without a listener
   // that is an uncaught exception. The pool drops the client and the next query opens a new one.
   pool.on('error', () => {});
+  // A client checked out when its connection dies (server restart) emits 'error' too, and the pool listens only
+  // while the client is idle: without this, a restart of PostgreSQL mid-query kills the process. The query in
+  // flight still fails with the error, and the pool drops the dead client when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const migrate = () => migrateWithLock(db);
   if (options.migrate !== false) await migrate();
