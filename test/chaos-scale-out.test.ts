@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -26,14 +26,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const between = (min: number, max: number) => min + Math.floor(Math.random() * (max - min));
 
 /**
- * Chaos on the scale-out profile, with backends of this test alone: a private PostgreSQL cluster (initdb +
- * pg_ctl on its own port: the machine's shared PostgreSQL is never restarted), a private redis-server and an
- * s3rver that is stopped and started. Two API processes and a worker process are killed with SIGKILL at random
- * points while batches run. Afterwards every item is terminal, charged or released exactly once, each account's
+ * Chaos on the scale-out profile, with backends of this test alone, each stopped and started: a private PostgreSQL
+ * cluster (initdb + pg_ctl on its own port: the machine's shared PostgreSQL is never restarted), a private
+ * redis-server (append-only file, as a queue's Redis is run) and an s3rver. Two API processes and a worker
+ * process are killed with SIGKILL at random points while batches run. Afterwards every item is terminal, charged or released exactly once, each account's
  * balances equal the sum of its ledger entries, and the bucket holds no blob that no row owns.
  */
 describe.skipIf(TEST_PROFILE !== 'scale-out')(
-  'chaos (scale-out): kill -9, PostgreSQL restart, S3 outage',
+  'chaos (scale-out): kill -9, PostgreSQL and Redis restarts, S3 outage',
   () => {
     const adminToken = `lbadm_${randomBytes(18).toString('base64url')}`;
     let postgres: PrivatePostgres | null;
@@ -60,11 +60,13 @@ describe.skipIf(TEST_PROFILE !== 'scale-out')(
       await admin.connect();
       await admin.query('create database lightbox');
       await admin.end();
-      [redis, s3, source] = await Promise.all([
-        startRedisServer(),
-        startRestartableS3rver(BUCKET),
-        startProductSource(),
-      ]);
+      const redisDir = path.join(tmpdir(), `lightbox-chaos-${runId}-redis`);
+      dataDirs.push(redisDir);
+      await mkdir(redisDir, { recursive: true });
+      // One after the other: each takes a free port, which is only taken once its server listens.
+      redis = await startRedisServer({ persistent: { dir: redisDir } });
+      s3 = await startRestartableS3rver(BUCKET);
+      source = await startProductSource();
       env = {
         LIGHTBOX_DATABASE_URL: postgres.url.replace(/\/postgres$/, '/lightbox'),
         LIGHTBOX_REDIS_URL: redis.url,
@@ -82,8 +84,8 @@ describe.skipIf(TEST_PROFILE !== 'scale-out')(
         LIGHTBOX_ENHANCEMENT_CREATES_PER_MINUTE: '100000',
         LIGHTBOX_ENHANCEMENT_READS_PER_MINUTE: '100000',
         LIGHTBOX_SWEEP_INTERVAL_SECONDS: '5',
-      // A killed worker's jobs run again after this: short, so the rounds fit in CI's time.
-      LIGHTBOX_JOB_LEASE_SECONDS: '5',
+        // A killed worker's jobs run again after this: short, so the rounds fit in CI's time.
+        LIGHTBOX_JOB_LEASE_SECONDS: '5',
       };
       apis.push(await startProcess('api'));
       [apis[1] as LightboxProcess, worker] = await Promise.all([startProcess('api'), startProcess('worker')]);
@@ -259,6 +261,14 @@ describe.skipIf(TEST_PROFILE !== 'scale-out')(
       }
     }
 
+    /** Nothing above may have killed a process: backends that go away are waited for, not fatal. */
+    function expectAllAlive(): void {
+      for (const process of [...apis, worker]) {
+        expect(process.child.exitCode, process.output().slice(-2000)).toBeNull();
+        expect(process.child.signalCode).toBeNull();
+      }
+    }
+
     async function kill(process: LightboxProcess): Promise<void> {
       const exited = new Promise((resolve) => process.child.once('exit', resolve));
       process.child.kill('SIGKILL');
@@ -301,6 +311,21 @@ describe.skipIf(TEST_PROFILE !== 'scale-out')(
       await waitUntilTerminal(ids, 120_000);
       await expectBooksBalanced(account.id, ids);
       await expectNoOrphanBlobs();
+      expectAllAlive();
+    }, 180_000);
+
+    it('Redis restarted mid-run (append-only file): the processes reconnect and the batches finish', async () => {
+      const account = await liveAccount(10_000);
+      const ids = await Promise.all([createBatch(account.key, 3), createBatch(account.key, 2)]);
+      await sleep(between(200, 1_500));
+      await redis.stop();
+      await sleep(2_000);
+      await redis.start();
+      ids.push(await createBatch(account.key, 2));
+      await waitUntilTerminal(ids, 120_000);
+      await expectBooksBalanced(account.id, ids);
+      await expectNoOrphanBlobs();
+      expectAllAlive();
     }, 180_000);
 
     it('S3 down: items fail with storage_error and their credits are released; after it returns, batches complete', async () => {
@@ -332,6 +357,7 @@ describe.skipIf(TEST_PROFILE !== 'scale-out')(
       expect(after.status).toBe('completed');
       await expectBooksBalanced(account.id, [down, up]);
       await expectNoOrphanBlobs();
+      expectAllAlive();
     }, 150_000);
   },
 );
