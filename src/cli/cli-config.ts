@@ -12,7 +12,7 @@ export function refuseToStart(message: string): never {
  * A configuration error quotes each bad value: not those of secret settings (a too-short admin token is still
  * most of one), nor passwords inside URLs.
  */
-export function withoutSecretValues(message: string): string {
+function withoutSecretValues(message: string): string {
   return createRedactor()(
     message.replace(
       /(LIGHTBOX_[A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD)[A-Z0-9_]*=)"(?:[^"\\]|\\.)*"/g,

@@ -170,7 +170,7 @@ const hostileSvg = fc
   );
 
 const ACTIVE_ELEMENTS = /^(script|foreignobject|iframe|object|embed|handler|listener|font|cursor)$/i;
-const squeezed = (value: string) => value.replace(/[\s\u0000-\u001f]+/g, '').toLowerCase();
+const squeezed = (value: string) => value.replace(/[\s\p{Cc}]+/gu, '').toLowerCase();
 /** A reference that loads nothing from elsewhere: a local fragment, or an embedded raster image. */
 const isLocal = (target: string) =>
   /^#/.test(target) || /^data:image\/(png|jpeg|jpg|gif|webp);base64,/i.test(target);
