@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 
 /** Version of the layout below; a restore refuses any other. */
 export const BACKUP_FORMAT = 'lightbox-backup/1';
@@ -91,6 +92,12 @@ export async function fsync(file: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** Copies a file into a new file that is 0600 from its creation (never readable by others, not even briefly). */
+export async function copyPrivateFile(from: string, to: string): Promise<void> {
+  await pipeline(createReadStream(from), createWriteStream(to, { flags: 'wx', mode: PRIVATE_FILE }));
+  await fsync(to);
 }
 
 export async function makePrivateDir(dir: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { chmod, copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -18,6 +18,7 @@ import {
   type BackupManifest,
   BLOBS_DIR,
   CHECKSUMS_FILE,
+  copyPrivateFile,
   DATABASE_FILE,
   entriesOf,
   forEachLimited,
@@ -81,6 +82,7 @@ export async function createBackup(source: BackupSource, dir: string): Promise<B
   }
 }
 
+/** Refused before anything was written: there is nothing of ours to remove. */
 class TargetNotEmpty extends BackupError {}
 
 async function writeBackup(source: BackupSource, dir: string): Promise<BackupManifest> {
@@ -92,6 +94,11 @@ async function writeBackup(source: BackupSource, dir: string): Promise<BackupMan
   if ((await entriesOf(dir)).length > 0) {
     throw new TargetNotEmpty(`${dir} is not empty: back up into a new directory`);
   }
+  const exists = await stat(source.database.file).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) throw new TargetNotEmpty(`no database at ${source.database.file}: nothing to back up`);
   await makePrivateDir(dir);
 
   const databaseFile = path.join(dir, DATABASE_FILE);
@@ -160,7 +167,7 @@ async function writeBackup(source: BackupSource, dir: string): Promise<BackupMan
     const relative = `${SECRETS_DIR}/${secret.file}`;
     await makePrivateDir(path.join(dir, SECRETS_DIR));
     try {
-      await copyPrivate(from, path.join(dir, relative));
+      await copyPrivateFile(from, path.join(dir, relative));
     } catch (error) {
       // Never generated: the server was never started on this directory.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
@@ -229,10 +236,4 @@ async function writeHashed(stream: Readable, file: string): Promise<{ sha256: st
   );
   await fsync(file);
   return { sha256: hash.digest('hex'), bytes };
-}
-
-async function copyPrivate(from: string, to: string): Promise<void> {
-  await copyFile(from, to);
-  await chmod(to, PRIVATE_FILE);
-  await fsync(to);
 }

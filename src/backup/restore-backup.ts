@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmod, copyFile, readFile, rename } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BlobStore } from '../blobs/blobs.ts';
 import { assertBlobKey } from '../blobs/blobs.ts';
@@ -8,12 +8,12 @@ import {
   BackupError,
   type BackupManifest,
   BLOBS_DIR,
+  copyPrivateFile,
   DATABASE_FILE,
   entriesOf,
   forEachLimited,
   fsync,
   makePrivateDir,
-  PRIVATE_FILE,
   parseChecksums,
   readManifest,
   SECRETS_DIR,
@@ -82,10 +82,7 @@ export async function restoreBackup(dir: string, target: RestoreTarget): Promise
   for (const secret of target.secrets) {
     const inBackup = manifest.secrets.included.includes(secret.file);
     if (inBackup) {
-      const to = path.join(target.dataDir, secret.file);
-      await copyFile(path.join(dir, SECRETS_DIR, secret.file), to);
-      await chmod(to, PRIVATE_FILE);
-      await fsync(to);
+      await copyPrivateFile(path.join(dir, SECRETS_DIR, secret.file), path.join(target.dataDir, secret.file));
       if (secret.configured) {
         warnings.push(
           `${secret.env} is set here and wins over the restored ${secret.file} file: unset it, or give it the backed-up server's value`,
@@ -100,9 +97,8 @@ export async function restoreBackup(dir: string, target: RestoreTarget): Promise
 
   const aside = `${database.file}.restoring`;
   await makePrivateDir(path.dirname(database.file));
-  await copyFile(path.join(dir, DATABASE_FILE), aside);
-  await chmod(aside, PRIVATE_FILE);
-  await fsync(aside);
+  await rm(aside, { force: true });
+  await copyPrivateFile(path.join(dir, DATABASE_FILE), aside);
   await rename(aside, database.file);
   await fsync(path.dirname(database.file));
   return { manifest, warnings };
