@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintApiKey } from '../src/accounts/api-key-format.ts';
@@ -8,6 +11,7 @@ import { migrations } from '../src/store/migrations/index.ts';
 import { openStore } from '../src/store/open-store.ts';
 import type { Store } from '../src/store/store.ts';
 import { DIALECTS, scratchDatabase } from './support/databases.ts';
+import { runLightbox } from './support/processes.ts';
 import { startTestServer } from './support/test-server.ts';
 
 /** The last migration of the previous release (0.1.0): databases in the field stop here. */
@@ -315,14 +319,17 @@ for (const dialect of DIALECTS) {
   describe(`upgrade from the previous release (${dialect})`, () => {
     let database: Awaited<ReturnType<typeof scratchDatabase>>;
     let store: Store;
+    let scratchDir: string;
 
     beforeAll(async () => {
       database = await scratchDatabase(dialect);
+      scratchDir = await mkdtemp(path.join(tmpdir(), 'lightbox-upgrade-'));
       store = await openStore(database.config, { migrate: false });
     });
     afterAll(async () => {
       await store?.close();
       await database?.drop();
+      await rm(scratchDir, { recursive: true, force: true });
     });
 
     it('keeps every row through the migrations since, and this release serves them', async () => {
@@ -334,7 +341,21 @@ for (const dialect of DIALECTS) {
       const pending = await pendingMigrations(db);
       expect(pending).toEqual(Object.keys(migrations).filter((name) => name > PREVIOUS_RELEASE));
 
-      expect(await store.migrate()).toEqual(pending);
+      // As an operator upgrades: `lightbox migrate --dry-run` lists them, `lightbox migrate` applies them.
+      const cli = {
+        LIGHTBOX_DATA_DIR: scratchDir,
+        LIGHTBOX_DATABASE_URL:
+          database.config.kind === 'sqlite' ? `sqlite:${database.config.file}` : database.config.url,
+      };
+      const dry = await runLightbox(['migrate', '--dry-run'], cli);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toBe(
+        `Database at ${PREVIOUS_RELEASE}; ${pending.length} pending migration(s)${pending.map((m) => `\n  ${m}`).join('')}\n`,
+      );
+      expect(await pendingMigrations(db)).toEqual(pending);
+      const applied = await runLightbox(['migrate'], cli);
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(applied.stdout).toContain(`Applied ${pending.length} migration(s)`);
       expect(await pendingMigrations(db)).toEqual([]);
       expect(await migrationLevel(db)).toBe(Object.keys(migrations).at(-1));
 
