@@ -77,13 +77,13 @@ export async function createBackup(source: BackupSource, dir: string): Promise<B
     return await writeBackup(source, dir);
   } catch (error) {
     // Half a backup must not pass for one: nothing stays behind (the directory was empty or absent).
-    if (!(error instanceof TargetNotEmpty)) await rm(dir, { recursive: true, force: true });
+    if (!(error instanceof RefusedBeforeWriting)) await rm(dir, { recursive: true, force: true });
     throw error;
   }
 }
 
 /** Refused before anything was written: there is nothing of ours to remove. */
-class TargetNotEmpty extends BackupError {}
+class RefusedBeforeWriting extends BackupError {}
 
 async function writeBackup(source: BackupSource, dir: string): Promise<BackupManifest> {
   if (source.database.kind !== 'sqlite' || source.database.file === ':memory:') {
@@ -92,13 +92,13 @@ async function writeBackup(source: BackupSource, dir: string): Promise<BackupMan
     );
   }
   if ((await entriesOf(dir)).length > 0) {
-    throw new TargetNotEmpty(`${dir} is not empty: back up into a new directory`);
+    throw new RefusedBeforeWriting(`${dir} is not empty: back up into a new directory`);
   }
   const exists = await stat(source.database.file).then(
     () => true,
     () => false,
   );
-  if (!exists) throw new TargetNotEmpty(`no database at ${source.database.file}: nothing to back up`);
+  if (!exists) throw new RefusedBeforeWriting(`no database at ${source.database.file}: nothing to back up`);
   await makePrivateDir(dir);
 
   const databaseFile = path.join(dir, DATABASE_FILE);
