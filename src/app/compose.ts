@@ -202,7 +202,8 @@ async function openMail(
   }
 }
 
-async function openBlobs(
+/** The blob store of `config` (also what `lightbox backup` and `restore` read and write). */
+export async function openBlobs(
   config: BlobsConfig,
   tmpDir: string,
 ): Promise<BlobStore & { close?(): Promise<void> }> {

@@ -9,6 +9,9 @@ export interface Secrets {
   generatedAdminToken: boolean;
 }
 
+/** The files of the data directory that hold generated secrets (0600); a backup carries them along. */
+export const SECRET_FILES = { adminToken: 'admin-token', secret: 'secret' } as const;
+
 /** Configured values win; otherwise each secret is generated once and kept (0600) in the data directory. */
 export async function loadSecrets(config: {
   dataDir: string;
@@ -18,10 +21,13 @@ export async function loadSecrets(config: {
   await mkdir(config.dataDir, { recursive: true });
   const admin = config.adminToken
     ? { value: config.adminToken, generated: false }
-    : await readOrCreate(path.join(config.dataDir, 'admin-token'), () => `lbadm_${randomToken(24)}`);
+    : await readOrCreate(
+        path.join(config.dataDir, SECRET_FILES.adminToken),
+        () => `lbadm_${randomToken(24)}`,
+      );
   const secret = config.secret
     ? { value: config.secret, generated: false }
-    : await readOrCreate(path.join(config.dataDir, 'secret'), () => randomToken(32));
+    : await readOrCreate(path.join(config.dataDir, SECRET_FILES.secret), () => randomToken(32));
   return { adminToken: admin.value, secret: secret.value, generatedAdminToken: admin.generated };
 }
 

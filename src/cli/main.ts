@@ -4,7 +4,10 @@ import type { Role } from './serve.ts';
 const USAGE = `Usage:
   lightbox serve [--role api|worker|all]
   lightbox admin <command> [options]     (lightbox admin help)
-  lightbox models list | pull <name>     (lightbox models help)`;
+  lightbox models list | pull <name>     (lightbox models help)
+  lightbox backup <dir>                  (a consistent copy of LIGHTBOX_DATA_DIR, while serving)
+  lightbox restore <dir>                 (into an empty LIGHTBOX_DATA_DIR)
+  lightbox migrate [--dry-run]           (list or apply pending database migrations)`;
 
 const ROLES: readonly Role[] = ['api', 'worker', 'all'];
 
@@ -32,6 +35,24 @@ switch (command) {
   case 'models': {
     const { runModels } = await import('./models-command.ts');
     process.exitCode = await runModels(rest);
+    break;
+  }
+  case 'backup':
+  case 'restore': {
+    const { positionals } = parseArgs({ args: rest, allowPositionals: true });
+    const [dir, ...extra] = positionals;
+    if (dir === undefined || extra.length > 0) {
+      process.stderr.write(`lightbox ${command} takes one directory\n${USAGE}\n`);
+      process.exit(2);
+    }
+    const { runBackup, runRestore } = await import('./backup-commands.ts');
+    await (command === 'backup' ? runBackup(dir) : runRestore(dir));
+    break;
+  }
+  case 'migrate': {
+    const { values } = parseArgs({ args: rest, options: { 'dry-run': { type: 'boolean', default: false } } });
+    const { runMigrate } = await import('./backup-commands.ts');
+    await runMigrate(values['dry-run']);
     break;
   }
   default:

@@ -2,33 +2,14 @@ import { startWorker } from '../app/background.ts';
 import { composeServices } from '../app/compose.ts';
 import { DataDirInUse, type DataDirLock, lockDataDir } from '../app/data-dir-lock.ts';
 import { createLogger } from '../app/logger.ts';
-import { createRedactor } from '../app/redact.ts';
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { ConfigError } from '../config/config.ts';
 import { unknownSettings } from '../config/unknown-settings.ts';
 import { startMetricsListener } from '../http/metrics-endpoint.ts';
 import { buildServer } from '../http/server.ts';
+import { loadConfigOrExit, refuseToStart, withoutSecretValues } from './cli-config.ts';
 import { type Drainable, shutDown } from './shutdown.ts';
 
 export type Role = 'api' | 'worker' | 'all';
-
-/** Ends the start with one line on stderr and exit code 1: what the operator must fix, without a stack. */
-function refuseToStart(message: string): never {
-  process.stderr.write(`lightbox: ${message}\n`);
-  process.exit(1);
-}
-
-/**
- * A configuration error quotes each bad value: not those of secret settings (a too-short admin token is still
- * most of one), nor passwords inside URLs.
- */
-function withoutSecretValues(message: string): string {
-  return createRedactor()(
-    message.replace(
-      /(LIGHTBOX_[A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD)[A-Z0-9_]*=)"(?:[^"\\]|\\.)*"/g,
-      '$1"[redacted]"',
-    ),
-  );
-}
 
 /** One line for the errors `listen` fails with that are about the setting, not a bug; undefined for any other. */
 function listenProblem(error: unknown, host: string, port: number): string | undefined {
@@ -50,17 +31,7 @@ function listenProblem(error: unknown, host: string, port: number): string | und
  * data directory, compose, listen, stop cleanly on SIGTERM/SIGINT.
  */
 export async function serve(role: Role): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      // A mistyped name is often why a value is missing or wrong: say so in the same message.
-      const unknown = unknownSettings().map((u) => `\n  - ${u.message}`);
-      refuseToStart(withoutSecretValues(error.message) + unknown.join(''));
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config);
   for (const unknown of unknownSettings()) {
     logger.warn({ setting: unknown.name, suggestion: unknown.suggestion }, unknown.message);

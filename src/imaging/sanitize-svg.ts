@@ -171,7 +171,8 @@ export function sanitizeSvg(text: string, options: SanitizeSvgOptions = {}): San
         viewBox: tag.attributes.viewBox?.value,
       });
     }
-    if (!isAllowedElement(tag)) {
+    // A <style> holds CSS only: an element inside it would also split its text around a second `>`.
+    if (!isAllowedElement(tag) || open.at(-1)?.styleText) {
       dropDepth = 1;
       return;
     }

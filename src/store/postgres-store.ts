@@ -2,11 +2,11 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.ts';
 import { migrateToLatest } from './migrate.ts';
-import type { Store } from './store.ts';
+import type { OpenStoreOptions, Store } from './store.ts';
 
 const INT8_OID = 20;
 
-export async function openPostgresStore(url: string): Promise<Store> {
+export async function openPostgresStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
@@ -19,8 +19,13 @@ export async function openPostgresStore(url: string): Promise<Store> {
   // An idle client whose connection dies (server restart, terminated backend) emits on the pool; without a listener
   // that is an uncaught exception. The pool drops the client and the next query opens a new one.
   pool.on('error', () => {});
+  // A client checked out when its connection dies (server restart) emits 'error' too, and the pool listens only
+  // while the client is idle: without this, a restart of PostgreSQL mid-query kills the process. The query in
+  // flight still fails with the error, and the pool drops the dead client when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  await migrateWithLock(db);
+  const migrate = () => migrateWithLock(db);
+  if (options.migrate !== false) await migrate();
   return {
     db,
     transaction: (fn) => db.transaction().execute(fn),
@@ -30,16 +35,17 @@ export async function openPostgresStore(url: string): Promise<Store> {
     ping: async () => {
       await sql`select 1`.execute(db);
     },
+    migrate,
     close: () => db.destroy(),
   };
 }
 
 /** Several processes may start at once against one database: one migrates, the others wait for it. */
-async function migrateWithLock(db: Kysely<Database>): Promise<void> {
-  await db.connection().execute(async (conn) => {
+async function migrateWithLock(db: Kysely<Database>): Promise<string[]> {
+  return db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(726354)`.execute(conn);
     try {
-      await migrateToLatest(conn as Kysely<unknown>);
+      return await migrateToLatest(conn as Kysely<unknown>);
     } finally {
       await sql`select pg_advisory_unlock(726354)`.execute(conn);
     }

@@ -5,9 +5,9 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from './database.ts';
 import { migrateToLatest } from './migrate.ts';
 import { withStatementCache } from './sqlite-statement-cache.ts';
-import type { Store } from './store.ts';
+import type { OpenStoreOptions, Store } from './store.ts';
 
-export async function openSqliteStore(file: string): Promise<Store> {
+export async function openSqliteStore(file: string, options: OpenStoreOptions = {}): Promise<Store> {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SqliteDatabase(file);
   sqlite.pragma('journal_mode = WAL');
@@ -16,7 +16,8 @@ export async function openSqliteStore(file: string): Promise<Store> {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  await migrateToLatest(db as Kysely<unknown>);
+  const migrate = () => migrateToLatest(db as Kysely<unknown>);
+  if (options.migrate !== false) await migrate();
   return {
     db,
     // Kysely serialises transactions on the single better-sqlite3 connection, so each runs alone.
@@ -29,6 +30,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
     ping: async () => {
       await sql`select 1`.execute(db);
     },
+    migrate,
     close: () => db.destroy(),
   };
 }

@@ -19,5 +19,12 @@ export interface Store {
   /** True when a unique-constraint violation is the cause of `error`. */
   isUniqueViolation(error: unknown): boolean;
   ping(): Promise<void>;
+  /** Applies pending migrations (on PostgreSQL under an advisory lock); returns the names applied. */
+  migrate(): Promise<string[]>;
   close(): Promise<void>;
+}
+
+/** `migrate: false` opens the database as it is (`lightbox migrate --dry-run`, backups, upgrade tests). */
+export interface OpenStoreOptions {
+  migrate?: boolean;
 }

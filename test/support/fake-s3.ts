@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from './processes.ts';
 
 /** The slice of s3rver (untyped, CommonJS) these tests use. */
 export interface S3rver {
@@ -88,6 +89,41 @@ export async function startS3rver(
     endpoint: `http://127.0.0.1:${port}`,
     async close() {
       await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** s3rver that a test may stop (an outage: connections refused) and start again with the same port and objects. */
+export async function startRestartableS3rver(
+  bucket: string,
+): Promise<{ endpoint: string; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void> }> {
+  const directory = await mkdtemp(path.join(tmpdir(), 'lightbox-s3rver-'));
+  const port = await freePort();
+  let server: S3rver | undefined;
+  const start = async () => {
+    server = new S3rverClass({
+      address: '127.0.0.1',
+      port,
+      silent: true,
+      directory,
+      configureBuckets: [{ name: bucket }],
+    });
+    patchS3rver(server);
+    await server.run();
+  };
+  const stop = async () => {
+    server?.httpServer.closeAllConnections?.();
+    await server?.close();
+    server = undefined;
+  };
+  await start();
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    start,
+    stop,
+    async close() {
+      await stop();
       await rm(directory, { recursive: true, force: true });
     },
   };

@@ -58,7 +58,7 @@ export async function startLightboxProcess(
     output += d.toString();
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000; // generous: CI machines are shared and tsx compiles on start
   for (;;) {
     if (child.exitCode !== null) throw new Error(`lightbox ${role} exited early:\n${output}`);
     try {
@@ -95,14 +95,21 @@ export interface RedisServer {
   start(): Promise<void>;
 }
 
-/** A throwaway redis-server on a free loopback port, stoppable and restartable on the same port. */
-export async function startRedisServer(): Promise<RedisServer> {
+/**
+ * A throwaway redis-server on a free loopback port, stoppable and restartable on the same port. `persistent`:
+ * every write in an append-only file (fsync always) in `dir`, so a restart keeps the data, as a production Redis
+ * configured for a job queue does; otherwise a restart starts empty.
+ */
+export async function startRedisServer(options: { persistent?: { dir: string } } = {}): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
+  const persistence = options.persistent
+    ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.persistent.dir]
+    : ['--appendonly', 'no'];
   const start = async () => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence],
       {
         stdio: 'ignore',
       },
@@ -134,4 +141,26 @@ export async function startRedisServer(): Promise<RedisServer> {
       await exited;
     },
   };
+}
+
+/** Runs one `lightbox <args>` command to its end (backup, restore, migrate): exit code and both outputs. */
+export async function runLightbox(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['bin/lightbox.js', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LIGHTBOX_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stdout, stderr };
 }
