@@ -16,6 +16,7 @@ import { webRoutes } from '../web/web-routes.ts';
 import { createCors } from './cors.ts';
 import { type HtmlErrors, installErrorHandling, sendError } from './error-handler.ts';
 import { installJsonParser } from './json-body.ts';
+import { receiveUpload } from './receive-upload.ts';
 import { requestIdFor } from './request-id.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { accessLogged, deliveryRoutes, srcLogLevelOf, srcPathOf } from './routes/delivery-routes.ts';
@@ -116,6 +117,6 @@ export async function buildServer(services: Services): Promise<App> {
   await app.register(adminRoutes(services));
   await app.register(enhancementReadRoutes(services));
   await app.register(enhancementCreateRoutes(services));
-  await app.register(webRoutes(services));
+  await app.register(webRoutes(services, { receiveUpload }));
   return app;
 }

@@ -21,5 +21,5 @@ export {
   renditionCost,
 } from './rendition-cost.ts';
 export type { RenditionParams } from './rendition-operations.ts';
-export { parseRenditionParams, renditionKey } from './rendition-params.ts';
+export { parseRenditionParams, RENDITION_QUERY_NAMES, renditionKey } from './rendition-params.ts';
 export { SIZE_PRESETS } from './resize-plan.ts';

@@ -8,6 +8,7 @@ import { createCsrf } from '../sessions/secrets.ts';
 import { type OwnerSession, resolveSession } from '../sessions/sessions.ts';
 import { ASSETS_DIR, assetEtag } from './assets.ts';
 import { dashboardApi } from './dashboard-api.ts';
+import type { UploadReceiver } from './dashboard-route.ts';
 import { renderDocument } from './layout.ts';
 import { type Area, isRedirect, type OwnerContext, type PageContext, type PageOutput } from './page.ts';
 import { pageHeaders } from './page-headers.ts';
@@ -36,7 +37,7 @@ function formFields(body: unknown): Record<string, string> {
  * dashboard's JSON endpoints. Pages are server-rendered HTML; owner pages and forms need a session.
  */
 export const webRoutes =
-  (services: Services): FastifyPluginAsync =>
+  (services: Services, http: { receiveUpload: UploadReceiver }): FastifyPluginAsync =>
   async (app) => {
     const { config } = services;
     const cookies = sessionCookie(config);
@@ -148,5 +149,5 @@ export const webRoutes =
       }
     });
 
-    await app.register(dashboardApi(services, { cookies, csrf }));
+    await app.register(dashboardApi(services, { cookies, csrf, receiveUpload: http.receiveUpload }));
   };
