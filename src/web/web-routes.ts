@@ -1,3 +1,4 @@
+import path from 'node:path';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import staticFiles from '@fastify/static';
@@ -6,7 +7,7 @@ import type { Services } from '../app/compose.ts';
 import { AppError } from '../errors/app-error.ts';
 import { createCsrf } from '../sessions/secrets.ts';
 import { type OwnerSession, resolveSession } from '../sessions/sessions.ts';
-import { ASSETS_DIR, assetEtag } from './assets.ts';
+import { ASSETS_DIR, assetEtag, assetFile } from './assets.ts';
 import { dashboardApi } from './dashboard-api.ts';
 import type { UploadReceiver } from './dashboard-route.ts';
 import { renderDocument } from './layout.ts';
@@ -65,7 +66,8 @@ export const webRoutes =
           .header('etag', etag)
           .header('x-content-type-options', 'nosniff');
         if (request.headers['if-none-match'] === etag) return reply.status(304).send();
-        return reply.sendFile(file);
+        const onDisk = assetFile(file) as string;
+        return reply.sendFile(path.basename(onDisk), path.dirname(onDisk));
       },
     );
 
@@ -85,7 +87,7 @@ export const webRoutes =
       }
       const headers = pageHeaders({
         scripts: (output.scripts ?? []).length > 0,
-        imageOrigins: images,
+        imageOrigins: [...images, ...(output.imageOrigins ?? [])],
         cache: output.cache ?? page.cache,
         ...(output.referrer ? { referrer: output.referrer } : {}),
       });
