@@ -35,6 +35,18 @@ export function enqueueAttempt(queue: JobQueue, eventId: string, attempt: number
 }
 
 /**
+ * A redelivery asked for now: a job of its own. Under the attempt's dedupe key it would merge into the retry that
+ * may already wait in the queue for that attempt (hours away) and not be sent now.
+ */
+export function enqueueRedelivery(queue: JobQueue, eventId: string, attempt: number) {
+  return queue.enqueue(
+    DELIVER_JOB,
+    { eventId, attempt },
+    { dedupeKey: `${eventId}:${attempt}:redelivery:${randomBase62(10)}` },
+  );
+}
+
+/**
  * One delivery attempt per job: POST through the safe fetcher in HTTPS-only mode (target re-checked every time),
  * 10 s timeout, no redirects, 2xx = delivered. Every attempt is recorded; failures schedule the next attempt with
  * exponential backoff and jitter. The send lease keeps one event from being sent twice at once.
