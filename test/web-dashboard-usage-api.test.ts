@@ -69,7 +69,11 @@ describe('the series of the charts', () => {
     // Back-dated rows, as if uploaded and granted days ago.
     const { db } = server.services.store;
     const move = (id: string, days: number) =>
-      db.updateTable('media').set({ created_at: Date.now() - days * DAY_MS }).where('id', '=', id).execute();
+      db
+        .updateTable('media')
+        .set({ created_at: Date.now() - days * DAY_MS })
+        .where('id', '=', id)
+        .execute();
     await move(old.id, 40);
     await move(recent.id, 2);
     const granted = await grantCredits(server, me.account.id, 120);
@@ -106,7 +110,9 @@ describe('the series of the charts', () => {
     expect(days.reduce((sum, d) => sum + Number(d.uploads), 0)).toBe(2);
 
     for (const query of ['?days=0', '?days=367', '?days=x']) {
-      expect((await me.session.request('GET', `/dashboard/api/usage/series${query}`)).status, query).toBe(400);
+      expect((await me.session.request('GET', `/dashboard/api/usage/series${query}`)).status, query).toBe(
+        400,
+      );
     }
   });
 });
@@ -114,7 +120,8 @@ describe('the series of the charts', () => {
 describe('the ledger', () => {
   it('newest first in pages, in the shape of docs/api.md §4.4 (operator notes are not shown)', async () => {
     const me = await owner();
-    for (let i = 1; i <= 5; i++) await grantCredits(server, me.account.id, i * 10, 'purchased', `secret note ${i}`);
+    for (let i = 1; i <= 5; i++)
+      await grantCredits(server, me.account.id, i * 10, 'purchased', `secret note ${i}`);
     const first = await me.session.request('GET', '/dashboard/api/credits/ledger?limit=3');
     expect(first.status).toBe(200);
     expect(first.body.data.map((e: { amount: number }) => e.amount)).toEqual([50, 40, 30]);

@@ -43,7 +43,8 @@ export const MAX_BATCH_IMAGES = 20;
 /** The formats the enhancement fetcher accepts as sources; other media are sent as their WebP rendition. */
 const SOURCE_EXTENSIONS = new Set(['jpg', 'png', 'webp']);
 
-const notFound = () => new AppError('enhancement_not_found');
+// `not_found` (shared by every envelope): the batch's page answers it as a 404 page too.
+const notFound = () => new AppError('not_found', { message: 'Enhancement not found.' });
 
 /** An owner's key that may make a batch now: active, unexpired, on an account whose keys work. */
 async function usableKey(deps: OwnerEnhancementDeps, account: Account, keyId: string) {

@@ -29,7 +29,7 @@ export const ownerDeliveries = {
       .where('id', '=', enhancementId.toLowerCase())
       .where('account_id', '=', account.id)
       .executeTakeFirst();
-    if (!owned) throw new AppError('enhancement_not_found');
+    if (!owned) throw new AppError('not_found', { message: 'Enhancement not found.' });
     return listDeliveries(deps.store, { enhancement_id: owned.id, limit: MAX_EVENTS });
   },
 
