@@ -53,6 +53,11 @@ function expectSafePage(response: TestResponse, label: string) {
   expect(response.text, label).toContain('<a class="skip-link" href="#main">Skip to content</a>');
   expect(response.text, label).toContain('<main id="main" tabindex="-1">');
   expect((response.text.match(/<h1[\s>]/g) ?? []).length, `${label}: one h1`).toBe(1);
+  const ids = [...response.text.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+  expect(
+    ids.filter((id, i) => ids.indexOf(id) !== i),
+    `${label}: ids used twice`,
+  ).toEqual([]);
 }
 
 describe('the page registry', () => {

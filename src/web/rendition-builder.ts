@@ -37,16 +37,16 @@ export const RENDITION_BUILDER_FIELDS: readonly BuilderField[] = [
   {
     name: 'fit',
     label: 'Fit',
-    help: 'How the image fills a width × height box.',
+    help: 'In a width × height box: scale down (never enlarge) or contain fit inside, cover and crop fill it (crop keeps the subject), pad fills the rest.',
     control: {
       kind: 'select',
       options: [
-        ['', 'Default (scale down)'],
-        ['scale-down', 'Scale down: fit inside, never enlarge'],
-        ['contain', 'Contain: fit inside'],
-        ['cover', 'Cover: fill, cropping the edges'],
-        ['crop', 'Crop: fill, keeping the interesting part'],
-        ['pad', 'Pad: fit inside, padded to the box'],
+        ['', 'Default'],
+        ['scale-down', 'Scale down'],
+        ['contain', 'Contain'],
+        ['cover', 'Cover'],
+        ['crop', 'Crop'],
+        ['pad', 'Pad'],
       ],
     },
   },
@@ -56,7 +56,7 @@ export const RENDITION_BUILDER_FIELDS: readonly BuilderField[] = [
     control: {
       kind: 'select',
       options: [
-        ['', 'Same as the original'],
+        ['', 'As the original'],
         ['webp', 'WebP'],
         ['avif', 'AVIF'],
         ['jpg', 'JPEG'],

@@ -83,7 +83,7 @@ async function updateRendition() {
     );
     if (ticket !== asked) return;
     document.getElementById('rendition-url').value = url;
-    document.getElementById('rendition-size').textContent = 'Loading…';
+    document.getElementById('rendition-dimensions').textContent = 'Loading…';
     preview.src = url;
     const search = query.toString();
     window.history.replaceState(null, '', `${window.location.pathname}${search ? `?${search}` : ''}`);
@@ -98,7 +98,7 @@ function scheduleRendition() {
 }
 
 function showPreviewSize() {
-  const caption = document.getElementById('rendition-size');
+  const caption = document.getElementById('rendition-dimensions');
   if (caption) caption.textContent = `${preview.naturalWidth} × ${preview.naturalHeight} px`;
 }
 
@@ -115,7 +115,7 @@ if (builder && preview) {
   });
   preview.addEventListener('load', showPreviewSize);
   preview.addEventListener('error', () => {
-    document.getElementById('rendition-size').textContent = 'This rendition could not be made.';
+    document.getElementById('rendition-dimensions').textContent = 'This rendition could not be made.';
   });
   if (preview.complete && preview.naturalWidth) showPreviewSize();
 }

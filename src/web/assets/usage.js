@@ -34,13 +34,18 @@ function bytes(value) {
 
 const whole = (value) => (value == null ? '' : Math.round(value).toLocaleString('en-US'));
 
-function axes(colors, format) {
+/** Tick steps: whole numbers for counts, and 1-2-5 steps of KB, MB, GB for bytes. */
+const STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500];
+const COUNT_STEPS = [0, 1, 2, 3].flatMap((k) => STEPS.map((m) => m * 1000 ** k));
+const BYTE_STEPS = [0, 1, 2, 3, 4].flatMap((k) => STEPS.map((m) => m * 1024 ** k));
+
+function axes(colors, format, steps) {
   const common = {
     stroke: colors.muted,
     grid: { stroke: colors.grid, width: 1 },
     ticks: { stroke: colors.grid },
   };
-  return [common, { ...common, size: 64, values: (_u, values) => values.map(format) }];
+  return [common, { ...common, size: 64, incrs: steps, values: (_u, values) => values.map(format) }];
 }
 
 const bars = () => uPlot.paths.bars({ size: [0.7, 40] });
@@ -51,16 +56,19 @@ function definitions(colors) {
     {
       id: 'chart-uploads',
       format: whole,
+      steps: COUNT_STEPS,
       series: [{ label: 'Uploads', value: (d) => d.uploads, color: colors.accent, bars: true }],
     },
     {
       id: 'chart-storage',
       format: bytes,
+      steps: BYTE_STEPS,
       series: [{ label: 'Storage', value: (d) => d.storage_bytes, color: colors.accent, fill: true }],
     },
     {
       id: 'chart-credits',
       format: whole,
+      steps: COUNT_STEPS,
       series: [
         { label: 'Paid available', value: (d) => d.paid_available, color: colors.accent },
         { label: 'Promotional', value: (d) => d.promotional, color: colors.success },
@@ -80,8 +88,12 @@ function draw(definition, days, colors) {
     width: Math.max(host.clientWidth, 240),
     height: HEIGHT,
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
-    axes: axes(colors, definition.format),
-    scales: { x: { time: true, range: (_u, min, max) => [min - DAY_SECONDS / 2, max + DAY_SECONDS / 2] } },
+    axes: axes(colors, definition.format, definition.steps),
+    // Counts and bytes start at zero, whatever the data.
+    scales: {
+      x: { time: true, range: (_u, min, max) => [min - DAY_SECONDS / 2, max + DAY_SECONDS / 2] },
+      y: { range: (_u, _min, max) => uPlot.rangeNum(0, Math.max(max, 1), 0.1, true) },
+    },
     cursor: { points: { size: 6 } },
     legend: { live: true },
     series: [

@@ -82,7 +82,7 @@ ${facts(m)}
 <p>Pick what the <code>src</code> URL should do; the preview and the URL follow.</p>
 ${builderForm(`/media/${m.id}`, values)}
 ${copyField('Rendition URL', built.url, { id: 'rendition-url' })}
-<figure class="rendition-preview"><img id="rendition-preview" src="${built.url}" alt="Preview of the rendition" data-media-id="${m.id}"><figcaption id="rendition-size" class="muted"></figcaption></figure>
+<figure class="rendition-preview"><img id="rendition-preview" src="${built.url}" alt="Preview of the rendition" data-media-id="${m.id}"><figcaption id="rendition-dimensions" class="muted"></figcaption></figure>
 ${ctx.services.config.signedTransforms ? notice('info', 'This server signs transform parameters: the URL carries its signature (s=…); change a parameter and the signature no longer matches.') : null}
 </section>
 ${confirmDialog()}`,
