@@ -49,6 +49,8 @@ function axes(colors, format, steps) {
 }
 
 const bars = () => uPlot.paths.bars({ size: [0.7, 40] });
+/** Balances and storage hold their value until the day they change: steps, not slopes. */
+const steps = () => uPlot.paths.stepped({ align: 1 });
 
 /** The chart definitions: title, series (label, value of a day, colour, bars or line) and value format. */
 function definitions(colors) {
@@ -63,15 +65,17 @@ function definitions(colors) {
       id: 'chart-storage',
       format: bytes,
       steps: BYTE_STEPS,
-      series: [{ label: 'Storage', value: (d) => d.storage_bytes, color: colors.accent, fill: true }],
+      series: [
+        { label: 'Storage', value: (d) => d.storage_bytes, color: colors.accent, fill: true, stepped: true },
+      ],
     },
     {
       id: 'chart-credits',
       format: whole,
       steps: COUNT_STEPS,
       series: [
-        { label: 'Paid available', value: (d) => d.paid_available, color: colors.accent },
-        { label: 'Promotional', value: (d) => d.promotional, color: colors.success },
+        { label: 'Paid available', value: (d) => d.paid_available, color: colors.accent, stepped: true },
+        { label: 'Promotional', value: (d) => d.promotional, color: colors.success, stepped: true },
         { label: 'Spent', value: (d) => d.credits_spent, color: colors.warning, bars: true },
       ],
     },
@@ -103,7 +107,7 @@ function draw(definition, days, colors) {
         stroke: s.color,
         width: s.bars ? 1 : 2,
         fill: s.bars || s.fill ? `${s.color}33` : undefined,
-        paths: s.bars ? bars() : undefined,
+        paths: s.bars ? bars() : s.stepped ? steps() : undefined,
         points: { show: false },
         value: (_u, v) => definition.format(v),
       })),
