@@ -267,7 +267,9 @@ describe('usage and credits', () => {
     await page.getByRole('link', { name: 'Usage and credits' }).click();
     await page.getByRole('heading', { name: 'Usage and credits', level: 1 }).waitFor();
     // 3 + 1 live uploads (the text file was refused) and 63 test uploads.
-    expect(await page.locator('.usage-meter-label').first().textContent()).toBe('Uploads this month67 of 100');
+    expect(await page.locator('.usage-meter-label').first().textContent()).toBe(
+      'Uploads this month67 of 100',
+    );
     await page.locator('#chart-uploads canvas').waitFor();
     await page.locator('#chart-credits canvas').waitFor();
     await page.getByText('The numbers').first().click();
