@@ -21,13 +21,13 @@ export type OwnerMediaDeps = MediaDeps &
     secrets: { secret: string };
   };
 
-export const actorOf = (account: Account, environment: Environment): Actor => ({
+const actorOf = (account: Account, environment: Environment): Actor => ({
   account,
   key: { environment },
 });
 
 /** Uploads and enhancements: what a suspended or restricted account's keys could not do either. */
-export function refuseRestricted(account: Account): void {
+function refuseRestricted(account: Account): void {
   if (account.suspended) throw new AppError('account_suspended');
   if (account.payment_risk) throw new AppError('payment_risk_restricted');
 }

@@ -24,7 +24,7 @@ const MediaChange = Type.Object(
   },
   { additionalProperties: false },
 );
-export const MediaListQuery = Type.Object(
+const MediaListQuery = Type.Object(
   {
     environment: Type.Optional(Environment),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 60 }),

@@ -30,7 +30,7 @@ const SEND_LEASE_MS = TIMEOUT_MS * 3;
 const EXCERPT_BYTES = 1024;
 
 /** Enqueues the next attempt for an event; the dedupe key makes retries and sweeps safe to repeat. */
-export function enqueueAttempt(queue: JobQueue, eventId: string, attempt: number, delayMs = 0) {
+function enqueueAttempt(queue: JobQueue, eventId: string, attempt: number, delayMs = 0) {
   return queue.enqueue(DELIVER_JOB, { eventId, attempt }, { dedupeKey: `${eventId}:${attempt}`, delayMs });
 }
 

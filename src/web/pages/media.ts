@@ -14,7 +14,7 @@ import type { OwnerContext, OwnerPage, PageView } from '../page.ts';
  */
 type MediaView = ReturnType<typeof mediaView>;
 
-export const MEDIA_PAGE_SIZE = 60;
+const MEDIA_PAGE_SIZE = 60;
 
 interface Filters {
   env: Environment;
@@ -51,7 +51,7 @@ function pageUrl(filters: Filters, cursor?: string): string {
  * One tile: a square thumbnail (`size=s`, lazy, with its box reserved so nothing moves as images arrive) and the
  * name as the link's text; the checkbox for selecting many appears with JavaScript.
  */
-export function mediaTile(m: MediaView): Html {
+function mediaTile(m: MediaView): Html {
   return html`<li class="tile" data-id="${m.id}" data-name="${m.name}">
 <input type="checkbox" class="tile-select" id="select-${m.id}" aria-label="Select ${m.name}" data-requires-js hidden>
 <a class="tile-link" href="/media/${m.id}"><span class="tile-image"><img src="${m.sizes.s}" alt="" loading="lazy" decoding="async" width="320" height="320"></span><span class="tile-name">${m.name}</span></a>
