@@ -263,7 +263,26 @@ function wireGrid() {
   updateSelection();
 }
 
+/** The namespaces in use, as suggestions for the namespace filter (asked for once the page is shown). */
+async function suggestNamespaces() {
+  const list = document.getElementById('namespace-options');
+  if (!list) return;
+  try {
+    const { data } = await api('GET', `/media/namespaces?environment=${encodeURIComponent(environment)}`);
+    list.replaceChildren(
+      ...data.map((namespace) => {
+        const option = document.createElement('option');
+        option.value = namespace;
+        return option;
+      }),
+    );
+  } catch {
+    // Suggestions only: typing a namespace works without them.
+  }
+}
+
 document.getElementById('library-heading')?.setAttribute('tabindex', '-1');
+suggestNamespaces();
 revealScripted();
 wireUpload();
 wireLoadMore();
