@@ -92,6 +92,8 @@ async function holdings(accountId: string): Promise<Holdings> {
   });
   expect(batch.status, batch.text).toBe(201);
   const enhancementId = batch.body.enhancement.id as string;
+  // Settled before the walks take their snapshots: the worker changes nothing of it afterwards.
+  await settled(accountId);
   // A webhook event of that batch, as the sink records one (no webhook URL can be reached from the tests).
   const eventId = `evt_walk${randomUUID().replaceAll('-', '')}`;
   await server.services.store.db
@@ -113,6 +115,22 @@ async function holdings(accountId: string): Promise<Holdings> {
     })
     .execute();
   return { keyId: key.key_id, key: key.key, mediaId: media.id, enhancementId, eventId };
+}
+
+/** Waits until no batch of the account is queued or running. */
+async function settled(accountId: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const running = await server.services.store.db
+      .selectFrom('enhancements')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('status', 'in', ['queued', 'processing'])
+      .execute();
+    if (running.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`batches of ${accountId} still running`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 interface Sample {
