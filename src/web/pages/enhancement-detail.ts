@@ -65,7 +65,7 @@ function itemCard(item: Item, index: number): Html {
 </div>
 ${
   item.error_code
-    ? html`<div class="item-error" role="note"><p><code>${item.error_code}</code> ${item.error_message}</p>${item.error_handling ? html`<p><strong>What to do:</strong> ${item.error_handling}</p>` : null}</div>`
+    ? html`<div class="item-error" role="note"><p><a href="/docs/errors#item-${item.error_code}"><code>${item.error_code}</code></a> ${item.error_message}</p>${item.error_handling ? html`<p><strong>What to do:</strong> ${item.error_handling}</p>` : null}</div>`
     : null
 }
 ${
