@@ -160,6 +160,18 @@ async function seedMedia(dataDir: string, accountId: string, count: number): Pro
   }
 }
 
+/**
+ * A page of the dashboard's media list. Tried again once when the connection was closed under it: a long seeding
+ * leaves fetch's pooled keep-alive connection idle past the server's keep-alive timeout.
+ */
+async function pageOf(url: string, cookie: string): Promise<{ next_cursor: string }> {
+  try {
+    return (await (await fetch(url, { headers: { cookie } })).json()) as { next_cursor: string };
+  } catch {
+    return (await (await fetch(url, { headers: { cookie } })).json()) as { next_cursor: string };
+  }
+}
+
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lightbox-bench-web-'));
   const server = await startServer(dataDir);
@@ -171,13 +183,10 @@ async function main(): Promise<void> {
     const browser = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
     const signedIn = { ...browser, cookie };
     // A cursor deep in the library: the page after the first half of it.
-    const deep = await fetch(`${server.url}/dashboard/api/media?limit=100`, { headers: { cookie } });
-    let cursor = ((await deep.json()) as { next_cursor: string }).next_cursor;
+    let cursor = (await pageOf(`${server.url}/dashboard/api/media?limit=100`, cookie)).next_cursor;
     for (let i = 1; i < Math.floor((MEDIA * 0.9) / 2 / 100); i++) {
-      const next = await fetch(`${server.url}/dashboard/api/media?limit=100&cursor=${cursor}`, {
-        headers: { cookie },
-      });
-      cursor = ((await next.json()) as { next_cursor: string }).next_cursor;
+      cursor = (await pageOf(`${server.url}/dashboard/api/media?limit=100&cursor=${cursor}`, cookie))
+        .next_cursor;
     }
     const n = MEDIA.toLocaleString('en-US');
     const targets: { name: string; path: string; headers: Record<string, string> }[] = [
