@@ -2,11 +2,14 @@
 // from the route registry), no data of other accounts, the key lifecycle and its limits, and a key revoked here
 // being refused by both API families.
 
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookSecretOf } from '../src/accounts/api-key-format.ts';
 import { DASHBOARD_API, DASHBOARD_API_PREFIX } from '../src/web/dashboard-api.ts';
 import { FORMS } from '../src/web/pages/index.ts';
 import { createAccount, getAccount, listKeys, mintKey, patchAccount } from './support/fixtures.ts';
+import * as images from './support/images.ts';
+import { uploaded, uploadForm } from './support/media-fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 import { postForm, signIn, type WebSession } from './support/web-session.ts';
 
@@ -29,7 +32,7 @@ async function owner(options: { verified?: boolean } = {}) {
   return { account, session: await signIn(server, account.email) };
 }
 
-/** Everything a dashboard write could change for an account: its row and its keys. */
+/** Everything a dashboard write could change for an account: its row, keys, media, batches, webhook events. */
 async function snapshot(accountId: string) {
   const { db } = server.services.store;
   return {
@@ -43,27 +46,138 @@ async function snapshot(accountId: string) {
     sessions: (
       await db.selectFrom('web_sessions').select('id_hash').where('account_id', '=', accountId).execute()
     ).length,
+    media: await db
+      .selectFrom('media')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('id')
+      .execute(),
+    uploads: await db.selectFrom('upload_counts').selectAll().where('account_id', '=', accountId).execute(),
+    enhancements: await db
+      .selectFrom('enhancements')
+      .select(['id', 'status'])
+      .where('account_id', '=', accountId)
+      .orderBy('id')
+      .execute(),
+    events: await db
+      .selectFrom('webhook_events')
+      .select(['id', 'status', 'next_attempt_at'])
+      .where('account_id', '=', accountId)
+      .orderBy('id')
+      .execute(),
   };
 }
 
 const works = async (key: string) => (await server.request('GET', '/v1/usage', { key })).status === 200;
 
+/** What one account holds, for the walks: a test key, an image of the test library, a batch and its event. */
+interface Holdings {
+  keyId: string;
+  key: string;
+  mediaId: string;
+  enhancementId: string;
+  eventId: string;
+}
+
+/** A source no test may fetch: loopback is refused by the safe fetcher here, so the item fails, offline. */
+const UNREACHABLE_SOURCE = 'http://127.0.0.1:9/photo.jpg';
+
+async function holdings(accountId: string): Promise<Holdings> {
+  const key = await mintKey(server, accountId, { environment: 'test' });
+  const media = await uploaded(server, await images.jpeg(30, 20), { key: key.key });
+  const batch = await server.request('POST', '/api/v1/product-image-enhancements', {
+    key: key.key,
+    headers: { 'idempotency-key': `walk-${randomUUID()}` },
+    json: { images: [{ source_url: UNREACHABLE_SOURCE }] },
+  });
+  expect(batch.status, batch.text).toBe(201);
+  const enhancementId = batch.body.enhancement.id as string;
+  // Settled before the walks take their snapshots: the worker changes nothing of it afterwards.
+  await settled(accountId);
+  // A webhook event of that batch, as the sink records one (no webhook URL can be reached from the tests).
+  const eventId = `evt_walk${randomUUID().replaceAll('-', '')}`;
+  await server.services.store.db
+    .insertInto('webhook_events')
+    .values({
+      id: eventId,
+      account_id: accountId,
+      enhancement_id: enhancementId,
+      type: 'enhancement.completed',
+      endpoint_url: 'https://127.0.0.1:9/hooks',
+      payload: '{}',
+      signing_key_hash: '0'.repeat(64),
+      status: 'failed',
+      attempts: 1,
+      next_attempt_at: null,
+      sending_until: null,
+      delivered_at: null,
+      created_at: Date.now(),
+    })
+    .execute();
+  return { keyId: key.key_id, key: key.key, mediaId: media.id, enhancementId, eventId };
+}
+
+/** Waits until no batch of the account is queued or running. */
+async function settled(accountId: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const running = await server.services.store.db
+      .selectFrom('enhancements')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('status', 'in', ['queued', 'processing'])
+      .execute();
+    if (running.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`batches of ${accountId} still running`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+interface Sample {
+  path: string;
+  json?: unknown;
+  body?: FormData;
+}
+
 /**
  * A valid request for every write route of the registry, keyed `METHOD path`. A new write route without a sample
  * fails the walk below, so it cannot be added without being covered.
  */
-const WRITE_SAMPLES: Record<string, (keyId: string) => { path: string; json?: unknown }> = {
+const WRITE_SAMPLES: Record<string, (h: Holdings) => Sample | Promise<Sample>> = {
   'PATCH /account': () => ({ path: '/account', json: { registration_policy: 'closed' } }),
   'POST /keys': () => ({ path: '/keys', json: { name: 'walk', environment: 'test' } }),
-  'POST /keys/:id/:action': (keyId) => ({ path: `/keys/${keyId}/deactivate` }),
-  'DELETE /keys/:id': (keyId) => ({ path: `/keys/${keyId}` }),
+  'POST /keys/:id/:action': (h) => ({ path: `/keys/${h.keyId}/deactivate` }),
+  'DELETE /keys/:id': (h) => ({ path: `/keys/${h.keyId}` }),
+  'POST /media': async () => ({
+    path: '/media?environment=test',
+    body: uploadForm(await images.jpeg(12, 12), { filename: 'walk.jpg' }),
+  }),
+  'PATCH /media/:id': (h) => ({ path: `/media/${h.mediaId}`, json: { name: 'walked' } }),
+  'DELETE /media/:id': (h) => ({ path: `/media/${h.mediaId}` }),
+  'POST /media/bulk-delete': (h) => ({
+    path: '/media/bulk-delete',
+    json: { environment: 'test', ids: [h.mediaId] },
+  }),
+  'POST /media/bulk-update': (h) => ({
+    path: '/media/bulk-update',
+    json: { environment: 'test', ids: [h.mediaId], change: { public: false } },
+  }),
+  'POST /enhancements': (h) => ({
+    path: '/enhancements',
+    json: { key_id: h.keyId, urls: [UNREACHABLE_SOURCE], idempotency_key: `walk-${randomUUID()}` },
+  }),
+  'POST /webhook-events/:id/redeliver': (h) => ({ path: `/webhook-events/${h.eventId}/redeliver` }),
 };
+
+/** A request that carries a sample (a multipart body as is, JSON otherwise). */
+const withSample = (sample: Sample) =>
+  sample.body !== undefined ? { body: sample.body } : sample.json !== undefined ? { json: sample.json } : {};
 
 describe('CSRF on every dashboard write', () => {
   const writes = DASHBOARD_API.filter((r) => r.method !== 'GET');
 
   it('the registry has write routes, and every one has a sample here', () => {
-    expect(writes.length).toBeGreaterThanOrEqual(4);
+    expect(writes.length).toBeGreaterThanOrEqual(11);
     for (const r of writes)
       expect(WRITE_SAMPLES[`${r.method} ${r.path}`], `${r.method} ${r.path}`).toBeDefined();
   });
@@ -72,10 +186,8 @@ describe('CSRF on every dashboard write', () => {
     const me = await owner();
     const other = await owner();
     for (const r of writes) {
-      const key = await mintKey(server, me.account.id, { environment: 'test' });
-      const sample = (
-        WRITE_SAMPLES[`${r.method} ${r.path}`] as (id: string) => { path: string; json?: unknown }
-      )(key.key_id);
+      const held = await holdings(me.account.id);
+      const sampleOf = WRITE_SAMPLES[`${r.method} ${r.path}`] as (h: Holdings) => Sample | Promise<Sample>;
       const before = await snapshot(me.account.id);
       const attempts: { label: string; csrf: string | false; headers?: Record<string, string> }[] = [
         { label: 'no token', csrf: false },
@@ -86,9 +198,10 @@ describe('CSRF on every dashboard write', () => {
         { label: 'foreign origin', csrf: me.session.csrf, headers: { origin: 'https://evil.example' } },
       ];
       for (const attempt of attempts) {
+        const sample = await sampleOf(held);
         const response = await me.session.request(r.method, `${DASHBOARD_API_PREFIX}${sample.path}`, {
           csrf: attempt.csrf,
-          ...(sample.json !== undefined ? { json: sample.json } : {}),
+          ...withSample(sample),
           ...(attempt.headers ? { headers: attempt.headers } : {}),
         });
         expect(response.status, `${r.method} ${r.path}: ${attempt.label}`).toBe(403);
@@ -96,11 +209,14 @@ describe('CSRF on every dashboard write', () => {
       }
       expect(await snapshot(me.account.id), `${r.method} ${r.path} changed something`).toEqual(before);
       // The same request with the session's own token does what it says.
-      const ok = await me.session.request(r.method, `${DASHBOARD_API_PREFIX}${sample.path}`, {
-        ...(sample.json !== undefined ? { json: sample.json } : {}),
-      });
+      const sample = await sampleOf(held);
+      const ok = await me.session.request(
+        r.method,
+        `${DASHBOARD_API_PREFIX}${sample.path}`,
+        withSample(sample),
+      );
       expect(ok.status, `${r.method} ${r.path}: ${ok.text}`).toBeLessThan(300);
-      expect(await snapshot(me.account.id)).not.toEqual(before);
+      expect(await snapshot(me.account.id), `${r.method} ${r.path} changed nothing`).not.toEqual(before);
     }
   });
 
@@ -172,6 +288,130 @@ describe('one account never sees or touches another’s keys', () => {
     expect(page.text).toContain(mine.key_id);
     expect(page.text).not.toContain(theirs.key_id);
     expect(page.text).not.toContain(them.account.email);
+  });
+});
+
+type Expectation = 'not_found' | 'clean' | 'per_item';
+
+/**
+ * Every endpoint of the registry (keyed `METHOD path`), asked by one account about another's things, and what it
+ * must answer: `not_found` (404), `clean` (answers about the caller only: none of the other's ids), `per_item`
+ * (each item of a bulk call not found). A new endpoint without an entry fails the walk.
+ */
+const ISOLATION: Record<string, (theirs: Holdings) => Sample & { expect: Expectation }> = {
+  'GET /account': () => ({ path: '/account', expect: 'clean' }),
+  'PATCH /account': () => ({ path: '/account', json: { registration_policy: 'open' }, expect: 'clean' }),
+  'GET /keys': () => ({ path: '/keys', expect: 'clean' }),
+  'POST /keys': () => ({ path: '/keys', json: { environment: 'test' }, expect: 'clean' }),
+  'POST /keys/:id/:action': (t) => ({ path: `/keys/${t.keyId}/revoke`, expect: 'not_found' }),
+  'DELETE /keys/:id': (t) => ({ path: `/keys/${t.keyId}`, expect: 'not_found' }),
+  'GET /media': () => ({ path: '/media?environment=test', expect: 'clean' }),
+  'GET /media/namespaces': () => ({ path: '/media/namespaces?environment=test', expect: 'clean' }),
+  'POST /media': () => ({ path: '/media?environment=test', expect: 'clean' }),
+  'GET /media/:id': (t) => ({ path: `/media/${t.mediaId}`, expect: 'not_found' }),
+  'GET /media/:id/rendition': (t) => ({ path: `/media/${t.mediaId}/rendition?w=10`, expect: 'not_found' }),
+  'PATCH /media/:id': (t) => ({
+    path: `/media/${t.mediaId}`,
+    json: { name: 'mine now' },
+    expect: 'not_found',
+  }),
+  'DELETE /media/:id': (t) => ({ path: `/media/${t.mediaId}`, expect: 'not_found' }),
+  'POST /media/bulk-delete': (t) => ({
+    path: '/media/bulk-delete',
+    json: { environment: 'test', ids: [t.mediaId] },
+    expect: 'per_item',
+  }),
+  'POST /media/bulk-update': (t) => ({
+    path: '/media/bulk-update',
+    json: { environment: 'test', ids: [t.mediaId], change: { public: false } },
+    expect: 'per_item',
+  }),
+  'GET /enhancements': () => ({ path: '/enhancements?environment=test', expect: 'clean' }),
+  'GET /enhancements/keys': () => ({ path: '/enhancements/keys', expect: 'clean' }),
+  'POST /enhancements': (t) => ({
+    path: '/enhancements',
+    json: { key_id: t.keyId, urls: [UNREACHABLE_SOURCE], idempotency_key: `walk-${randomUUID()}` },
+    expect: 'not_found',
+  }),
+  'GET /enhancements/:id': (t) => ({ path: `/enhancements/${t.enhancementId}`, expect: 'not_found' }),
+  'GET /enhancements/:id/deliveries': (t) => ({
+    path: `/enhancements/${t.enhancementId}/deliveries`,
+    expect: 'not_found',
+  }),
+  'POST /webhook-events/:id/redeliver': (t) => ({
+    path: `/webhook-events/${t.eventId}/redeliver`,
+    expect: 'not_found',
+  }),
+  'GET /usage': () => ({ path: '/usage', expect: 'clean' }),
+  'GET /usage/series': () => ({ path: '/usage/series?days=7', expect: 'clean' }),
+  'GET /credits/ledger': () => ({ path: '/credits/ledger', expect: 'clean' }),
+};
+
+describe('no endpoint shows or changes another account’s data', () => {
+  it('every endpoint has an isolation case here', () => {
+    for (const r of DASHBOARD_API)
+      expect(ISOLATION[`${r.method} ${r.path}`], `${r.method} ${r.path}`).toBeDefined();
+  });
+
+  it('asked about another account’s key, image, batch or event: not found, nothing of theirs shown or changed', async () => {
+    const me = await owner();
+    const them = await owner();
+    await holdings(me.account.id);
+    const theirs = await holdings(them.account.id);
+    const grant = await server.admin('POST', `/admin/v1/accounts/${them.account.id}/credits`, {
+      amount: 7,
+      kind: 'purchased',
+    });
+    const secrets = [
+      theirs.keyId,
+      theirs.key,
+      theirs.mediaId,
+      theirs.enhancementId,
+      theirs.eventId,
+      grant.body.entry.id,
+      them.account.id,
+      them.account.email,
+    ];
+    const before = await snapshot(them.account.id);
+    for (const r of DASHBOARD_API) {
+      const label = `${r.method} ${r.path}`;
+      const sample = (ISOLATION[label] as (t: Holdings) => Sample & { expect: Expectation })(theirs);
+      const body =
+        r.method === 'POST' && r.path === '/media'
+          ? { body: uploadForm(await images.jpeg(9, 9), { filename: 'mine.jpg' }) }
+          : withSample(sample);
+      const response = await me.session.request(r.method, `${DASHBOARD_API_PREFIX}${sample.path}`, body);
+      if (sample.expect === 'not_found') {
+        expect(response.status, `${label}: ${response.text}`).toBe(404);
+      } else if (sample.expect === 'per_item') {
+        expect(response.status, label).toBe(200);
+        expect(response.body.data, label).toEqual([]);
+        expect(
+          response.body.errors.map((e: { error: string }) => e.error),
+          label,
+        ).toEqual(['not_found']);
+        continue; // The answer names the id it was given, and nothing else.
+      } else {
+        expect(response.status, `${label}: ${response.text}`).toBeLessThan(300);
+      }
+      for (const secret of secrets) expect(response.text, `${label} shows ${secret}`).not.toContain(secret);
+    }
+    expect(await snapshot(them.account.id)).toEqual(before);
+    expect(await works(theirs.key)).toBe(true);
+
+    // Their images cannot be the sources of my batch, and their pages are not mine.
+    const mine = await holdings(me.account.id);
+    const borrowed = await me.session.request('POST', '/dashboard/api/enhancements', {
+      json: { key_id: mine.keyId, media_ids: [theirs.mediaId], idempotency_key: `walk-${randomUUID()}` },
+    });
+    expect(borrowed.status).toBe(400);
+    for (const path of [`/media/${theirs.mediaId}`, `/enhancements/${theirs.enhancementId}`]) {
+      const page = await server.request('GET', path, {
+        headers: { cookie: me.session.cookie, accept: 'text/html' },
+      });
+      expect(page.status, path).toBe(404);
+      for (const secret of secrets) expect(page.text, `${path} shows ${secret}`).not.toContain(secret);
+    }
   });
 });
 

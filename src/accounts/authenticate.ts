@@ -9,6 +9,16 @@ export interface Principal {
   key: ApiKeyRow;
 }
 
+/**
+ * Who acts on an account's resources, in one environment: an API key's principal, or the owner signed in to the
+ * dashboard working in the environment they chose (no key then: only its environment). What needs the key itself
+ * (an enhancement is signed with it, and counted per key) takes a `Principal`.
+ */
+export interface Actor {
+  account: Account;
+  key: Pick<ApiKeyRow, 'environment'>;
+}
+
 /** Don't write `last_used_at` on every request: once a minute per key is precise enough and saves a write. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 

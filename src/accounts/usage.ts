@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.ts';
 import type { Db } from '../store/store.ts';
 import { countActiveKeys } from './accounts-store.ts';
-import type { Principal } from './authenticate.ts';
+import type { Actor } from './authenticate.ts';
 import { planNamed } from './plans.ts';
 
 /** `YYYY-MM` of the UTC calendar month quotas count in, and when it ends. */
@@ -33,7 +33,7 @@ export async function storageUsed(db: Db, accountId: string): Promise<number> {
 /** `GET /v1/usage` (docs/api.md §2.4). */
 export async function usageOf(
   deps: { config: Pick<Config, 'plans' | 'unverifiedMaxKeys'>; store: { db: Db } },
-  principal: Principal,
+  principal: Pick<Actor, 'account'>,
 ) {
   const { account } = principal;
   const plan = planNamed(deps.config.plans, account.plan);

@@ -1,4 +1,4 @@
-import type { Principal } from '../accounts/authenticate.ts';
+import type { Actor } from '../accounts/authenticate.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { EnhancementStatus } from '../store/database.ts';
 import type { Db } from '../store/store.ts';
@@ -7,7 +7,7 @@ import { enhancementSummary, itemView } from './enhancement-view.ts';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 /** `GET /api/v1/product-image-enhancements/{id}` (docs/api.md §3.3). */
-export async function getEnhancement(deps: { db: Db; srcBase: string }, principal: Principal, id: string) {
+export async function getEnhancement(deps: { db: Db; srcBase: string }, principal: Actor, id: string) {
   if (!UUID.test(id)) throw new AppError('invalid_enhancement_id');
   const enhancement = await deps.db
     .selectFrom('enhancements')
@@ -38,7 +38,7 @@ export async function getEnhancement(deps: { db: Db; srcBase: string }, principa
 /** `GET /api/v1/product-image-enhancements` — newest first, keyset cursor, summaries without items. */
 export async function listEnhancements(
   deps: { db: Db },
-  principal: Principal,
+  principal: Actor,
   query: { limit: number; cursor?: string; status?: EnhancementStatus },
 ) {
   let q = deps.db

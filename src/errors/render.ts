@@ -41,11 +41,22 @@ export function renderError(error: AppError, family: Family, requestId: string):
   }
 
   const entry = catalog[error.code];
-  // A hosting-only code cannot reach an enhancement route by design; if it does, it is a bug: answer generically.
-  const code: ErrorCode = entry.family === 'hosting' ? 'unexpected' : error.code;
+  // The dashboard (`web`) calls the hosting domain too (uploads, media edits): hosting codes keep their meaning
+  // there. Elsewhere a hosting-only code cannot reach a nested-envelope route by design; if it does, it is a bug:
+  // answer generically.
+  const hostingCode = entry.family === 'hosting';
+  const code: ErrorCode = hostingCode && family !== 'web' ? 'unexpected' : error.code;
   const status = d.status ?? catalog[code].status;
-  const message = status >= 500 ? catalog[code].message : (d.message ?? catalog[code].message);
-  return { status, body: { error: { code, message, request_id: requestId } }, headers };
+  // 5xx answers carry only the catalog message, except hosting's own failures (`upload_failed`: what is wrong with
+  // the file), whose messages are written for the client as in the flat envelope.
+  const ownMessage = status < 500 || (hostingCode && family === 'web' && code !== 'server_error');
+  const message = ownMessage ? (d.message ?? catalog[code].message) : catalog[code].message;
+  const body: Record<string, unknown> = { code, message };
+  // The dashboard's forms show field errors next to their fields, and a quota's way out.
+  if (family === 'web' && d.errors) body.errors = d.errors;
+  if (family === 'web' && d.action) body.action = d.action;
+  body.request_id = requestId;
+  return { status, body: { error: body }, headers };
 }
 
 /** The code, message and status a catalog code answers with on a hosting route (also used by the OpenAPI document). */

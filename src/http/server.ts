@@ -17,6 +17,7 @@ import { type HtmlErrors, installErrorHandling, sendError } from './error-handle
 import { installJsonParser } from './json-body.ts';
 import { metricsRoutes } from './metrics-endpoint.ts';
 import { registerOpenApi } from './openapi/document.ts';
+import { receiveUpload } from './receive-upload.ts';
 import { requestIdFor } from './request-id.ts';
 import { OneLineRequestLog } from './request-log.ts';
 import { familyOfRequest, srcRouteOf, UNMATCHED_ROUTE } from './request-metrics.ts';
@@ -136,7 +137,7 @@ export async function buildServer(services: Services): Promise<App> {
   await app.register(adminRoutes(services));
   await app.register(enhancementReadRoutes(services));
   await app.register(enhancementCreateRoutes(services));
-  await app.register(webRoutes(services, { '/i/:id': serviceSchemas.viewer }));
+  await app.register(webRoutes(services, { receiveUpload }, { '/i/:id': serviceSchemas.viewer }));
   await app.register(referenceRoutes(services));
   return app;
 }

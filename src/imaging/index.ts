@@ -26,5 +26,5 @@ export {
   presetRendition,
   type RenditionParams,
 } from './rendition-operations.ts';
-export { parseRenditionParams, renditionKey } from './rendition-params.ts';
+export { parseRenditionParams, RENDITION_QUERY_NAMES, renditionKey } from './rendition-params.ts';
 export { SIZE_PRESETS, SRCSET_WIDTHS } from './resize-plan.ts';

@@ -10,6 +10,9 @@ import {
 
 export type { RenditionParams } from './rendition-operations.ts';
 
+/** Every query parameter a `src` URL may carry, in registry order (the dashboard's rendition builder sends these). */
+export const RENDITION_QUERY_NAMES: readonly string[] = RENDITION_OPERATIONS.flatMap((o) => o.query);
+
 /** A parsed query string as the HTTP layer has it (URLSearchParams, or a plain object with string values). */
 export type QueryInput = URLSearchParams | Readonly<Record<string, unknown>>;
 

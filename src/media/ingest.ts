@@ -1,4 +1,4 @@
-import type { Principal } from '../accounts/authenticate.ts';
+import type { Actor } from '../accounts/authenticate.ts';
 import { planNamed } from '../accounts/plans.ts';
 import type { SignedLinks } from '../accounts/signed-links.ts';
 import { quotaMonth, uploadsThisMonth } from '../accounts/usage.ts';
@@ -52,7 +52,7 @@ export interface IngestDeps {
 }
 
 export interface IngestInput {
-  principal: Principal | undefined;
+  principal: Actor | undefined;
   clientIp: string;
   /** A local temp file holding the bytes as received; the caller removes it afterwards. */
   file: { path: string; size: number };
@@ -67,7 +67,7 @@ export interface IngestInput {
 const MB = 1024 * 1024;
 
 /** Refuses early, before any byte is read, when the month's upload quota is used up. */
-export async function precheckQuota(deps: IngestDeps, principal: Principal): Promise<void> {
+export async function precheckQuota(deps: IngestDeps, principal: Actor): Promise<void> {
   const plan = planNamed(deps.config.plans, principal.account.plan);
   const used = await uploadsThisMonth(deps.store.db, principal.account.id, quotaMonth().month);
   if (used >= plan.uploadsPerMonth) throw quotaExceeded(deps, principal.account, used, 'uploads');

@@ -1,4 +1,5 @@
-import type { Principal } from '../accounts/authenticate.ts';
+import { sql } from 'kysely';
+import type { Actor } from '../accounts/authenticate.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Db } from '../store/store.ts';
 import type { MediaRow } from './media-repo.ts';
@@ -10,6 +11,8 @@ export interface ListQuery {
   tags?: string;
   tag_mode?: 'any' | 'all';
   ids?: string;
+  /** Names containing this text, any case (the dashboard's search; not a parameter of GET /v1/media). */
+  name?: string;
 }
 
 const encodeCursor = (m: MediaRow) => Buffer.from(`${m.created_at}:${m.id}`).toString('base64url');
@@ -22,6 +25,9 @@ function decodeCursor(cursor: string): { createdAt: number; id: string } {
   return { createdAt: Number(at), id };
 }
 
+/** `%text%` for LIKE, with the text's own `%`, `_` and `!` escaped (`!` is the escape character). */
+const containsPattern = (text: string): string => `%${text.toLowerCase().replace(/[!%_]/g, '!$&')}%`;
+
 export const splitList = (value: string | undefined): string[] =>
   (value ?? '')
     .split(',')
@@ -29,7 +35,7 @@ export const splitList = (value: string | undefined): string[] =>
     .filter(Boolean);
 
 /** `GET /v1/media`: the caller's media in its key's environment, newest first, keyset-paginated. */
-export async function listMediaRows(db: Db, principal: Principal, query: ListQuery) {
+export async function listMediaRows(db: Db, principal: Actor, query: ListQuery) {
   let q = db
     .selectFrom('media')
     .selectAll()
@@ -41,6 +47,7 @@ export async function listMediaRows(db: Db, principal: Principal, query: ListQue
     .orderBy('id', 'desc')
     .limit(query.limit + 1);
   if (query.namespace) q = q.where('namespace', '=', query.namespace);
+  if (query.name) q = q.where(sql<boolean>`lower(name) like ${containsPattern(query.name)} escape '!'`);
   const ids = splitList(query.ids);
   if (ids.length > 100) throw new AppError('invalid_payload', { errors: { ids: ['At most 100 ids'] } });
   if (ids.length > 0) q = q.where('id', 'in', ids);
@@ -80,7 +87,7 @@ export async function listMediaRows(db: Db, principal: Principal, query: ListQue
  * Media the caller may manage: its own, in its environment. Anything else is "not found" (hosting hides other
  * accounts' and the other environment's media behind 404).
  */
-export async function ownedMedia(db: Db, principal: Principal, id: string): Promise<MediaRow> {
+export async function ownedMedia(db: Db, principal: Actor, id: string): Promise<MediaRow> {
   const row = await db
     .selectFrom('media')
     .selectAll()

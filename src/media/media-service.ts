@@ -1,4 +1,4 @@
-import type { Principal } from '../accounts/authenticate.ts';
+import type { Actor } from '../accounts/authenticate.ts';
 import type { BlobStore } from '../blobs/blobs.ts';
 import type { Config } from '../config/config.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -23,7 +23,7 @@ export interface MediaDeps {
 type TagMode = 'replace' | 'add' | 'remove';
 
 export const media = {
-  async list(deps: MediaDeps, principal: Principal, query: ListQuery) {
+  async list(deps: MediaDeps, principal: Actor, query: ListQuery) {
     const { rows, nextCursor } = await listMediaRows(deps.store.db, principal, query);
     const page = { next_cursor: nextCursor, has_more: nextCursor !== null };
     // `pagination` is the contract's (docs/api.md); the same two fields at the top level are what earlier img.pro clients page with.
@@ -35,7 +35,7 @@ export const media = {
    * reads only its own environment's resources (docs/api.md §1): the other environment's media is 404 to it, even
    * public media.
    */
-  async get(deps: MediaDeps, principal: Principal | undefined, id: string) {
+  async get(deps: MediaDeps, principal: Actor | undefined, id: string) {
     const row = await findMedia(deps.store.db, id);
     const otherEnvironment = row && principal && row.environment !== principal.key.environment;
     const owner = row && principal && !otherEnvironment && row.account_id === principal.account.id;
@@ -44,19 +44,19 @@ export const media = {
     return mediaView(deps.config, row);
   },
 
-  async update(deps: MediaDeps, principal: Principal, id: string, body: unknown) {
+  async update(deps: MediaDeps, principal: Actor, id: string, body: unknown) {
     const row = await ownedMedia(deps.store.db, principal, id);
     return mediaView(deps.config, await applyUpdate(deps, principal, row, body));
   },
 
-  async remove(deps: MediaDeps, principal: Principal, id: string) {
+  async remove(deps: MediaDeps, principal: Actor, id: string) {
     const row = await ownedMedia(deps.store.db, principal, id);
     await removeRow(deps, row);
     return { id, deleted: true as const };
   },
 
   /** `PATCH /v1/media?ids=`: each item on its own; one failure does not stop the others. */
-  async updateMany(deps: MediaDeps, principal: Principal, idsParam: string | undefined, body: unknown) {
+  async updateMany(deps: MediaDeps, principal: Actor, idsParam: string | undefined, body: unknown) {
     const ids = batchIds(idsParam);
     // Validate the body once up front: a bad body is the caller's error, not 100 item errors.
     parseMediaFields(asObject(body), { mode: 'update' });
@@ -68,7 +68,7 @@ export const media = {
     );
   },
 
-  async removeMany(deps: MediaDeps, principal: Principal, idsParam: string | undefined) {
+  async removeMany(deps: MediaDeps, principal: Actor, idsParam: string | undefined) {
     return perItem(batchIds(idsParam), async (id) => {
       await removeRow(deps, await ownedMedia(deps.store.db, principal, id));
       return { id, deleted: true as const };
@@ -115,7 +115,7 @@ async function perItem<T>(ids: string[], fn: (id: string) => Promise<T>) {
 
 async function applyUpdate(
   deps: MediaDeps,
-  principal: Principal,
+  principal: Actor,
   row: MediaRow,
   body: unknown,
 ): Promise<MediaRow> {

@@ -1,4 +1,4 @@
-import type { Principal } from '../accounts/authenticate.ts';
+import type { Actor } from '../accounts/authenticate.ts';
 import type { Config } from '../config/config.ts';
 import { DAY_MS } from '../lib/time.ts';
 import type { MediaRow } from './media-repo.ts';
@@ -13,7 +13,7 @@ type RetentionConfig = Pick<Config, 'anonRetentionDays' | 'unverifiedRetentionDa
  */
 function expiryOf(
   config: RetentionConfig,
-  principal: Principal | undefined,
+  principal: Actor | undefined,
   ttlSeconds: number | undefined,
   now: number,
   createdAt: number = now,
@@ -36,7 +36,7 @@ function expiryOf(
 /** Expiry of new media. */
 export function initialExpiry(
   config: RetentionConfig,
-  principal: Principal | undefined,
+  principal: Actor | undefined,
   ttlSeconds: number | undefined,
   now: number,
 ): Pick<MediaRow, 'expires_at' | 'expiry_reason'> {
@@ -49,7 +49,7 @@ export function initialExpiry(
  */
 export function patchedExpiry(
   config: RetentionConfig,
-  principal: Principal,
+  principal: Actor,
   media: Pick<MediaRow, 'created_at'>,
   ttl: number | null,
   now: number,

@@ -21,8 +21,12 @@ export function codeBlock(code: string, label: string): Html {
 }
 
 /** A read-only value with a copy button (links, snippets, a new key). */
-export function copyField(label: string, value: string, options: { multiline?: boolean } = {}): Html {
-  const id = uniqueId('field');
+export function copyField(
+  label: string,
+  value: string,
+  options: { multiline?: boolean; id?: string } = {},
+): Html {
+  const id = options.id ?? uniqueId('field');
   const input = options.multiline
     ? html`<textarea id="${id}" readonly rows="3" spellcheck="false">${value}</textarea>`
     : html`<input id="${id}" type="text" readonly value="${value}" spellcheck="false">`;

@@ -1,47 +1,21 @@
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { ownerKeys } from '../accounts/owner-keys.ts';
 import type { Services } from '../app/compose.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Csrf } from '../sessions/secrets.ts';
 import { type OwnerSession, resolveSession } from '../sessions/sessions.ts';
+import { type AnyApiRoute, route, type UploadReceiver } from './dashboard-route.ts';
+import { ENHANCEMENTS_API } from './enhancements-api.ts';
+import { MEDIA_API } from './media-api.ts';
 import { refuseCrossSite, type SessionCookie } from './session-cookie.ts';
+import { USAGE_API } from './usage-api.ts';
 
 /** Every dashboard JSON endpoint lives under this prefix (nested error envelope: errors/render.ts). */
 export const DASHBOARD_API_PREFIX = '/dashboard/api';
 /** The header `fetch()` sends the session's CSRF token in (forms use a `csrf` field). */
 const CSRF_HEADER = 'x-csrf-token';
-
-interface ApiCall<Body, Params> {
-  services: Services;
-  session: OwnerSession;
-  body: Body;
-  params: Params;
-}
-
-/**
- * One dashboard endpoint: session auth always; for anything but GET, the CSRF header and a same-site request,
- * checked before the body is read. `handle` makes one service call with the signed-in account.
- */
-interface ApiRoute<B extends TSchema, P extends TSchema> {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  path: string;
-  body?: B;
-  params?: P;
-  status?: number;
-  handle(call: ApiCall<Static<B>, Static<P>>): Promise<unknown>;
-}
-
-/** A route with its schemas' types erased, so routes of different shapes share one list. */
-export type AnyApiRoute = Omit<ApiRoute<TSchema, TSchema>, 'handle'> & {
-  handle(call: ApiCall<unknown, unknown>): Promise<unknown>;
-};
-
-const route = <B extends TSchema, P extends TSchema>(r: ApiRoute<B, P>): AnyApiRoute => ({
-  ...r,
-  // The body and params were validated against `r.body` / `r.params` before the handler runs.
-  handle: (call) => r.handle(call as ApiCall<Static<B>, Static<P>>),
-});
+const MB = 1024 * 1024;
 
 const KeyId = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const KeyAction = Type.Object({
@@ -52,7 +26,7 @@ const KeyAction = Type.Object({
 });
 const Policy = Type.Union([Type.Literal('open'), Type.Literal('approval'), Type.Literal('closed')]);
 
-/** The registry of dashboard endpoints: later dashboard pages add theirs here. */
+/** The registry of dashboard endpoints: the account and its keys here, each other area's from its own module. */
 export const DASHBOARD_API: readonly AnyApiRoute[] = [
   route({
     method: 'GET',
@@ -105,6 +79,9 @@ export const DASHBOARD_API: readonly AnyApiRoute[] = [
     params: KeyId,
     handle: ({ services, session, params }) => ownerKeys.remove(services, session.account, params.id),
   }),
+  ...MEDIA_API,
+  ...ENHANCEMENTS_API,
+  ...USAGE_API,
 ];
 
 declare module 'fastify' {
@@ -115,7 +92,10 @@ declare module 'fastify' {
 
 /** Registers `DASHBOARD_API` under its prefix, each route behind the session and (for writes) CSRF checks. */
 export const dashboardApi =
-  (services: Services, web: { cookies: SessionCookie; csrf: Csrf }): FastifyPluginAsync =>
+  (
+    services: Services,
+    web: { cookies: SessionCookie; csrf: Csrf; receiveUpload: UploadReceiver },
+  ): FastifyPluginAsync =>
   async (app) => {
     // Runs before the body is read: a forged or signed-out request costs no parsing and changes nothing.
     app.addHook('onRequest', async (request, reply) => {
@@ -137,17 +117,33 @@ export const dashboardApi =
           hide: true,
           ...(r.body ? { body: r.body } : {}),
           ...(r.params ? { params: r.params } : {}),
+          ...(r.query ? { querystring: r.query } : {}),
         },
         handler: async (request, reply) => {
           const session = request.ownerSession;
           if (!session) throw new AppError('sign_in_required');
-          const result = await r.handle({
+          const call = {
             services,
             session,
             body: request.body,
             params: request.params,
+            query: request.query,
+            requestId: request.id,
+            clientIp: request.ip,
+          };
+          if (!r.upload) return reply.status(r.status ?? 200).send(await r.handle(call));
+          // Admitted before a byte of the body is read; the temp file is gone before the answer is sent.
+          await r.upload.admit({ ...call, body: undefined });
+          const upload = await web.receiveUpload(request, {
+            tmpDir: services.tmpDir,
+            maxBytes: services.config.maxUploadMb * MB,
           });
-          return reply.status(r.status ?? 200).send(result);
+          try {
+            const result = await r.handle({ ...call, upload });
+            return reply.status(r.status ?? 200).send(result);
+          } finally {
+            await upload.discard();
+          }
         },
       });
     }

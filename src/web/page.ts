@@ -39,6 +39,8 @@ export interface PageView {
   cache?: 'public' | 'no-store';
   /** Pages whose URL holds a secret (signed links, sign-in links) must not leak it in `Referer`. */
   referrer?: 'no-referrer';
+  /** Other origins this page shows images from (an enhancement's sources), added to its CSP's `img-src`. */
+  imageOrigins?: readonly string[];
 }
 
 /** A redirect instead of a page (`303` after a form, `302` otherwise). */

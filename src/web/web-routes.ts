@@ -1,3 +1,4 @@
+import path from 'node:path';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import staticFiles from '@fastify/static';
@@ -6,8 +7,9 @@ import type { Services } from '../app/compose.ts';
 import { AppError } from '../errors/app-error.ts';
 import { createCsrf } from '../sessions/secrets.ts';
 import { type OwnerSession, resolveSession } from '../sessions/sessions.ts';
-import { ASSETS_DIR, assetEtag } from './assets.ts';
+import { ASSETS_DIR, assetEtag, assetFile } from './assets.ts';
 import { dashboardApi } from './dashboard-api.ts';
+import type { UploadReceiver } from './dashboard-route.ts';
 import { renderDocument } from './layout.ts';
 import { type Area, isRedirect, type OwnerContext, type PageContext, type PageOutput } from './page.ts';
 import { pageHeaders } from './page-headers.ts';
@@ -40,7 +42,11 @@ function formFields(body: unknown): Record<string, string> {
  * viewer — given by `http/` (web/ never imports it); every other page is hidden from the OpenAPI document.
  */
 export const webRoutes =
-  (services: Services, documented: Readonly<Record<string, FastifySchema>> = {}): FastifyPluginAsync =>
+  (
+    services: Services,
+    http: { receiveUpload: UploadReceiver },
+    documented: Readonly<Record<string, FastifySchema>> = {},
+  ): FastifyPluginAsync =>
   async (app) => {
     const { config } = services;
     const cookies = sessionCookie(config);
@@ -68,7 +74,8 @@ export const webRoutes =
           .header('etag', etag)
           .header('x-content-type-options', 'nosniff');
         if (request.headers['if-none-match'] === etag) return reply.status(304).send();
-        return reply.sendFile(file);
+        const onDisk = assetFile(file) as string;
+        return reply.sendFile(path.basename(onDisk), path.dirname(onDisk));
       },
     );
 
@@ -88,7 +95,7 @@ export const webRoutes =
       }
       const headers = pageHeaders({
         scripts: (output.scripts ?? []).length > 0,
-        imageOrigins: images,
+        imageOrigins: [...images, ...(output.imageOrigins ?? [])],
         cache: output.cache ?? page.cache,
         ...(output.referrer ? { referrer: output.referrer } : {}),
       });
@@ -152,5 +159,5 @@ export const webRoutes =
       }
     });
 
-    await app.register(dashboardApi(services, { cookies, csrf }));
+    await app.register(dashboardApi(services, { cookies, csrf, receiveUpload: http.receiveUpload }));
   };

@@ -2,7 +2,7 @@ import { AppError } from '../errors/app-error.ts';
 import { toIso } from '../lib/time.ts';
 import type { JobQueue } from '../queue/queue.ts';
 import type { Store } from '../store/store.ts';
-import { enqueueAttempt } from './webhook-delivery.ts';
+import { enqueueRedelivery } from './webhook-delivery.ts';
 
 /** `GET /admin/v1/webhook-deliveries?enhancement_id=`: events with every attempt recorded. */
 export async function listDeliveries(store: Store, filter: { enhancement_id?: string; limit: number }) {
@@ -66,6 +66,6 @@ export async function redeliver(deps: { store: Store; queue: JobQueue }, eventId
     .set({ status: 'pending', next_attempt_at: Date.now() })
     .where('id', '=', eventId)
     .execute();
-  await enqueueAttempt(deps.queue, eventId, event.attempts + 1);
+  await enqueueRedelivery(deps.queue, eventId, event.attempts + 1);
   return { id: eventId, status: 'pending' as const, redelivery: true as const };
 }

@@ -32,8 +32,20 @@ const SEND_LEASE_MS = TIMEOUT_MS * 3;
 const EXCERPT_BYTES = 1024;
 
 /** Enqueues the next attempt for an event; the dedupe key makes retries and sweeps safe to repeat. */
-export function enqueueAttempt(queue: JobQueue, eventId: string, attempt: number, delayMs = 0) {
+function enqueueAttempt(queue: JobQueue, eventId: string, attempt: number, delayMs = 0) {
   return queue.enqueue(DELIVER_JOB, { eventId, attempt }, { dedupeKey: `${eventId}:${attempt}`, delayMs });
+}
+
+/**
+ * A redelivery asked for now: a job of its own. Under the attempt's dedupe key it would merge into the retry that
+ * may already wait in the queue for that attempt (hours away) and not be sent now.
+ */
+export function enqueueRedelivery(queue: JobQueue, eventId: string, attempt: number) {
+  return queue.enqueue(
+    DELIVER_JOB,
+    { eventId, attempt },
+    { dedupeKey: `${eventId}:${attempt}:redelivery:${randomBase62(10)}` },
+  );
 }
 
 /**

@@ -5,10 +5,12 @@
 const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, errors) {
     super(message);
     this.status = status;
     this.code = code;
+    /** `invalid_payload`: the messages of each field. */
+    this.errors = errors;
   }
 }
 
@@ -39,6 +41,7 @@ export async function api(method, path, body) {
     response.status,
     error.code ?? 'unknown',
     error.message ?? `Request failed (${response.status}).`,
+    error.errors,
   );
 }
 
@@ -47,17 +50,70 @@ export async function api(method, path, body) {
  * so the markup has one source. Focus stays where it was when the element survives.
  */
 export async function refreshRegion(id) {
-  const response = await fetch(window.location.pathname, {
-    headers: { accept: 'text/html' },
-    credentials: 'same-origin',
-  });
-  if (!response.ok) return;
-  const fresh = new DOMParser().parseFromString(await response.text(), 'text/html').getElementById(id);
+  const fresh = (await fetchPage(window.location.pathname + window.location.search))?.getElementById(id);
   const current = document.getElementById(id);
   if (fresh && current) {
     current.replaceWith(document.importNode(fresh, true));
     revealScripted(document.getElementById(id));
   }
+}
+
+/** A page of this site as a document (null when it did not answer 200): the markup of its regions has one source. */
+export async function fetchPage(url) {
+  const response = await fetch(url, { headers: { accept: 'text/html' }, credentials: 'same-origin' });
+  if (!response.ok) return null;
+  return new DOMParser().parseFromString(await response.text(), 'text/html');
+}
+
+/** A yes/no question in the page's <dialog id="confirm-dialog">; resolves true when confirmed. */
+export function confirmWith(text, actionLabel) {
+  const dialog = document.getElementById('confirm-dialog');
+  document.getElementById('confirm-text').textContent = text;
+  document.getElementById('confirm-button').textContent = actionLabel;
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'confirm'), { once: true });
+    dialog.returnValue = '';
+    dialog.showModal();
+  });
+}
+
+/** Field errors of an `invalid_payload` answer as a list in `containerId` (emptied when there are none). */
+export function showFieldErrors(containerId, error) {
+  const container = document.getElementById(containerId);
+  if (!container) return;
+  container.replaceChildren();
+  const fields = error?.errors ?? {};
+  const entries = Object.entries(fields);
+  if (entries.length === 0) return;
+  const list = document.createElement('ul');
+  for (const [field, messages] of entries) {
+    for (const message of messages) {
+      const item = document.createElement('li');
+      item.textContent = `${field}: ${message}`;
+      list.append(item);
+    }
+  }
+  container.append(list);
+}
+
+/** Calls `fn` every `ms` while the page is visible, until it resolves false. */
+export function poll(fn, ms) {
+  let timer = null;
+  const tick = async () => {
+    timer = null;
+    if (document.visibilityState === 'hidden') return;
+    let again = false;
+    try {
+      again = await fn();
+    } catch {
+      again = true;
+    }
+    if (again) timer = setTimeout(tick, ms);
+  };
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && timer === null) tick();
+  });
+  timer = setTimeout(tick, ms);
 }
 
 /** Shows what needs JavaScript to work (`data-requires-js hidden` in the markup). */

@@ -1,7 +1,7 @@
 // The key page: create, approve, deactivate, reactivate, revoke and delete keys, and the registration policy,
 // through the dashboard's JSON endpoints. The table is rendered by the server; after a change it is fetched again.
 import './copy.js';
-import { announce, api, refreshRegion, revealScripted } from './dashboard-api.js';
+import { announce, api, confirmWith, refreshRegion, revealScripted } from './dashboard-api.js';
 
 const STATUS = 'keys-status';
 
@@ -19,18 +19,6 @@ const ACTIONS = {
     confirm: (name) => `Delete “${name}”? The key stops working and disappears from this list.`,
   },
 };
-
-/** A yes/no question in the page's <dialog>; resolves true when confirmed. */
-function confirmWith(text, actionLabel) {
-  const dialog = document.getElementById('confirm-dialog');
-  document.getElementById('confirm-text').textContent = text;
-  document.getElementById('confirm-button').textContent = actionLabel;
-  return new Promise((resolve) => {
-    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'confirm'), { once: true });
-    dialog.returnValue = '';
-    dialog.showModal();
-  });
-}
 
 /** End of the chosen day in the person's time zone, as an ISO instant; null for no expiry. */
 function expiryOf(dateValue) {

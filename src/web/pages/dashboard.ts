@@ -26,6 +26,8 @@ ${account.payment_risk ? notice('warning', html`This account is restricted for a
 <section class="card" aria-labelledby="keys-card-heading"><h2 id="keys-card-heading">API keys</h2>
 <p>${activeKeys} active or waiting for approval. Registration policy: <strong>${account.registration_policy}</strong>.</p>
 <p><a class="button primary" href="/keys">Manage keys</a></p></section>
+<section class="card" aria-labelledby="work-heading"><h2 id="work-heading">Images and enhancements</h2>
+<ul><li><a href="/media">Media library</a>: upload, organise, renditions</li><li><a href="/enhancements">Enhancements</a>: product photos on a clean background</li><li><a href="/usage">Usage and credits</a></li></ul></section>
 <section class="card" aria-labelledby="start-heading"><h2 id="start-heading">Use the API</h2>
 <ul><li><a href="/docs/quick-start">Quick start</a> with <code>curl</code></li><li><a href="/docs/api">API reference</a></li><li><a href="/docs/limits">Plans and limits</a></li></ul></section>
 <section class="card" aria-labelledby="session-heading"><h2 id="session-heading">This session</h2>

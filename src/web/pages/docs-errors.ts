@@ -56,7 +56,8 @@ ${SECTIONS.map(
 <thead><tr><th scope="col">Code</th><th scope="col">Message</th><th scope="col">What to do</th></tr></thead>
 <tbody>${Object.entries(itemErrorCatalog).map(
       ([code, entry]) =>
-        html`<tr id="${code}"><th scope="row"><code>${code}</code></th><td>${entry.message}</td><td>${entry.handling}</td></tr>`,
+        // `item-` keeps the anchors unique: `content_policy_violation` is an HTTP code and an item code.
+        html`<tr id="item-${code}"><th scope="row"><code>${code}</code></th><td>${entry.message}</td><td>${entry.handling}</td></tr>`,
     )}</tbody></table></div>`,
   };
 }

@@ -6,10 +6,15 @@ import { LIMITS_PAGE } from './docs-limits.ts';
 import { PRESETS_PAGE } from './docs-presets.ts';
 import { QUICK_START_PAGE } from './docs-quick-start.ts';
 import { WEBHOOKS_PAGE } from './docs-webhooks.ts';
+import { ENHANCEMENT_DETAIL_PAGE } from './enhancement-detail.ts';
+import { ENHANCEMENTS_PAGE } from './enhancements.ts';
 import { DOCS_INDEX_PAGE, HOME_PAGE } from './home.ts';
 import { KEYS_PAGE } from './keys.ts';
 import { LINK_FORMS, LINK_PAGES } from './link-pages.ts';
+import { MEDIA_PAGE } from './media.ts';
+import { MEDIA_DETAIL_PAGE } from './media-detail.ts';
 import { SIGN_IN_FORMS, SIGN_IN_PAGES } from './sign-in.ts';
+import { USAGE_PAGE } from './usage.ts';
 import { VIEWER_PAGE } from './viewer.ts';
 
 /**
@@ -30,6 +35,11 @@ export const PAGES: readonly PageDef[] = [
   VIEWER_PAGE,
   ...SIGN_IN_PAGES,
   ...LINK_PAGES,
+  MEDIA_PAGE,
+  MEDIA_DETAIL_PAGE,
+  ENHANCEMENTS_PAGE,
+  ENHANCEMENT_DETAIL_PAGE,
+  USAGE_PAGE,
 ];
 
 export const FORMS: readonly FormDef[] = [...SIGN_IN_FORMS, ...LINK_FORMS];
