@@ -26,6 +26,7 @@ import { enhancementCreateRoutes } from './routes/enhancement-create-routes.ts';
 import { enhancementReadRoutes } from './routes/enhancement-read-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { hostingKeyRoutes } from './routes/hosting-key-routes.ts';
+import { mcpRoutes } from './routes/mcp-routes.ts';
 import { mediaRoutes } from './routes/media-routes.ts';
 import { usageRoutes } from './routes/usage-routes.ts';
 import { srcFastPath } from './src-fast-path.ts';
@@ -141,5 +142,6 @@ export async function buildServer(services: Services): Promise<App> {
   await app.register(enhancementReadRoutes(services));
   await app.register(enhancementCreateRoutes(services));
   await app.register(webRoutes(services));
+  await app.register(mcpRoutes(services, app));
   return app;
 }
