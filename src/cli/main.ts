@@ -2,9 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Role } from './serve.ts';
 
 const USAGE = `Usage:
-  lightbox serve [--role api|worker|all]
-  lightbox admin <command> [options]     (lightbox admin help)
-  lightbox models list | pull <name>     (lightbox models help)`;
+  lightbox serve [--role api|worker|all]`;
 
 const ROLES: readonly Role[] = ['api', 'worker', 'all'];
 
@@ -34,7 +32,14 @@ switch (command) {
     process.exitCode = await runModels(rest);
     break;
   }
-  default:
-    process.stderr.write(`${USAGE}\n`);
-    process.exitCode = command === undefined || command === 'help' ? 0 : 2;
+  case 'mcp': {
+    const { runMcp } = await import('./mcp-command.ts');
+    process.exitCode = await runMcp();
+    break;
+  }
+  default: {
+    // The user commands (login, upload, ls, enhance, …) and the top-level help, on commander.
+    const { runUserCli } = await import('./user/program.ts');
+    process.exitCode = await runUserCli(process.argv.slice(2));
+  }
 }
