@@ -40,8 +40,13 @@ afterAll(async () => {
 });
 
 /** A client on the test server with a fresh account's key, and a log of every request it sends. */
-async function clientFor(options: { environment?: 'live' | 'test'; plan?: string; maxRetries?: number } = {}) {
-  const account = await createAccount(server, { verified: true, ...(options.plan ? { plan: options.plan } : {}) });
+async function clientFor(
+  options: { environment?: 'live' | 'test'; plan?: string; maxRetries?: number } = {},
+) {
+  const account = await createAccount(server, {
+    verified: true,
+    ...(options.plan ? { plan: options.plan } : {}),
+  });
   const { key } = await mintKey(server, account.id, { environment: options.environment ?? 'live' });
   const sent: { method: string; url: string; headers: Headers; at: number }[] = [];
   const client = new LightboxClient({
@@ -49,7 +54,12 @@ async function clientFor(options: { environment?: 'live' | 'test'; plan?: string
     apiKey: key,
     maxRetries: options.maxRetries ?? 2,
     fetch: async (input, init) => {
-      sent.push({ method: init?.method ?? 'GET', url: String(input), headers: new Headers(init?.headers), at: Date.now() });
+      sent.push({
+        method: init?.method ?? 'GET',
+        url: String(input),
+        headers: new Headers(init?.headers),
+        at: Date.now(),
+      });
       return fetch(input, init);
     },
   });
@@ -69,7 +79,11 @@ describe('hosting', () => {
   it('keys.create makes an account and a working key', async () => {
     const anonymous = new LightboxClient({ baseUrl: server.url });
     const created = await anonymous.keys.create({ email: uniqueEmail(), name: 'laptop' });
-    expect(created).toMatchObject({ status: 'active', verified: false, key: expect.stringMatching(/^img_live_/) });
+    expect(created).toMatchObject({
+      status: 'active',
+      verified: false,
+      key: expect.stringMatching(/^img_live_/),
+    });
     expect(created.limits.uploads).toBeGreaterThan(0);
     const usage = await new LightboxClient({ baseUrl: server.url, apiKey: created.key }).usage();
     expect(usage).toMatchObject({ plan: 'free', verified: false, uploads: { used: 0 } });
@@ -98,7 +112,11 @@ describe('hosting', () => {
     expect(last?.[0]).toBe(last?.[1]);
     expect(progress.length).toBeGreaterThan(1);
 
-    const fromBuffer = await client.upload(await jpeg(30, 20), { filename: 'buf.jpg', public: false, ttl: '1h' });
+    const fromBuffer = await client.upload(await jpeg(30, 20), {
+      filename: 'buf.jpg',
+      public: false,
+      ttl: '1h',
+    });
     expect(fromBuffer).toMatchObject({ name: 'buf.jpg', format: 'jpeg', public: false });
     expect(fromBuffer.expires_at).toBeGreaterThan(Date.now() / 1000);
 
@@ -107,7 +125,9 @@ describe('hosting', () => {
   });
 
   it('uploads anonymously without a key (with the upgrade hint)', async () => {
-    const media = await new LightboxClient({ baseUrl: server.url }).upload(await jpeg(), { filename: 'anon.jpg' });
+    const media = await new LightboxClient({ baseUrl: server.url }).upload(await jpeg(), {
+      filename: 'anon.jpg',
+    });
     expect(media.upgrade?.type).toBe('register');
     expect(media.expires_at).not.toBeNull();
   });
@@ -184,7 +204,11 @@ describe('typed errors', () => {
 
     await client.upload(await jpeg());
     const quota = await thrown<HostingApiError>(client.upload(await jpeg()));
-    expect(quota).toMatchObject({ status: 403, code: 'quota_exceeded', usage: { plan: 'tiny', uploads_limit: 1 } });
+    expect(quota).toMatchObject({
+      status: 403,
+      code: 'quota_exceeded',
+      usage: { plan: 'tiny', uploads_limit: 1 },
+    });
     expect(quota.action?.type).toBeDefined();
   });
 
@@ -206,7 +230,10 @@ describe('typed errors', () => {
     const body = { images: [{ source_url: `${sources.base}/product.jpg` }] };
     await client.enhancements.create(body, { idempotencyKey: 'conflict-key-1' });
     const conflict = await thrown<EnhancementApiError>(
-      client.enhancements.create({ ...body, preservation_level: 'creative' }, { idempotencyKey: 'conflict-key-1' }),
+      client.enhancements.create(
+        { ...body, preservation_level: 'creative' },
+        { idempotencyKey: 'conflict-key-1' },
+      ),
     );
     expect(conflict).toMatchObject({ status: 409, code: 'idempotency_conflict' });
   });
@@ -253,7 +280,9 @@ describe('enhancements', () => {
     expect((await fetch(ok?.result_url ?? '')).status).toBe(200);
     expect(failed).toMatchObject({ status: 'failed', error_code: 'download_timeout' });
 
-    expect((await client.enhancements.get(created.enhancement.id)).enhancement.id).toBe(created.enhancement.id);
+    expect((await client.enhancements.get(created.enhancement.id)).enhancement.id).toBe(
+      created.enhancement.id,
+    );
     const listed = await client.enhancements.list({ status: 'partially_completed' });
     expect(listed.enhancements.map((e) => e.id)).toEqual([created.enhancement.id]);
     const iterated = [];
@@ -269,7 +298,11 @@ describe('retries', () => {
     const spend = () =>
       fetch(`${server.url}/api/v1/product-image-enhancements`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'idempotency-key': 'spend-budget', 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${key}`,
+          'idempotency-key': 'spend-budget',
+          'content-type': 'application/json',
+        },
         body: '{',
       });
     let refused: Response | undefined;
@@ -279,10 +312,14 @@ describe('retries', () => {
     }
     expect(refused?.headers.get('retry-after')).toMatch(/^\d+$/);
 
-    const created = await client.enhancements.create({ images: [{ source_url: `${sources.base}/product.jpg` }] });
+    const created = await client.enhancements.create({
+      images: [{ source_url: `${sources.base}/product.jpg` }],
+    });
     const attempts = sent.filter((r) => r.method === 'POST');
     expect(attempts.length).toBeGreaterThanOrEqual(2);
-    expect(new Set(attempts.map((a) => a.headers.get('idempotency-key')))).toEqual(new Set([created.idempotencyKey]));
+    expect(new Set(attempts.map((a) => a.headers.get('idempotency-key')))).toEqual(
+      new Set([created.idempotencyKey]),
+    );
     const gap = (attempts[1]?.at ?? 0) - (attempts[0]?.at ?? 0);
     expect(gap).toBeGreaterThanOrEqual(900);
     expect(created.replayed).toBe(false);

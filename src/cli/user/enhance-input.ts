@@ -28,6 +28,7 @@ export async function readImages(sources: string[]): Promise<ImageInput[]> {
       skip_empty_lines: true,
       trim: true,
       comment: '#',
+      comment_no_infix: true,
     });
     const header = rows[0]?.map((cell) => cell.toLowerCase());
     const hasHeader = header?.includes('source_url') ?? false;
