@@ -120,7 +120,7 @@ describe('hosting', () => {
     expect(fromBuffer).toMatchObject({ name: 'buf.jpg', format: 'jpeg', public: false });
     expect(fromBuffer.expires_at).toBeGreaterThan(Date.now() / 1000);
 
-    const fromBlob = await client.upload(new Blob([await png(10, 10)]), { name: 'blob' });
+    const fromBlob = await client.upload(new Blob([new Uint8Array(await png(10, 10))]), { name: 'blob' });
     expect(fromBlob).toMatchObject({ name: 'blob', width: 10 });
   });
 

@@ -100,7 +100,7 @@ const obj = (v: unknown): Record<string, unknown> | null =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 
 /** `Retry-After` as seconds (delta form or an HTTP date); null when absent or unreadable. */
-export function retryAfterSeconds(header: string | null, now = Date.now()): number | null {
+function retryAfterSeconds(header: string | null, now = Date.now()): number | null {
   if (header === null) return null;
   if (/^\d+$/.test(header.trim())) return Number(header.trim());
   const at = Date.parse(header);

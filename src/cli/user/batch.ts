@@ -11,7 +11,7 @@ export interface ItemResult {
 }
 
 /** Errors after which the next items would fail the same way: stop there instead of repeating it. */
-export function stopsTheRun(error: unknown): boolean {
+function stopsTheRun(error: unknown): boolean {
   if (!(error instanceof LightboxApiError)) return exitCodeOf(error) === EXIT.network;
   return error.status === 401 || error.status === 403 || error.code === 'quota_exceeded';
 }

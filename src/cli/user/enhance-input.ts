@@ -7,7 +7,7 @@ import { UsageError } from './cli-errors.ts';
 export type ImageInput = CreateEnhancementInput['images'][number];
 
 /** The API's batch size (docs/api.md §3.2). */
-export const BATCH_SIZE = 20;
+const BATCH_SIZE = 20;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,160}$/;
 const isUrl = (value: string) => /^https?:\/\//i.test(value);
 

@@ -16,7 +16,7 @@ export interface Connection {
   configDir: string;
 }
 
-export const configFile = (configDir: string) => path.join(configDir, 'config.json');
+const configFile = (configDir: string) => path.join(configDir, 'config.json');
 
 export async function readSavedLogin(configDir: string): Promise<SavedLogin | null> {
   let text: string;
