@@ -39,7 +39,9 @@ async function example(doc: string, lang: string): Promise<string> {
 }
 
 function run(command: string, args: string[], cwd: string, env: Record<string, string>) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('LIGHTBOX_')));
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('LIGHTBOX_')),
+  );
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(command, args, { cwd, env: { ...clean, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
