@@ -1,6 +1,6 @@
 // The MCP tools through both transports, driven by the SDK's own client against a live server: `/mcp` (Streamable
 // HTTP) in-process, and `lightbox mcp` (stdio) as the real binary.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +44,16 @@ async function httpClient(key: string): Promise<Client> {
   return client;
 }
 
-async function stdioClient(env: Record<string, string>): Promise<Client> {
+/** `lightbox mcp` as a host starts it; `login` is written as `lightbox login` saves it. */
+async function stdioClient(
+  env: Record<string, string>,
+  login?: { url: string; api_key: string },
+): Promise<Client> {
+  const configHome = await mkdtemp(path.join(tmpdir(), 'lightbox-mcp-'));
+  if (login) {
+    await mkdir(path.join(configHome, 'lightbox'), { recursive: true });
+    await writeFile(path.join(configHome, 'lightbox', 'config.json'), JSON.stringify(login), { mode: 0o600 });
+  }
   const client = new Client({ name: 'lightbox-test', version: '1' });
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([name, v]) => !name.startsWith('LIGHTBOX_') && v !== undefined),
@@ -54,7 +63,7 @@ async function stdioClient(env: Record<string, string>): Promise<Client> {
       command: process.execPath,
       args: [path.join(ROOT, 'bin/lightbox.js'), 'mcp'],
       cwd: ROOT,
-      env: { ...clean, XDG_CONFIG_HOME: await mkdtemp(path.join(tmpdir(), 'lightbox-mcp-')), ...env },
+      env: { ...clean, XDG_CONFIG_HOME: configHome, ...env },
       stderr: 'pipe',
     }),
   );
@@ -238,9 +247,9 @@ describe('/mcp (Streamable HTTP)', () => {
 });
 
 describe('lightbox mcp (stdio)', () => {
-  it('uploads a local file and shares the registry; errors are tool errors', async () => {
+  it('with the CLI login: uploads a local file and shares the registry; errors are tool errors', async () => {
     const { key } = await accountWithKey(server);
-    const client = await stdioClient({ LIGHTBOX_URL: server.url, LIGHTBOX_API_KEY: key.key });
+    const client = await stdioClient({}, { url: server.url, api_key: key.key });
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toEqual(MCP_TOOLS.map((t) => t.name));
     expect(Object.keys(tools.find((t) => t.name === 'upload_image')?.inputSchema.properties ?? {})).toContain(
@@ -261,8 +270,12 @@ describe('lightbox mcp (stdio)', () => {
     expect(notFound.error).toMatchObject({ family: 'hosting', code: 'not_found' });
   });
 
-  it('a refused key surfaces as the family’s 401 on each call', async () => {
-    const client = await stdioClient({ LIGHTBOX_URL: server.url, LIGHTBOX_API_KEY: 'img_live_notarealkey' });
+  it('LIGHTBOX_API_KEY overrides the login; a refused key is the family’s 401 on each call', async () => {
+    const { key } = await accountWithKey(server);
+    const client = await stdioClient(
+      { LIGHTBOX_URL: server.url, LIGHTBOX_API_KEY: 'img_live_notarealkey' },
+      { url: server.url, api_key: key.key },
+    );
     const refused = await call(client, 'usage', {}, false);
     expect(refused.error).toMatchObject({ family: 'hosting', code: 'unauthorized', status: 401 });
   });
