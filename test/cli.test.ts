@@ -6,13 +6,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { accountWithKey, createAccount, grantCredits, mintKey } from './support/fixtures.ts';
 import { type HttpsReceiver, startHttpsReceiver, testCertificate } from './support/https-receiver.ts';
 import { jpeg, png } from './support/images.ts';
 import { freePort } from './support/processes.ts';
 import { startProductSource } from './support/product-source.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
+
+// Each case starts the real binary (TypeScript compiled at start) several times: on a busy two-core machine one
+// start can take seconds, so these cases get more than the suite's 30 s.
+vi.setConfig({ testTimeout: 180_000 });
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const cert = testCertificate();
@@ -109,6 +113,18 @@ describe('help and usage errors', () => {
     expect(runs[0]?.stdout).toContain('Exit codes');
     expect(runs[2]?.stdout).toContain('Usage: lightbox upload');
     expect(runs[3]?.stdout).toContain('--wait');
+
+    // The operator commands and `mcp` (which would otherwise start serving on stdio) too.
+    const [admin, mcp, serve] = await Promise.all([
+      lightbox(['admin', '--bogus', '--help']),
+      lightbox(['mcp', '--help']),
+      lightbox(['serve', '--role', 'nope', '--help']),
+    ]);
+    expect([admin.code, mcp.code, serve.code]).toEqual([0, 0, 0]);
+    expect(admin.stdout).toContain('webhook-deliveries');
+    expect(mcp.stdout).toMatch(/^Usage: lightbox mcp/);
+    expect(serve.stdout).toContain('lightbox serve [--role');
+    expect(admin.stderr + mcp.stderr + serve.stderr).toBe('');
   });
 
   it('bad usage exits 2; no server 2; no key 4; unreachable 3', async () => {
@@ -229,26 +245,33 @@ describe('media commands', () => {
     const [first] = body.results as { id: string }[];
     const id = first?.id as string;
 
-    const ls = await lightbox(['ls'], { env });
+    // Read-only commands, at once.
+    const [ls, pageRun, gotRun, gotText, url, urlJson, badSize, usage] = await Promise.all([
+      lightbox(['ls'], { env }),
+      lightbox(['ls', '--limit', '1', '--json'], { env }),
+      lightbox(['get', id, '--json'], { env }),
+      lightbox(['get', id], { env }),
+      lightbox(['url', id, '--w', '60', '--fit', 'cover', '--format', 'webp'], { env }),
+      lightbox(['url', id, '--size', 's', '--json'], { env }),
+      lightbox(['url', id, '--size', 'xl'], { env }),
+      lightbox(['usage'], { env }),
+    ]);
     expect(ls.code).toBe(0);
     expect(ls.stdout).toMatch(/ID\s+NAME\s+FORMAT/);
     expect(ls.stdout).toContain(id);
-    const page = json(await lightbox(['ls', '--limit', '1', '--json'], { env }));
+    const page = json(pageRun);
     expect(page.data).toHaveLength(1);
     expect(page.pagination.has_more).toBe(true);
 
-    const got = json(await lightbox(['get', id, '--json'], { env }));
+    const got = json(gotRun);
     expect(got).toMatchObject({ id, tags: ['imported'] });
-    expect((await lightbox(['get', id], { env })).stdout).toContain(got.src);
+    expect(gotText.stdout).toContain(got.src);
 
-    const url = await lightbox(['url', id, '--w', '60', '--fit', 'cover', '--format', 'webp'], { env });
     expect(url.code).toBe(0);
     const response = await fetch(url.stdout.trim());
     expect(response.headers.get('content-type')).toBe('image/webp');
-    expect(json(await lightbox(['url', id, '--size', 's', '--json'], { env })).url).toMatch(/\?size=s$/);
-    expect((await lightbox(['url', id, '--size', 'xl'], { env })).code).toBe(2);
-
-    const usage = await lightbox(['usage'], { env });
+    expect(json(urlJson).url).toMatch(/\?size=s$/);
+    expect(badSize.code).toBe(2);
     expect(usage.stdout).toMatch(/uploads\s+2 of 100/);
 
     const rm = await lightbox(['rm', id, 'nope0000', '--json'], { env });

@@ -4,11 +4,15 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { accountWithKey } from './support/fixtures.ts';
 import { jpeg } from './support/images.ts';
 import { startProductSource } from './support/product-source.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
+
+// Each case starts the real binary (TypeScript compiled at start) several times: on a busy two-core machine one
+// start can take seconds, so these cases get more than the suite's 30 s.
+vi.setConfig({ testTimeout: 180_000 });
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 let server: TestServer;

@@ -7,12 +7,16 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MCP_TOOLS } from '../src/mcp/mcp-server.ts';
 import { accountWithKey } from './support/fixtures.ts';
 import { jpeg, png } from './support/images.ts';
 import { startProductSource } from './support/product-source.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
+
+// Each case starts the real binary (TypeScript compiled at start) several times: on a busy two-core machine one
+// start can take seconds, so these cases get more than the suite's 30 s.
+vi.setConfig({ testTimeout: 180_000 });
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 let server: TestServer;

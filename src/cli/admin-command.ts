@@ -47,6 +47,11 @@ const OPTIONS = {
 type Request = { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string; body?: Record<string, unknown> };
 
 export async function runAdmin(args: string[]): Promise<number> {
+  // `--help` anywhere wins over whatever else is on the line (docs/cli.md).
+  if (args.some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
   let parsed: ReturnType<
     typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>
   >;

@@ -7,11 +7,16 @@ const USAGE = `Usage:
 const ROLES: readonly Role[] = ['api', 'worker', 'all'];
 
 const [command, ...rest] = process.argv.slice(2);
+const wantsHelp = rest.some((arg) => arg === '--help' || arg === '-h');
 
 // Each command imports its module only when chosen: `admin` talks to a running server over HTTP and must not pay
 // for loading the server (Fastify, sharp, the store drivers, the composition root) on every call.
 switch (command) {
   case 'serve': {
+    if (wantsHelp) {
+      process.stdout.write(`${USAGE}\n`);
+      break;
+    }
     const { values } = parseArgs({ args: rest, options: { role: { type: 'string', default: 'all' } } });
     const role = values.role as Role;
     if (!ROLES.includes(role)) {
@@ -33,6 +38,11 @@ switch (command) {
     break;
   }
   case 'mcp': {
+    if (wantsHelp) {
+      const { runUserCli } = await import('./user/program.ts');
+      process.exitCode = await runUserCli(process.argv.slice(2));
+      break;
+    }
     const { runMcp } = await import('./mcp-command.ts');
     process.exitCode = await runMcp();
     break;
