@@ -99,6 +99,25 @@ module.exports = {
       to: { path: '^src/metrics/' },
     },
     {
+      name: 'client-is-standalone',
+      comment:
+        'src/client/ is `lightbox/client`, shipped to applications: it imports nothing of the server, only itself and Node built-ins.',
+      severity: 'error',
+      from: { path: '^src/client/', pathNot: TEST },
+      to: {
+        pathNot: '^src/client/',
+        dependencyTypesNot: ['core'],
+      },
+    },
+    {
+      name: 'mcp-on-the-client-only',
+      comment:
+        'src/mcp/ (the MCP tools) works through the public client, so stdio and /mcp behave as the HTTP API does.',
+      severity: 'error',
+      from: { path: '^src/mcp/', pathNot: TEST },
+      to: { path: '^src/', pathNot: '^src/(mcp|client)/' },
+    },
+    {
       name: 'production-not-to-dev-dependencies',
       severity: 'error',
       comment:

@@ -146,6 +146,22 @@ describe('lightbox admin loads only what it needs', () => {
     expect(graph.packages.every((p) => p.startsWith('node:'))).toBe(true);
   });
 
+  it('the user CLI loads the client and commander, nothing of the server', () => {
+    const graph = staticImportGraph(path.join(ROOT, 'src/cli/user/program.ts'));
+    expect(
+      graph.files.every(
+        (f) => f.startsWith('src/cli/user/') || f.startsWith('src/client/') || f.startsWith('src/config/'),
+      ),
+    ).toBe(true);
+    expect(graph.packages.filter((p) => !p.startsWith('node:'))).toEqual(['commander']);
+  });
+
+  it('lightbox/client imports only itself and Node built-ins', () => {
+    const graph = staticImportGraph(path.join(ROOT, 'src/client/index.ts'));
+    expect(graph.files.every((f) => f.startsWith('src/client/'))).toBe(true);
+    expect(graph.packages.every((p) => p.startsWith('node:'))).toBe(true);
+  });
+
   it('admin-command reads the config and nothing of the server (no Fastify, sharp, store or composition root)', () => {
     const graph = staticImportGraph(path.join(ROOT, 'src/cli/admin-command.ts'));
     expect(graph.files.every((f) => f === 'src/cli/admin-command.ts' || f.startsWith('src/config/'))).toBe(

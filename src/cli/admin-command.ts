@@ -17,8 +17,9 @@ const HELP = `lightbox admin — the operator API from the shell (prints JSON).
   keys update KEY_ID [--status active|inactive|revoked] [--expires-at ISO|none]
   keys delete KEY_ID
   outbox [--to EMAIL]
-  webhooks list [--enhancement ENHANCEMENT_ID]
-  webhooks redeliver EVENT_ID
+  webhook-deliveries [--enhancement ENHANCEMENT_ID]   webhook events with every attempt
+  redeliver EVENT_ID                                  send an event again (202)
+  (also: webhooks list [--enhancement ID], webhooks redeliver EVENT_ID)
 
 Global: --url (default LIGHTBOX_PUBLIC_URL), --token (default LIGHTBOX_ADMIN_TOKEN or <data>/admin-token).`;
 
@@ -46,6 +47,11 @@ const OPTIONS = {
 type Request = { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string; body?: Record<string, unknown> };
 
 export async function runAdmin(args: string[]): Promise<number> {
+  // `--help` anywhere wins over whatever else is on the line (docs/cli.md).
+  if (args.some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
   let parsed: ReturnType<
     typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>
   >;
@@ -200,6 +206,15 @@ function toRequest(
       };
     default:
       if (resource === 'outbox') return { method: 'GET', path: `/admin/v1/outbox${q({ to: v.to })}` };
+      if (resource === 'webhook-deliveries' && action === undefined) {
+        return { method: 'GET', path: `/admin/v1/webhook-deliveries${q({ enhancement_id: v.enhancement })}` };
+      }
+      if (resource === 'redeliver' && id === undefined) {
+        return {
+          method: 'POST',
+          path: `/admin/v1/webhook-deliveries/${enc(need(action, 'EVENT_ID'))}/redeliver`,
+        };
+      }
       throw new Error(`unknown command: ${[resource, action].filter(Boolean).join(' ')}`);
   }
 }

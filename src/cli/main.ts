@@ -3,8 +3,6 @@ import type { Role } from './serve.ts';
 
 const USAGE = `Usage:
   lightbox serve [--role api|worker|all]
-  lightbox admin <command> [options]     (lightbox admin help)
-  lightbox models list | pull <name>     (lightbox models help)
   lightbox backup <dir>                  (a consistent copy of LIGHTBOX_DATA_DIR, while serving)
   lightbox restore <dir>                 (into an empty LIGHTBOX_DATA_DIR)
   lightbox migrate [--dry-run]           (list or apply pending database migrations)`;
@@ -12,11 +10,16 @@ const USAGE = `Usage:
 const ROLES: readonly Role[] = ['api', 'worker', 'all'];
 
 const [command, ...rest] = process.argv.slice(2);
+const wantsHelp = rest.some((arg) => arg === '--help' || arg === '-h');
 
 // Each command imports its module only when chosen: `admin` talks to a running server over HTTP and must not pay
 // for loading the server (Fastify, sharp, the store drivers, the composition root) on every call.
 switch (command) {
   case 'serve': {
+    if (wantsHelp) {
+      process.stdout.write(`${USAGE}\n`);
+      break;
+    }
     const { values } = parseArgs({ args: rest, options: { role: { type: 'string', default: 'all' } } });
     const role = values.role as Role;
     if (!ROLES.includes(role)) {
@@ -39,6 +42,10 @@ switch (command) {
   }
   case 'backup':
   case 'restore': {
+    if (wantsHelp) {
+      process.stdout.write(`${USAGE}\n`);
+      break;
+    }
     const { positionals } = parseArgs({ args: rest, allowPositionals: true });
     const [dir, ...extra] = positionals;
     if (dir === undefined || extra.length > 0) {
@@ -50,12 +57,28 @@ switch (command) {
     break;
   }
   case 'migrate': {
+    if (wantsHelp) {
+      process.stdout.write(`${USAGE}\n`);
+      break;
+    }
     const { values } = parseArgs({ args: rest, options: { 'dry-run': { type: 'boolean', default: false } } });
     const { runMigrate } = await import('./backup-commands.ts');
     await runMigrate(values['dry-run']);
     break;
   }
-  default:
-    process.stderr.write(`${USAGE}\n`);
-    process.exitCode = command === undefined || command === 'help' ? 0 : 2;
+  case 'mcp': {
+    if (wantsHelp) {
+      const { runUserCli } = await import('./user/program.ts');
+      process.exitCode = await runUserCli(process.argv.slice(2));
+      break;
+    }
+    const { runMcp } = await import('./mcp-command.ts');
+    process.exitCode = await runMcp();
+    break;
+  }
+  default: {
+    // The user commands (login, upload, ls, enhance, …) and the top-level help, on commander.
+    const { runUserCli } = await import('./user/program.ts');
+    process.exitCode = await runUserCli(process.argv.slice(2));
+  }
 }

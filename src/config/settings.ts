@@ -454,6 +454,25 @@ export const settings = {
     int(2, 3600),
     "How long a job stays owned without a heartbeat: a crashed worker's jobs run again after about this long.",
   ),
+  mcpMaxBodyMb: setting(
+    'LIGHTBOX_MCP_MAX_BODY_MB',
+    '16',
+    int(1, 512),
+    'Largest request to `/mcp` (MB). Bounds images sent base64 to `upload_image` (about ¾ of it).',
+  ),
+  // The user CLI and `lightbox mcp` (docs/cli.md): read by `cliEnvironment`, never by the server.
+  cliUrl: setting(
+    'LIGHTBOX_URL',
+    null,
+    optionalHttpUrl,
+    'CLI and `lightbox mcp`: the server to talk to, over the one saved by `lightbox login`.',
+  ),
+  cliApiKey: setting(
+    'LIGHTBOX_API_KEY',
+    null,
+    optionalString,
+    'CLI and `lightbox mcp`: the API key to use, over the one saved by `lightbox login`.',
+  ),
 } as const;
 
 export type Settings = typeof settings;

@@ -27,6 +27,7 @@ import { enhancementCreateRoutes } from './routes/enhancement-create-routes.ts';
 import { enhancementReadRoutes } from './routes/enhancement-read-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { hostingKeyRoutes } from './routes/hosting-key-routes.ts';
+import { mcpRoutes } from './routes/mcp-routes.ts';
 import { mediaRoutes } from './routes/media-routes.ts';
 import { referenceRoutes } from './routes/reference-routes.ts';
 import { usageRoutes } from './routes/usage-routes.ts';
@@ -139,5 +140,6 @@ export async function buildServer(services: Services): Promise<App> {
   await app.register(enhancementCreateRoutes(services));
   await app.register(webRoutes(services, { receiveUpload }, { '/i/:id': serviceSchemas.viewer }));
   await app.register(referenceRoutes(services));
+  await app.register(mcpRoutes(services, app));
   return app;
 }
