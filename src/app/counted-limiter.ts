@@ -17,6 +17,7 @@ const LIMITS: readonly [prefix: string, limit: string][] = [
   ['signin:email:', 'sign_in_per_email'],
   ['dashkeys:h:', 'dashboard_key_creates_hourly'],
   ['dashkeys:d:', 'dashboard_key_creates_daily'],
+  ['opsignin:ip:', 'operator_sign_in_per_ip'],
 ];
 
 export function limitOf(key: string): string {
