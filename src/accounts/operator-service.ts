@@ -71,10 +71,7 @@ export const operator = {
       if (after) {
         const at = Number(after.created_at);
         query = query.where((eb) =>
-          eb.or([
-            eb('created_at', '<', at),
-            eb.and([eb('created_at', '=', at), eb('id', '<', after.id)]),
-          ]),
+          eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', after.id)])]),
         );
       }
     }

@@ -455,20 +455,20 @@ export const settings = {
     "How long a job stays owned without a heartbeat: a crashed worker's jobs run again after about this long.",
   ),
   // Operator pages (`/admin`, docs/web.md): sign-in with the admin token, then a session of their own.
-  operatorSignInPerIpPerHour: setting(
-    'LIGHTBOX_OPERATOR_SIGN_IN_PER_IP_PER_HOUR',
+  adminSignInPerIpPerHour: setting(
+    'LIGHTBOX_ADMIN_SIGN_IN_PER_IP_PER_HOUR',
     '10',
     int(1, 100_000),
     'Operator sign-in attempts (the admin token typed into `/admin/sign-in`) per client IP, right or wrong.',
   ),
-  operatorSessionIdleMinutes: setting(
-    'LIGHTBOX_OPERATOR_SESSION_IDLE_MINUTES',
+  adminSessionIdleMinutes: setting(
+    'LIGHTBOX_ADMIN_SESSION_IDLE_MINUTES',
     '30',
     int(1, 43_200),
     'An operator session ends after this many minutes without a request.',
   ),
-  operatorSessionMaxHours: setting(
-    'LIGHTBOX_OPERATOR_SESSION_MAX_HOURS',
+  adminSessionMaxHours: setting(
+    'LIGHTBOX_ADMIN_SESSION_MAX_HOURS',
     '8',
     int(1, 8_760),
     'An operator session ends this many hours after sign-in, however much it is used.',

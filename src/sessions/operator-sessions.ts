@@ -18,10 +18,7 @@ export interface OperatorDeps {
   store: Store;
   limiter: RateLimiter;
   adminToken: string;
-  config: Pick<
-    Config,
-    'operatorSignInPerIpPerHour' | 'operatorSessionIdleMinutes' | 'operatorSessionMaxHours'
-  >;
+  config: Pick<Config, 'adminSignInPerIpPerHour' | 'adminSessionIdleMinutes' | 'adminSessionMaxHours'>;
 }
 
 export interface OperatorSession {
@@ -31,8 +28,8 @@ export interface OperatorSession {
 }
 
 const lifetime = (config: OperatorDeps['config']) => ({
-  idleMinutes: config.operatorSessionIdleMinutes,
-  maxHours: config.operatorSessionMaxHours,
+  idleMinutes: config.adminSessionIdleMinutes,
+  maxHours: config.adminSessionMaxHours,
 });
 
 /**
@@ -46,7 +43,7 @@ export async function signInOperator(
   now = Date.now(),
 ): Promise<string> {
   const decision = await deps.limiter.hit(`opsignin:ip:${input.ip}`, {
-    limit: deps.config.operatorSignInPerIpPerHour,
+    limit: deps.config.adminSignInPerIpPerHour,
     periodMs: HOUR_MS,
   });
   if (!decision.allowed) {
@@ -67,7 +64,7 @@ export async function signInOperator(
       idHash: hashOperatorSecret(deps.adminToken, id),
       kind: 'operator',
       accountId: null,
-      maxHours: deps.config.operatorSessionMaxHours,
+      maxHours: deps.config.adminSessionMaxHours,
     },
     now,
   );

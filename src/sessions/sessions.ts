@@ -33,7 +33,12 @@ export async function startSession(
   const id = mintSecret(SESSION_ID_PREFIX);
   await insertSession(
     deps.store,
-    { idHash: hashSecret(id), kind: 'owner', accountId: input.accountId, maxHours: deps.config.sessionMaxHours },
+    {
+      idHash: hashSecret(id),
+      kind: 'owner',
+      accountId: input.accountId,
+      maxHours: deps.config.sessionMaxHours,
+    },
     now,
   );
   return id;

@@ -26,10 +26,8 @@ export function sessionCookie(config: Pick<Config, 'publicUrl' | 'sessionMaxHour
  * neither cookie is ever read as the other. `SameSite=Strict`: no request started by another site — not even a
  * link followed from mail or chat — carries it; such a link asks the operator to sign in again instead.
  */
-export function operatorCookie(
-  config: Pick<Config, 'publicUrl' | 'operatorSessionMaxHours'>,
-): SessionCookie {
-  return cookieOf(config.publicUrl, 'lightbox_operator', 'strict', config.operatorSessionMaxHours);
+export function operatorCookie(config: Pick<Config, 'publicUrl' | 'adminSessionMaxHours'>): SessionCookie {
+  return cookieOf(config.publicUrl, 'lightbox_operator', 'strict', config.adminSessionMaxHours);
 }
 
 function cookieOf(

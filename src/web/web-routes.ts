@@ -19,12 +19,9 @@ import {
   type PageOutput,
 } from './page.ts';
 import { pageHeaders } from './page-headers.ts';
+import { OPERATOR_SIGN_IN_PATH, OPERATOR_SIGN_OUT_PATH } from './pages/admin-shared.ts';
 import { AREA_NAV, FORMS, PAGES } from './pages/index.ts';
 import { operatorCookie, refuseCrossSite, sessionCookie } from './session-cookie.ts';
-
-/** Where operators sign in and out (pages/admin-sign-in.ts). */
-const OPERATOR_SIGN_IN = '/admin/sign-in';
-const OPERATOR_SIGN_OUT = '/admin/sign-out';
 
 /**
  * Forms are small: sign-in and confirmations a few hundred bytes, the largest (an operator's credit grant with a
@@ -140,7 +137,7 @@ export const webRoutes =
     const operatorBar = (ctx: OperatorContext) => ({
       email: 'Operator',
       csrfToken: ctx.csrfToken,
-      signOutPath: OPERATOR_SIGN_OUT,
+      signOutPath: OPERATOR_SIGN_OUT_PATH,
     });
 
     for (const page of PAGES) {
@@ -153,7 +150,9 @@ export const webRoutes =
         if (page.access === 'operator') {
           const ctx = await operatorContext(request);
           if (!ctx) {
-            return reply.header('cache-control', 'no-store').redirect(`${OPERATOR_SIGN_IN}?next=${next}`, 302);
+            return reply
+              .header('cache-control', 'no-store')
+              .redirect(`${OPERATOR_SIGN_IN_PATH}?next=${next}`, 302);
           }
           const output = await page.render(ctx);
           return send(request, reply, { area: page.area, cache: 'no-store' }, output, operatorBar(ctx));

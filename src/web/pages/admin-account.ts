@@ -1,0 +1,431 @@
+import { operator } from '../../accounts/operator-service.ts';
+import { planNamed } from '../../accounts/plans.ts';
+import { AppError } from '../../errors/app-error.ts';
+import { endAllSessions } from '../../sessions/sessions.ts';
+import { copyField, day, heading, notice, time } from '../components.ts';
+import { type Html, html } from '../html.ts';
+import type { FormDef, OperatorContext, OperatorPage, PageOutput, PageView } from '../page.ts';
+import {
+  adminView,
+  csrfField,
+  doneNotice,
+  endOfDayUtc,
+  msOf,
+  oneOf,
+  optionalText,
+  pathSegment,
+  type Refusal,
+  refusalNotice,
+  refusalOf,
+} from './admin-shared.ts';
+
+/**
+ * `/admin/accounts/{id}`: one account, and everything an operator changes about it — plan, suspension, payment
+ * risk, email verification, registration policy; credit grants with a note, and the ledger; its keys (mint,
+ * deactivate, reactivate, approve, revoke, delete); its owner's dashboard sessions. Every change is a small POST
+ * form (CSRF token, works without JavaScript) that calls the operator service — the same rules as `/admin/v1` — and
+ * comes back here with a notice (Post/Redirect/Get). A refused change shows this page again with the reason.
+ */
+const PATH = '/admin/accounts/:id';
+const LEDGER_PAGE = 50;
+
+type AccountView = Awaited<ReturnType<typeof operator.getAccount>>;
+type KeyRow = Awaited<ReturnType<typeof operator.listKeys>>['data'][number];
+type LedgerRow = Awaited<ReturnType<typeof operator.ledger>>['data'][number];
+type MintedKey = Awaited<ReturnType<typeof operator.mintKey>>;
+
+const DONE: Record<string, string> = {
+  created: 'Account created.',
+  plan: 'Plan changed.',
+  suspended: 'Account suspended: its keys are refused from now on.',
+  unsuspended: 'Suspension lifted: its keys work again.',
+  payment_risk: 'Payment risk flagged: live enhancement work is refused.',
+  payment_risk_cleared: 'Payment risk cleared.',
+  verified: 'Email marked verified.',
+  unverified: 'Email marked unverified.',
+  registration_policy: 'Registration policy saved.',
+  granted: 'Credits granted. The grant is the newest entry of the ledger.',
+  key_active: 'Key active.',
+  key_inactive: 'Key deactivated: the API refuses it until it is reactivated.',
+  key_revoked: 'Key revoked: the API refuses it for good.',
+  key_deleted: 'Key deleted.',
+  signed_out: 'The owner’s dashboard sessions are ended.',
+};
+
+const accountPath = (id: string) => `/admin/accounts/${pathSegment(id)}`;
+
+/** One button in a form of its own: the smallest change the page offers. */
+function actionForm(
+  ctx: OperatorContext,
+  action: string,
+  fields: Record<string, string>,
+  label: Html | string,
+  options: { danger?: boolean; confirm?: string; small?: boolean } = {},
+): Html {
+  const classes = [options.small ? 'small' : '', options.danger ? 'danger' : ''].filter(Boolean).join(' ');
+  return html`<form method="post" action="${action}" class="inline-form"${options.confirm ? html` data-confirm="${options.confirm}"` : null}>${csrfField(ctx)}${Object.entries(
+    fields,
+  ).map(
+    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
+  )}<button type="submit"${classes ? html` class="${classes}"` : null}>${label}</button></form>`;
+}
+
+function summary(ctx: OperatorContext, account: AccountView): Html {
+  const plan = planNamed(ctx.services.config.plans, account.plan);
+  return html`<dl class="facts">
+<dt>Account id</dt><dd><code>${account.id}</code></dd>
+<dt>Created</dt><dd>${time(msOf(account.created_at))}</dd>
+<dt>Plan</dt><dd>${plan.label} <span class="muted">(${account.plan})</span></dd>
+<dt>Email</dt><dd>${account.email_verified ? html`<span class="status status-active">verified</span>` : html`<span class="status status-inactive">not verified</span>`}</dd>
+<dt>Status</dt><dd>${account.suspended ? html`<span class="status status-revoked">suspended</span>` : html`<span class="status status-active">active</span>`} ${account.payment_risk ? html`<span class="status status-pending_approval">payment risk</span>` : null}</dd>
+<dt>Registration policy</dt><dd>${account.registration_policy}</dd>
+</dl>`;
+}
+
+function controls(ctx: OperatorContext, account: AccountView): Html {
+  const update = `${accountPath(account.id)}/update`;
+  const { plans } = ctx.services.config;
+  return html`<div class="control-grid">
+<form method="post" action="${update}" class="stack control">${csrfField(ctx)}
+<div class="field"><label for="plan">Plan</label><select id="plan" name="plan">${plans.map(
+    (p) =>
+      html`<option value="${p.name}"${p.name === account.plan ? html` selected` : null}>${p.label} (${p.uploadsPerMonth.toLocaleString('en-US')} uploads a month)</option>`,
+  )}</select></div>
+<button type="submit">Change plan</button></form>
+<form method="post" action="${update}" class="stack control">${csrfField(ctx)}
+<div class="field"><label for="registration-policy">Registration policy</label><select id="registration-policy" name="registration_policy" aria-describedby="registration-policy-help">${(
+    ['approval', 'open', 'closed'] as const
+  ).map(
+    (p) =>
+      html`<option value="${p}"${p === account.registration_policy ? html` selected` : null}>${p}</option>`,
+  )}</select><p class="help" id="registration-policy-help">What <code>POST /v1/keys</code> does for this address: wait for approval, answer a key at once, or refuse.</p></div>
+<button type="submit">Save policy</button></form>
+<div class="control stack">
+<h3>Suspension</h3>
+<p class="help">A suspended account’s keys are refused by both APIs.</p>
+${
+  account.suspended
+    ? actionForm(ctx, update, { suspended: '0' }, 'Lift suspension')
+    : actionForm(ctx, update, { suspended: '1' }, 'Suspend account', {
+        danger: true,
+        confirm: `Suspend ${account.email}? Every key of the account is refused until the suspension is lifted.`,
+      })
+}
+</div>
+<div class="control stack">
+<h3>Payment risk</h3>
+<p class="help">Flagged accounts cannot start live enhancement work.</p>
+${
+  account.payment_risk
+    ? actionForm(ctx, update, { payment_risk: '0' }, 'Clear payment risk')
+    : actionForm(ctx, update, { payment_risk: '1' }, 'Flag payment risk', { danger: true })
+}
+</div>
+<div class="control stack">
+<h3>Email verification</h3>
+<p class="help">Verifying lifts the retention of unverified uploads, as the emailed link does.</p>
+${
+  account.email_verified
+    ? actionForm(ctx, update, { email_verified: '0' }, 'Mark unverified')
+    : actionForm(ctx, update, { email_verified: '1' }, 'Mark verified')
+}
+</div>
+<div class="control stack">
+<h3>Dashboard sessions</h3>
+<p class="help">Signs the owner out of the dashboard on every device.</p>
+${actionForm(ctx, `${accountPath(account.id)}/sign-out`, {}, 'End the owner’s sessions', { confirm: `End every dashboard session of ${account.email}?` })}
+</div>
+</div>`;
+}
+
+function ledgerTable(rows: readonly LedgerRow[]): Html {
+  if (rows.length === 0) return html`<p class="empty-note">No ledger entries yet.</p>`;
+  return html`<div class="table-scroll" tabindex="0" role="region" aria-labelledby="ledger-heading"><table class="wide ledger">
+<thead><tr><th scope="col">When</th><th scope="col">Entry</th><th scope="col">Amount</th><th scope="col">Balance after</th><th scope="col">Note or enhancement</th></tr></thead>
+<tbody>${rows.map(
+    (e) =>
+      html`<tr><td>${time(msOf(e.created_at))}</td><th scope="row">${e.type} <span class="muted">${e.kind}</span></th><td class="amount">${e.amount > 0 ? `+${e.amount}` : e.amount}</td><td>${e.balance_after}</td><td>${e.note ?? (e.enhancement_id ? html`<a href="/admin/webhooks?enhancement_id=${e.enhancement_id}"><code>${e.enhancement_id}</code></a>` : html`<span class="muted">—</span>`)}</td></tr>`,
+  )}</tbody></table></div>`;
+}
+
+function credits(ctx: OperatorContext, account: AccountView, ledger: readonly LedgerRow[], before?: string) {
+  const c = account.credits;
+  const last = ledger.at(-1);
+  return html`<dl class="facts balances">
+<dt>Paid, available</dt><dd>${c.paid_available.toLocaleString('en-US')}</dd>
+<dt>Paid, reserved</dt><dd>${c.paid_reserved.toLocaleString('en-US')}</dd>
+<dt>Promotional</dt><dd>${c.promotional.toLocaleString('en-US')}</dd>
+<dt>Purchased, all time</dt><dd>${c.lifetime_purchased.toLocaleString('en-US')}</dd>
+</dl>
+<h3>Grant credits</h3>
+<form method="post" action="${accountPath(account.id)}/credits" class="stack">${csrfField(ctx)}
+<div class="form-grid">
+<div class="field"><label for="grant-amount">Amount</label><input id="grant-amount" name="amount" type="number" inputmode="numeric" min="1" max="1000000000" step="1" required></div>
+<div class="field"><label for="grant-kind">Kind</label><select id="grant-kind" name="kind" aria-describedby="grant-kind-help"><option value="purchased">purchased</option><option value="promotional">promotional</option></select><p class="help" id="grant-kind-help">Promotional credits never pay for live work.</p></div>
+</div>
+<div class="field"><label for="grant-note">Note <span class="muted">(optional, kept in the ledger)</span></label><input id="grant-note" name="note" type="text" maxlength="500" autocomplete="off"></div>
+<button type="submit" class="primary">Grant credits</button>
+</form>
+<h3 id="ledger-heading">Ledger</h3>
+${ledgerTable(ledger)}
+${before || (ledger.length === LEDGER_PAGE && last) ? html`<p class="pager">${before ? html`<a href="${accountPath(account.id)}#ledger-heading">Newest entries</a>` : null}${ledger.length === LEDGER_PAGE && last ? html`<a href="${accountPath(account.id)}?ledger_before=${last.id}#ledger-heading">Older entries</a>` : null}</p>` : null}`;
+}
+
+function keyStatus(key: KeyRow): Html {
+  const expired =
+    key.expires_at !== null && key.status !== 'revoked' && Date.parse(key.expires_at) <= Date.now();
+  const label = expired ? 'expired' : key.status === 'pending_approval' ? 'waiting for approval' : key.status;
+  return html`<span class="status status-${expired ? 'expired' : key.status}">${label}</span>`;
+}
+
+function keyActions(ctx: OperatorContext, account: AccountView, key: KeyRow): Html {
+  const base = `${accountPath(account.id)}/keys/${pathSegment(key.key_id)}`;
+  const named = (verb: string) => html`${verb}<span class="visually-hidden"> ${key.name}</span>`;
+  return html`<div class="row-actions">${[
+    key.status === 'pending_approval'
+      ? actionForm(ctx, `${base}/status`, { status: 'active' }, named('Approve'), { small: true })
+      : null,
+    key.status === 'active'
+      ? actionForm(ctx, `${base}/status`, { status: 'inactive' }, named('Deactivate'), { small: true })
+      : null,
+    key.status === 'inactive'
+      ? actionForm(ctx, `${base}/status`, { status: 'active' }, named('Reactivate'), { small: true })
+      : null,
+    key.status !== 'revoked'
+      ? actionForm(ctx, `${base}/status`, { status: 'revoked' }, named('Revoke'), {
+          small: true,
+          danger: true,
+          confirm: `Revoke “${key.name}”? The API refuses it from now on; this cannot be undone.`,
+        })
+      : null,
+    actionForm(ctx, `${base}/delete`, {}, named('Delete'), {
+      small: true,
+      danger: true,
+      confirm: `Delete “${key.name}”? The key stops working and disappears.`,
+    }),
+  ]}</div>`;
+}
+
+function keysTable(ctx: OperatorContext, account: AccountView, keys: readonly KeyRow[]): Html {
+  if (keys.length === 0) return html`<p class="empty-note">This account has no keys.</p>`;
+  return html`<div class="table-scroll" tabindex="0" role="region" aria-labelledby="keys-heading"><table class="keys">
+<thead><tr><th scope="col">Key</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+<tbody>${keys.map(
+    (key) => html`<tr>
+<th scope="row"><span class="key-name">${key.name}</span><span class="key-meta"><code>${key.hint}</code> <span class="env env-${key.environment}">${key.environment}</span></span></th>
+<td data-label="Status">${keyStatus(key)}</td>
+<td data-label="Created">${day(msOf(key.created_at))}</td>
+<td data-label="Last used">${day(msOf(key.last_used_at))}</td>
+<td data-label="Expires">${day(msOf(key.expires_at))}</td>
+<td class="actions-cell">${keyActions(ctx, account, key)}</td>
+</tr>`,
+  )}</tbody></table></div>`;
+}
+
+function mintForm(ctx: OperatorContext, account: AccountView): Html {
+  return html`<form method="post" action="${accountPath(account.id)}/keys" class="stack">${csrfField(ctx)}
+<div class="form-grid">
+<div class="field"><label for="key-name">Name</label><input id="key-name" name="name" type="text" maxlength="64" placeholder="Default" autocomplete="off"></div>
+<div class="field"><label for="key-environment">Environment</label><select id="key-environment" name="environment"><option value="live">live</option><option value="test">test (sandbox)</option></select></div>
+<div class="field"><label for="key-expiry">Expires <span class="muted">(optional, end of day UTC)</span></label><input id="key-expiry" name="expires_on" type="date"></div>
+</div>
+<button type="submit">Mint key</button>
+</form>`;
+}
+
+function mintedReveal(minted: MintedKey): Html {
+  return html`<section class="reveal" aria-labelledby="minted-heading" tabindex="-1" id="minted">
+<h3 id="minted-heading">New ${minted.environment} key</h3>
+${notice('warning', html`Copy the key now and hand it to the owner: it is shown <strong>once</strong>.`)}
+${copyField('API key', minted.key)}
+</section>`;
+}
+
+interface AccountPageOptions {
+  refusal?: Refusal;
+  minted?: MintedKey;
+}
+
+async function renderAccount(ctx: OperatorContext, options: AccountPageOptions = {}): Promise<PageView> {
+  const id = ctx.params.id ?? '';
+  const account = await operator.getAccount(ctx.services, id);
+  const before =
+    typeof ctx.query.ledger_before === 'string' ? ctx.query.ledger_before.slice(0, 64) : undefined;
+  const [{ data: keys }, { data: ledger }] = await Promise.all([
+    operator.listKeys(ctx.services, { account_id: account.id }),
+    operator.ledger(ctx.services, account.id, { limit: LEDGER_PAGE, ...(before ? { before } : {}) }),
+  ]);
+  const { refusal, minted } = options;
+  return adminView({
+    ...(refusal ? { status: refusal.status } : {}),
+    title: account.email,
+    main: html`<p class="breadcrumb"><a href="/admin/accounts">Accounts</a></p>
+${heading(account.email)}
+${refusalNotice(refusal)}
+${minted ? notice('success', 'Key minted.') : doneNotice(ctx.query, DONE)}
+${summary(ctx, account)}
+<p class="related"><a href="/admin/outbox?to=${encodeURIComponent(account.email)}">Mail sent to this address</a> · <a href="/admin/webhooks?account_id=${pathSegment(account.id)}">Webhook deliveries of this account</a></p>
+<section aria-labelledby="manage-heading"><h2 id="manage-heading">Manage</h2>${controls(ctx, account)}</section>
+<section aria-labelledby="credits-heading" id="credits"><h2 id="credits-heading">Credits</h2>${credits(ctx, account, ledger, before)}</section>
+<section aria-labelledby="keys-heading" id="keys"><h2 id="keys-heading">API keys</h2>
+${minted ? mintedReveal(minted) : null}
+${keysTable(ctx, account, keys)}
+<h3>Mint a key</h3>
+<p class="help">Active at once, whatever the registration policy and the dashboard’s key limits.</p>
+${mintForm(ctx, account)}</section>`,
+  });
+}
+
+/** Runs a change; success goes back to the account with its notice, a refusal shows the page with the reason. */
+async function change(
+  ctx: OperatorContext,
+  run: (accountId: string) => Promise<string>,
+  anchor = '',
+): Promise<PageOutput> {
+  const accountId = ctx.params.id ?? '';
+  try {
+    const done = await run(accountId);
+    return { redirect: `${accountPath(accountId)}?done=${done}${anchor}`, status: 303 };
+  } catch (error) {
+    const refusal = refusalOf(error);
+    // The account itself is gone: nothing to show again, the error page says so.
+    if (refusal.code === 'not_found' && !(await accountExists(ctx, accountId))) throw error;
+    return renderAccount(ctx, { refusal });
+  }
+}
+
+async function accountExists(ctx: OperatorContext, id: string): Promise<boolean> {
+  try {
+    await operator.getAccount(ctx.services, id);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const BOOLEAN = ['0', '1'] as const;
+const FLAG_DONE = {
+  suspended: ['unsuspended', 'suspended'],
+  payment_risk: ['payment_risk_cleared', 'payment_risk'],
+  email_verified: ['unverified', 'verified'],
+} as const;
+
+/** One change of the account per form: whichever field the form carries. */
+async function update(ctx: OperatorContext, fields: Readonly<Record<string, string>>) {
+  return change(ctx, async (id) => {
+    if (fields.plan !== undefined) {
+      await operator.updateAccount(ctx.services, id, { plan: fields.plan });
+      return 'plan';
+    }
+    if (fields.registration_policy !== undefined) {
+      const policy = oneOf(fields, 'registration_policy', ['open', 'approval', 'closed'] as const);
+      await operator.updateAccount(ctx.services, id, { registration_policy: policy });
+      return 'registration_policy';
+    }
+    for (const flag of ['suspended', 'payment_risk', 'email_verified'] as const) {
+      if (fields[flag] === undefined) continue;
+      const on = oneOf(fields, flag, BOOLEAN) === '1';
+      await operator.updateAccount(ctx.services, id, { [flag]: on });
+      return FLAG_DONE[flag][on ? 1 : 0];
+    }
+    throw new AppError('invalid_payload', { message: 'Nothing to change: the form carried no field.' });
+  });
+}
+
+async function grant(ctx: OperatorContext, fields: Readonly<Record<string, string>>) {
+  return change(
+    ctx,
+    async (id) => {
+      const amount = Number((fields.amount ?? '').trim());
+      if (!Number.isInteger(amount) || amount < 1 || amount > 1_000_000_000) {
+        throw new AppError('invalid_payload', {
+          message: 'The amount must be a whole number from 1 to 1,000,000,000.',
+          errors: { amount: ['Must be a whole number from 1 to 1000000000'] },
+        });
+      }
+      const kind = oneOf(fields, 'kind', ['purchased', 'promotional'] as const);
+      const note = optionalText(fields, 'note', 500);
+      await operator.grant(ctx.services, id, { amount, kind, ...(note ? { note } : {}) });
+      return 'granted';
+    },
+    '#credits',
+  );
+}
+
+async function mint(ctx: OperatorContext, fields: Readonly<Record<string, string>>): Promise<PageOutput> {
+  try {
+    const environment = oneOf(fields, 'environment', ['live', 'test'] as const);
+    const name = optionalText(fields, 'name', 64);
+    const minted = await operator.mintKey(ctx.services, ctx.params.id ?? '', {
+      environment,
+      expires_at: endOfDayUtc(fields, 'expires_on'),
+      ...(name ? { name } : {}),
+    });
+    // Shown in this answer only (never stored, never in a URL): the page of the POST, not a redirect.
+    return renderAccount(ctx, { minted });
+  } catch (error) {
+    const refusal = refusalOf(error);
+    if (!(await accountExists(ctx, ctx.params.id ?? ''))) throw error;
+    return renderAccount(ctx, { refusal });
+  }
+}
+
+/** The key of this page's account named by the path, or `not_found` (a key id of another account included). */
+async function keyOfAccount(ctx: OperatorContext, accountId: string): Promise<string> {
+  const keyId = ctx.params.key_id ?? '';
+  const { data } = await operator.listKeys(ctx.services, { account_id: accountId });
+  if (!data.some((k) => k.key_id === keyId)) throw new AppError('not_found', { message: 'Key not found.' });
+  return keyId;
+}
+
+async function keyStatusChange(ctx: OperatorContext, fields: Readonly<Record<string, string>>) {
+  return change(
+    ctx,
+    async (accountId) => {
+      const keyId = await keyOfAccount(ctx, accountId);
+      const status = oneOf(fields, 'status', ['active', 'inactive', 'revoked'] as const);
+      await operator.updateKey(ctx.services, keyId, { status });
+      return `key_${status}`;
+    },
+    '#keys',
+  );
+}
+
+export const ADMIN_ACCOUNT_PAGE: OperatorPage = {
+  path: PATH,
+  area: 'admin',
+  access: 'operator',
+  render: (ctx) => renderAccount(ctx),
+};
+
+export const ADMIN_ACCOUNT_FORMS: readonly FormDef[] = [
+  { path: `${PATH}/update`, area: 'admin', access: 'operator', handle: update },
+  { path: `${PATH}/credits`, area: 'admin', access: 'operator', handle: grant },
+  { path: `${PATH}/keys`, area: 'admin', access: 'operator', handle: mint },
+  { path: `${PATH}/keys/:key_id/status`, area: 'admin', access: 'operator', handle: keyStatusChange },
+  {
+    path: `${PATH}/keys/:key_id/delete`,
+    area: 'admin',
+    access: 'operator',
+    handle: (ctx) =>
+      change(
+        ctx,
+        async (accountId) => {
+          await operator.deleteKey(ctx.services, await keyOfAccount(ctx, accountId));
+          return 'key_deleted';
+        },
+        '#keys',
+      ),
+  },
+  {
+    path: `${PATH}/sign-out`,
+    area: 'admin',
+    access: 'operator',
+    handle: (ctx) =>
+      change(ctx, async (id) => {
+        await operator.getAccount(ctx.services, id);
+        await endAllSessions(ctx.services, id);
+        return 'signed_out';
+      }),
+  },
+];
