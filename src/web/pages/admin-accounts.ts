@@ -7,7 +7,6 @@ import {
   adminView,
   csrfField,
   msOf,
-  oneOf,
   pathSegment,
   type Refusal,
   refusalNotice,
@@ -101,14 +100,9 @@ async function create(ctx: OperatorContext, fields: Readonly<Record<string, stri
         errors: { email: ['Must be an email address'] },
       });
     }
-    const plan = oneOf(
-      fields,
-      'plan',
-      ctx.services.config.plans.map((p) => p.name),
-    );
     const account = await operator.createAccount(ctx.services, {
       email,
-      plan,
+      ...(fields.plan ? { plan: fields.plan } : {}),
       email_verified: fields.email_verified === '1',
     });
     return { redirect: `${PATH}/${pathSegment(account.id)}?done=created`, status: 303 };
