@@ -125,5 +125,11 @@ export function formatDuration(ms: number): string {
 /** An ISO instant of the operator API's shapes as Unix ms (null stays null), for `time()` and `day()`. */
 export const msOf = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
 
+/** An ISO instant to the second (`2025-01-31 14:05:09 UTC`): webhook attempts are seconds apart. */
+export function preciseTime(iso: string | null): Html {
+  if (iso === null) return html`<span class="muted">—</span>`;
+  return html`<time datetime="${iso}">${iso.replace('T', ' ').slice(0, 19)} UTC</time>`;
+}
+
 /** An id made safe for a URL path segment. */
 export const pathSegment = (id: string): string => encodeURIComponent(id);

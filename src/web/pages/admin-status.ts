@@ -3,7 +3,7 @@ import { type Section, type SystemStatus, systemStatus } from '../../operations/
 import { heading, notice, time } from '../components.ts';
 import { type Html, html } from '../html.ts';
 import type { OperatorContext, OperatorPage, PageView } from '../page.ts';
-import { adminView, formatDuration, pathSegment } from './admin-shared.ts';
+import { adminView, formatDuration, pathSegment, preciseTime } from './admin-shared.ts';
 
 /**
  * `/admin`: the system status (docs/web.md, "Operator pages") — the readiness of each port from the composition
@@ -106,7 +106,7 @@ ${failures(
   ['Event', 'Endpoint', 'Attempts', 'Last attempt'],
   (event) => {
     const last = event.attempt_log.at(-1);
-    return html`<tr><th scope="row"><a href="/admin/webhooks?enhancement_id=${event.enhancement_id}"><code>${event.id}</code></a><span class="cell-meta">${event.type}</span></th><td><code class="wrap-anywhere">${event.endpoint_url}</code></td><td>${event.attempts}</td><td>${last ? html`${last.outcome}${last.status_code ? html` (HTTP ${last.status_code})` : null}<span class="cell-meta">${last.at}</span>` : '—'}</td></tr>`;
+    return html`<tr><th scope="row"><a href="/admin/webhooks?enhancement_id=${event.enhancement_id}"><code>${event.id}</code></a><span class="cell-meta">${event.type}</span></th><td><code class="wrap-anywhere">${event.endpoint_url}</code></td><td>${event.attempts}</td><td>${last ? html`${last.outcome}${last.status_code ? html` (HTTP ${last.status_code})` : null}<span class="cell-meta">${preciseTime(last.at)}</span>` : '—'}</td></tr>`;
   },
 )}
 </section>`,

@@ -8,6 +8,7 @@ import {
   csrfField,
   doneNotice,
   pathSegment,
+  preciseTime,
   type Refusal,
   refusalNotice,
   refusalOf,
@@ -63,7 +64,7 @@ function attempts(event: Event): Html {
 <thead><tr><th scope="col">#</th><th scope="col">At</th><th scope="col">Outcome</th><th scope="col">HTTP</th><th scope="col">Latency</th><th scope="col">Error or answer</th></tr></thead>
 <tbody>${event.attempt_log.map(
     (a) =>
-      html`<tr><th scope="row">${a.attempt}</th><td>${a.at}</td><td>${a.outcome}</td><td>${a.status_code ?? '—'}</td><td>${a.latency_ms} ms</td><td>${a.error || a.response_excerpt ? html`<code class="wrap-anywhere">${a.error ?? a.response_excerpt}</code>` : html`<span class="muted">—</span>`}</td></tr>`,
+      html`<tr><th scope="row">${a.attempt}</th><td>${preciseTime(a.at)}</td><td>${a.outcome}</td><td>${a.status_code ?? '—'}</td><td>${a.latency_ms} ms</td><td>${a.error || a.response_excerpt ? html`<code class="wrap-anywhere">${a.error ?? a.response_excerpt}</code>` : html`<span class="muted">—</span>`}</td></tr>`,
   )}</tbody></table></div>`;
 }
 
@@ -76,9 +77,9 @@ function eventCard(ctx: OperatorContext, event: Event, filter: Filter): Html {
 <dt>Enhancement</dt><dd><a href="${queryOf({ enhancement_id: event.enhancement_id })}"><code>${event.enhancement_id}</code></a></dd>
 <dt>Account</dt><dd><a href="/admin/accounts/${pathSegment(event.account_id)}"><code>${event.account_id}</code></a></dd>
 <dt>Endpoint</dt><dd><code class="wrap-anywhere">${event.endpoint_url}</code></dd>
-<dt>Created</dt><dd>${event.created_at}</dd>
-${event.delivered_at ? html`<dt>Delivered</dt><dd>${event.delivered_at}</dd>` : null}
-${event.next_attempt_at && event.status === 'pending' ? html`<dt>Next attempt</dt><dd>${event.next_attempt_at}</dd>` : null}
+<dt>Created</dt><dd>${preciseTime(event.created_at)}</dd>
+${event.delivered_at ? html`<dt>Delivered</dt><dd>${preciseTime(event.delivered_at)}</dd>` : null}
+${event.next_attempt_at && event.status === 'pending' ? html`<dt>Next attempt</dt><dd>${preciseTime(event.next_attempt_at)}</dd>` : null}
 </dl>
 <h3 class="attempts-title">${event.attempts} attempt${event.attempts === 1 ? '' : 's'}</h3>
 ${attempts(event)}
