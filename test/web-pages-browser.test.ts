@@ -72,6 +72,18 @@ beforeAll(async () => {
   await tab.waitForURL(`${server.url}/dashboard`);
   await tab.close();
   for (const page of PAGES.filter((p) => p.access === 'owner')) pages.set(page.path.slice(1), page.path);
+
+  // Operator pages: sign this browser in with the admin token too (the operator cookie is a cookie of its own).
+  const operatorTab = await browser.newPage();
+  await operatorTab.goto(`${server.url}/admin/sign-in`);
+  await operatorTab.getByLabel('Admin token').fill(server.adminToken);
+  await operatorTab.getByRole('button', { name: 'Sign in' }).click();
+  await operatorTab.waitForURL(`${server.url}/admin`);
+  await operatorTab.close();
+  for (const page of PAGES.filter((p) => p.access === 'operator' && !p.path.includes(':'))) {
+    pages.set(page.path.slice(1).replaceAll('/', '-'), page.path);
+  }
+  pages.set('admin-account', `/admin/accounts/${owner.id}`);
 });
 
 afterAll(async () => {

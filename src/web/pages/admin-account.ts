@@ -140,11 +140,11 @@ ${actionForm(ctx, `${accountPath(account.id)}/sign-out`, {}, 'End the owner’s 
 
 function ledgerTable(rows: readonly LedgerRow[]): Html {
   if (rows.length === 0) return html`<p class="empty-note">No ledger entries yet.</p>`;
-  return html`<div class="table-scroll" tabindex="0" role="region" aria-labelledby="ledger-heading"><table class="wide ledger">
+  return html`<div class="table-scroll" tabindex="0" role="region" aria-labelledby="ledger-heading"><table class="wide stacked ledger">
 <thead><tr><th scope="col">When</th><th scope="col">Entry</th><th scope="col">Amount</th><th scope="col">Balance after</th><th scope="col">Note or enhancement</th></tr></thead>
 <tbody>${rows.map(
     (e) =>
-      html`<tr><td>${time(msOf(e.created_at))}</td><th scope="row">${e.type} <span class="muted">${e.kind}</span></th><td class="amount">${e.amount > 0 ? `+${e.amount}` : e.amount}</td><td>${e.balance_after}</td><td>${e.note ?? (e.enhancement_id ? html`<a href="/admin/webhooks?enhancement_id=${e.enhancement_id}"><code>${e.enhancement_id}</code></a>` : html`<span class="muted">—</span>`)}</td></tr>`,
+      html`<tr><th scope="row">${time(msOf(e.created_at))}</th><td data-label="Entry">${e.type} <span class="muted">${e.kind}</span></td><td class="amount" data-label="Amount">${e.amount > 0 ? `+${e.amount}` : e.amount}</td><td data-label="Balance after">${e.balance_after}</td><td data-label="Note or enhancement">${e.note ?? (e.enhancement_id ? html`<a href="/admin/webhooks?enhancement_id=${e.enhancement_id}"><code>${e.enhancement_id}</code></a>` : html`<span class="muted">—</span>`)}</td></tr>`,
   )}</tbody></table></div>`;
 }
 

@@ -33,11 +33,11 @@ function accountsTable(rows: readonly AccountRow[], search: string): Html {
   if (rows.length === 0) {
     return html`<p class="empty-note">${search ? html`No account’s email contains “${search}”.` : 'No accounts yet.'}</p>`;
   }
-  return html`<div class="table-scroll" tabindex="0" role="region" aria-labelledby="results-heading"><table class="wide">
+  return html`<div class="table-scroll" tabindex="0" role="region" aria-labelledby="results-heading"><table class="wide stacked">
 <thead><tr><th scope="col">Email</th><th scope="col">Plan</th><th scope="col">Flags</th><th scope="col">Credits (paid / promo)</th><th scope="col">Created</th></tr></thead>
 <tbody>${rows.map(
     (a) =>
-      html`<tr><th scope="row"><a href="${PATH}/${pathSegment(a.id)}">${a.email}</a><span class="cell-meta"><code>${a.id}</code></span></th><td>${a.plan}</td><td><span class="flags">${flags(a)}</span></td><td>${a.credits.paid_available.toLocaleString('en-US')} / ${a.credits.promotional.toLocaleString('en-US')}</td><td>${day(msOf(a.created_at))}</td></tr>`,
+      html`<tr><th scope="row"><a href="${PATH}/${pathSegment(a.id)}">${a.email}</a><span class="cell-meta"><code>${a.id}</code></span></th><td data-label="Plan">${a.plan}</td><td data-label="Flags"><span class="flags">${flags(a)}</span></td><td data-label="Credits (paid / promo)">${a.credits.paid_available.toLocaleString('en-US')} / ${a.credits.promotional.toLocaleString('en-US')}</td><td data-label="Created">${day(msOf(a.created_at))}</td></tr>`,
   )}</tbody></table></div>`;
 }
 

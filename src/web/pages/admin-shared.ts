@@ -22,13 +22,12 @@ export const operatorDeps = (services: Services): OperatorDeps => ({
   config: services.config,
 });
 
-/** An operator page: its own stylesheet and `admin.js` (confirmations, copy buttons) besides the site's. */
+/** The operator pages' stylesheet, besides the site's (the sign-in page has it too). */
+export const adminStyles = (): Html => html`<link rel="stylesheet" href="${assetUrl('admin.css')}">`;
+
+/** An operator page: its own stylesheet and `admin.js` (confirmations, copy buttons). */
 export function adminView(view: PageView): PageView {
-  return {
-    ...view,
-    scripts: ['admin.js'],
-    head: html`<link rel="stylesheet" href="${assetUrl('admin.css')}">${view.head ?? null}`,
-  };
+  return { ...view, scripts: ['admin.js'], head: html`${adminStyles()}${view.head ?? null}` };
 }
 
 export const csrfField = (ctx: OperatorContext): Html =>

@@ -9,7 +9,7 @@ import { heading, notice } from '../components.ts';
 import { type Html, html } from '../html.ts';
 import type { FormDef, PageContext, PageDef, PageView } from '../page.ts';
 import { operatorCookie } from '../session-cookie.ts';
-import { OPERATOR_SIGN_IN_PATH, OPERATOR_SIGN_OUT_PATH, operatorDeps } from './admin-shared.ts';
+import { adminStyles, OPERATOR_SIGN_IN_PATH, OPERATOR_SIGN_OUT_PATH, operatorDeps } from './admin-shared.ts';
 
 /**
  * Operator sign-in (docs/web.md, "Operator pages"): the admin token typed once into a form (POST), checked in
@@ -49,6 +49,7 @@ function signInPage(ctx: PageContext): PageView {
   const signedOut = typeof ctx.query.signed_out === 'string' ? SIGNED_OUT[ctx.query.signed_out] : undefined;
   return {
     title: 'Operator sign-in',
+    head: adminStyles(),
     main: signInForm({
       next: nextOf(ctx.query.next),
       ...(signedOut ? { message: notice('success', signedOut) } : {}),
@@ -76,6 +77,7 @@ async function signIn(ctx: PageContext, fields: Readonly<Record<string, string>>
       return {
         status: 401,
         title: 'Operator sign-in',
+        head: adminStyles(),
         main: signInForm({ next, error: error.details.message ?? 'That is not the admin token.' }),
       } satisfies PageView;
     }

@@ -1,7 +1,7 @@
 import { type ItemErrorCode, itemErrorCatalog } from '../../errors/catalog.ts';
 import { type Section, type SystemStatus, systemStatus } from '../../operations/system-status.ts';
 import { heading, notice, time } from '../components.ts';
-import { type Html, html } from '../html.ts';
+import { type Html, type HtmlValue, html } from '../html.ts';
 import type { OperatorContext, OperatorPage, PageView } from '../page.ts';
 import { adminView, formatDuration, pathSegment, preciseTime } from './admin-shared.ts';
 
@@ -70,11 +70,16 @@ function failures<T>(
   what: string,
   headingId: string,
   columns: readonly string[],
-  row: (value: T) => Html,
+  /** The row's cells: its header first, then one per further column. */
+  cells: (value: T) => readonly HtmlValue[],
 ): Html {
   if (!section.ok) return unavailable(section, what);
   if (section.value.length === 0) return html`<p class="empty-note">No ${what}.</p>`;
-  return html`<div class="table-scroll" tabindex="0" role="region" aria-labelledby="${headingId}"><table class="wide">
+  const row = (value: T) => {
+    const [header, ...rest] = cells(value);
+    return html`<tr><th scope="row">${header}</th>${rest.map((cell, i) => html`<td data-label="${columns[i + 1]}">${cell}</td>`)}</tr>`;
+  };
+  return html`<div class="table-scroll" tabindex="0" role="region" aria-labelledby="${headingId}"><table class="wide stacked">
 <thead><tr>${columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
 <tbody>${section.value.map(row)}</tbody></table></div>`;
 }
@@ -95,9 +100,31 @@ ${queueTable(status.queue)}</section>
 <section aria-labelledby="failures-heading"><h2 id="failures-heading">Recent failures</h2>
 <h3 id="dead-jobs-heading">Dead jobs</h3>
 <p class="help">Jobs out of attempts, kept for inspection (newest first).</p>
-${failures(status.deadJobs, 'dead jobs', 'dead-jobs-heading', ['Job', 'Died', 'Attempts', 'Last error'], (job) => html`<tr><th scope="row"><code>${job.name}</code><span class="cell-meta"><code>${job.id}</code></span></th><td>${time(job.diedAt)}</td><td>${job.attempts}</td><td><code class="wrap-anywhere">${job.error ?? '—'}</code></td></tr>`)}
+${failures(
+  status.deadJobs,
+  'dead jobs',
+  'dead-jobs-heading',
+  ['Job', 'Died', 'Attempts', 'Last error'],
+  (job) => [
+    html`<code>${job.name}</code><span class="cell-meta"><code>${job.id}</code></span>`,
+    time(job.diedAt),
+    job.attempts,
+    html`<code class="wrap-anywhere">${job.error ?? '—'}</code>`,
+  ],
+)}
 <h3 id="failed-items-heading">Failed enhancement items</h3>
-${failures(status.failedItems, 'failed enhancement items', 'failed-items-heading', ['Item', 'Failed', 'Error', 'Account'], (item) => html`<tr><th scope="row"><code>${item.id}</code><span class="cell-meta">of <a href="/admin/webhooks?enhancement_id=${item.enhancement_id}"><code>${item.enhancement_id}</code></a>${item.sandbox ? html` <span class="env env-test">sandbox</span>` : null}</span></th><td>${time(item.failed_at)}</td><td><code>${item.error_code ?? '—'}</code>${item.error_message ? html`<span class="cell-meta">${item.error_message}</span>` : null}${handlingOf(item.error_code)}</td><td><a href="/admin/accounts/${pathSegment(item.account_id)}"><code>${item.account_id}</code></a></td></tr>`)}
+${failures(
+  status.failedItems,
+  'failed enhancement items',
+  'failed-items-heading',
+  ['Item', 'Failed', 'Error', 'Account'],
+  (item) => [
+    html`<code>${item.id}</code><span class="cell-meta">of <a href="/admin/webhooks?enhancement_id=${item.enhancement_id}"><code>${item.enhancement_id}</code></a>${item.sandbox ? html` <span class="env env-test">sandbox</span>` : null}</span>`,
+    time(item.failed_at),
+    html`<code>${item.error_code ?? '—'}</code>${item.error_message ? html`<span class="cell-meta">${item.error_message}</span>` : null}${handlingOf(item.error_code)}`,
+    html`<a href="/admin/accounts/${pathSegment(item.account_id)}"><code>${item.account_id}</code></a>`,
+  ],
+)}
 <h3 id="failed-webhooks-heading">Webhook deliveries out of retries</h3>
 ${failures(
   status.failedDeliveries,
@@ -106,7 +133,14 @@ ${failures(
   ['Event', 'Endpoint', 'Attempts', 'Last attempt'],
   (event) => {
     const last = event.attempt_log.at(-1);
-    return html`<tr><th scope="row"><a href="/admin/webhooks?enhancement_id=${event.enhancement_id}"><code>${event.id}</code></a><span class="cell-meta">${event.type}</span></th><td><code class="wrap-anywhere">${event.endpoint_url}</code></td><td>${event.attempts}</td><td>${last ? html`${last.outcome}${last.status_code ? html` (HTTP ${last.status_code})` : null}<span class="cell-meta">${preciseTime(last.at)}</span>` : '—'}</td></tr>`;
+    return [
+      html`<a href="/admin/webhooks?enhancement_id=${event.enhancement_id}"><code>${event.id}</code></a><span class="cell-meta">${event.type}</span>`,
+      html`<code class="wrap-anywhere">${event.endpoint_url}</code>`,
+      event.attempts,
+      last
+        ? html`${last.outcome}${last.status_code ? html` (HTTP ${last.status_code})` : null}<span class="cell-meta">${preciseTime(last.at)}</span>`
+        : '—',
+    ];
   },
 )}
 </section>`,

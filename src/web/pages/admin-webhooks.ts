@@ -60,11 +60,11 @@ const queryOf = (filter: Filter, extra: Record<string, string> = {}) => {
 
 function attempts(event: Event): Html {
   if (event.attempt_log.length === 0) return html`<p class="empty-note">No attempt yet.</p>`;
-  return html`<div class="table-scroll" tabindex="0" role="region" aria-label="Attempts of ${event.id}"><table class="wide">
+  return html`<div class="table-scroll" tabindex="0" role="region" aria-label="Attempts of ${event.id}"><table class="wide stacked">
 <thead><tr><th scope="col">#</th><th scope="col">At</th><th scope="col">Outcome</th><th scope="col">HTTP</th><th scope="col">Latency</th><th scope="col">Error or answer</th></tr></thead>
 <tbody>${event.attempt_log.map(
     (a) =>
-      html`<tr><th scope="row">${a.attempt}</th><td>${preciseTime(a.at)}</td><td>${a.outcome}</td><td>${a.status_code ?? '—'}</td><td>${a.latency_ms} ms</td><td>${a.error || a.response_excerpt ? html`<code class="wrap-anywhere">${a.error ?? a.response_excerpt}</code>` : html`<span class="muted">—</span>`}</td></tr>`,
+      html`<tr><th scope="row"><span class="visually-hidden">Attempt </span>${a.attempt}</th><td data-label="At">${preciseTime(a.at)}</td><td data-label="Outcome">${a.outcome}</td><td data-label="HTTP">${a.status_code ?? '—'}</td><td data-label="Latency">${a.latency_ms} ms</td><td data-label="Error or answer">${a.error || a.response_excerpt ? html`<code class="wrap-anywhere">${a.error ?? a.response_excerpt}</code>` : html`<span class="muted">—</span>`}</td></tr>`,
   )}</tbody></table></div>`;
 }
 
