@@ -137,7 +137,9 @@ async function exerciseSecrets(server: TestServer, waitForMail: (to: string) => 
 
   // Operator pages: the admin token typed into the sign-in form (wrong, then right), the operator session and its
   // CSRF token, the outbox page showing every link, and a key minted there.
-  expect((await postForm(server, '/admin/sign-in', { token: `${server.adminToken}-wrong` })).status).toBe(401);
+  expect((await postForm(server, '/admin/sign-in', { token: `${server.adminToken}-wrong` })).status).toBe(
+    401,
+  );
   const operator = await operatorSignIn(server);
   secrets.push(operator.cookie.split('=')[1] as string, operator.csrf);
   expect((await operator.page(`/admin/outbox?to=${encodeURIComponent(owner.email)}`)).status).toBe(200);

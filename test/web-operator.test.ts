@@ -10,7 +10,6 @@ import {
   type AccountView,
   createAccount,
   getAccount,
-  grantCredits,
   listKeys,
   mintKey,
   outbox,
