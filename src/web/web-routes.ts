@@ -19,7 +19,7 @@ import {
   type PageOutput,
 } from './page.ts';
 import { pageHeaders } from './page-headers.ts';
-import { OPERATOR_SIGN_IN_PATH, OPERATOR_SIGN_OUT_PATH } from './pages/admin-shared.ts';
+import { OPERATOR_SIGN_IN_PATH, OPERATOR_SIGN_OUT_PATH, operatorDeps } from './pages/admin-shared.ts';
 import { AREA_NAV, FORMS, PAGES } from './pages/index.ts';
 import { operatorCookie, refuseCrossSite, sessionCookie } from './session-cookie.ts';
 
@@ -127,10 +127,7 @@ export const webRoutes =
       return session && { ...contextOf(request), session, csrfToken: csrf.tokenOf(session.id) };
     };
     const operatorContext = async (request: FastifyRequest): Promise<OperatorContext | null> => {
-      const operator = await resolveOperatorSession(
-        { ...services, adminToken: services.secrets.adminToken },
-        operatorCookies.read(request),
-      );
+      const operator = await resolveOperatorSession(operatorDeps(services), operatorCookies.read(request));
       return operator && { ...contextOf(request), operator, csrfToken: csrf.tokenOf(operator.id) };
     };
     const ownerBar = (ctx: OwnerContext) => ({ email: ctx.session.account.email, csrfToken: ctx.csrfToken });

@@ -13,7 +13,11 @@ export const operatorStatus: Migration = {
       .columns(['updated_at'])
       .where(sql.ref('status'), '=', sql.lit('failed'))
       .execute();
-    await db.schema.createIndex('webhook_events_recent').on('webhook_events').columns(['created_at']).execute();
+    await db.schema
+      .createIndex('webhook_events_recent')
+      .on('webhook_events')
+      .columns(['created_at'])
+      .execute();
     await db.schema
       .createIndex('webhook_events_account')
       .on('webhook_events')
