@@ -659,7 +659,7 @@ describe('accounts', () => {
     ]);
     const page = await operator.page(`/admin/accounts/${account.id}`);
     expect(page.text).toContain('Invoice 2024-117 &lt;paid&gt;');
-    expect(page.text).toContain('<td class="amount">+250</td>');
+    expect(page.text).toContain('<td class="amount" data-label="Amount">+250</td>');
 
     for (const fields of [
       { amount: '0', kind: 'purchased' },
@@ -797,7 +797,10 @@ describe('webhook deliveries', () => {
     expect(page.text).toContain(`<code>${eventId}</code>`);
     expect(page.text).toContain('<span class="status status-revoked">failed</span>');
     expect(page.text).toContain('2 attempts');
-    expect((page.text.match(/<td>http_error<\/td><td>500<\/td>/g) ?? []).length).toBeGreaterThanOrEqual(2);
+    expect(
+      (page.text.match(/<td data-label="Outcome">http_error<\/td><td data-label="HTTP">500<\/td>/g) ?? [])
+        .length,
+    ).toBeGreaterThanOrEqual(2);
     const before = receiver.received.filter((r) => r.headers['webhook-id'] === eventId).length;
 
     receiver.respond = () => 200;
