@@ -2,8 +2,8 @@ import { type Kysely, type Migration, sql } from 'kysely';
 
 /**
  * The operator pages' reads (docs/web.md, "Operator pages"), kept cheap however large the tables grow: the status
- * page's newest failed items (a partial index: failed items only, newest first), and the webhook deliveries page,
- * newest first, for every account or one.
+ * page's newest failed items (a partial index: failed items only) and webhook events out of retries; the webhook
+ * deliveries page newest first, for every account or one; the accounts page newest first.
  */
 export const operatorStatus: Migration = {
   async up(db: Kysely<unknown>) {
@@ -23,5 +23,11 @@ export const operatorStatus: Migration = {
       .on('webhook_events')
       .columns(['account_id', 'created_at'])
       .execute();
+    await db.schema
+      .createIndex('webhook_events_status')
+      .on('webhook_events')
+      .columns(['status', 'created_at'])
+      .execute();
+    await db.schema.createIndex('accounts_recent').on('accounts').columns(['created_at', 'id']).execute();
   },
 };
