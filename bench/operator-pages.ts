@@ -16,7 +16,6 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
-import type { Database } from '../src/store/database.ts';
 import { operatorStatus } from '../src/store/migrations/0011-operator-status.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { type Child, freePort, startChild } from './lib/children.ts';
@@ -46,7 +45,6 @@ async function insertBatched<T>(
 /** The seeded installation; returns the account the detail pages look at. */
 async function seed(file: string): Promise<{ accountId: string; search: string }> {
   const store = await openStore({ kind: 'sqlite', file });
-  const db: Kysely<Database> = store.db;
   const now = Date.now();
   const accountId = (i: number) => `acc_bench${String(i).padStart(8, '0')}`;
   await store.transaction(async (tx) => {
