@@ -440,6 +440,7 @@ describe('CSRF on every operator form', () => {
         });
         expect(response.status, `${form.path}: ${attempt.label}`).toBe(403);
         expect(response.text).toContain('csrf_token_invalid');
+        expect(response.text).toContain('<a class="button primary" href="/admin">Back to the operator pages</a>');
       }
       expect(await snapshot(ids), `${form.path} changed something`).toEqual(before);
       // The same post with the session's own token does what it says.
@@ -640,6 +641,8 @@ describe('accounts', () => {
     expect(await getAccount(server, account.id)).toEqual(before);
     const missing = await operator.form('/admin/accounts/acc_nobody/update', { suspended: '1' });
     expect(missing.status).toBe(404);
+    expect(missing.text).toContain('Back to the operator pages');
+    expect((await operator.page('/admin/accounts/acc_nobody')).status).toBe(404);
   });
 
   it('grant credits with a note, shown in the ledger; bad grants are refused and change nothing', async () => {

@@ -35,8 +35,8 @@ function stepsOf(facts: ErrorFacts) {
   const operator = facts.path?.startsWith('/admin/') === true;
   if (facts.code === 'sign_in_required')
     return [{ href: operator ? '/admin/sign-in' : '/sign-in', label: 'Sign in', primary: true }];
-  if (facts.code === 'csrf_token_invalid' && operator)
-    return [{ href: '/admin', label: 'Back to the operator pages', primary: true }];
+  // Everything else under /admin (an expired form, an account that is gone) leads back to the operator pages.
+  if (operator) return [{ href: '/admin', label: 'Back to the operator pages', primary: true }];
   if (facts.code === 'csrf_token_invalid')
     return [{ href: '/dashboard', label: 'Back to the dashboard', primary: true }];
   return [
