@@ -6,6 +6,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeViolations, PHONE, startBrowser, type TestBrowser } from './support/browser.ts';
+import { eventually } from './support/eventually.ts';
 import { type AccountView, createAccount, getAccount, mintKey, outbox } from './support/fixtures.ts';
 import { type HttpsReceiver, startHttpsReceiver, testCertificate } from './support/https-receiver.ts';
 import { startProductSource } from './support/product-source.ts';
@@ -22,16 +23,6 @@ let page: Page & { errors: string[] };
 let customer: AccountView;
 let customerKey = '';
 let enhancementId = '';
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   sources = await startProductSource();
@@ -64,14 +55,17 @@ beforeAll(async () => {
   });
   expect(created.status, created.text).toBe(201);
   enhancementId = created.body.enhancement.id;
-  await until(async () => {
-    const rows = await server.services.store.db
-      .selectFrom('webhook_events')
-      .select('status')
-      .where('enhancement_id', '=', enhancementId)
-      .execute();
-    return rows.length >= 3 && rows.every((r) => r.status === 'failed') ? true : undefined;
-  }, 30_000);
+  const events = await eventually(
+    () =>
+      server.services.store.db
+        .selectFrom('webhook_events')
+        .select('status')
+        .where('enhancement_id', '=', enhancementId)
+        .execute(),
+    (rows) => rows.length >= 3 && rows.every((r) => r.status === 'failed'),
+    30_000,
+  );
+  expect(events.map((e) => e.status)).toEqual(['failed', 'failed', 'failed']);
 }, 60_000);
 
 afterAll(async () => {
@@ -238,14 +232,17 @@ describe('the operator in the browser', () => {
     const eventId = ((await first.getAttribute('id')) ?? '').replace(/^event-/, '');
     await first.getByRole('button', { name: /^Redeliver/ }).click();
     await page.getByText('Redelivery queued').waitFor();
-    await until(async () => {
-      const row = await server.services.store.db
-        .selectFrom('webhook_events')
-        .select('status')
-        .where('id', '=', eventId)
-        .executeTakeFirst();
-      return row?.status === 'delivered' ? true : undefined;
-    });
+    const redelivered = await eventually(
+      () =>
+        server.services.store.db
+          .selectFrom('webhook_events')
+          .select('status')
+          .where('id', '=', eventId)
+          .executeTakeFirst(),
+      (row) => row?.status === 'delivered',
+      20_000,
+    );
+    expect(redelivered?.status).toBe('delivered');
     await page.getByLabel('Status').selectOption('delivered');
     await page.getByRole('button', { name: 'Filter' }).click();
     const delivered = page.locator(`#event-${eventId}`);

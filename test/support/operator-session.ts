@@ -1,5 +1,7 @@
 // Signing in to the operator pages over plain HTTP, as a browser would: the admin token typed into a form once.
 import { expect } from 'vitest';
+import { eventually } from './eventually.ts';
+import { type AccountView, createAccount, mintKey } from './fixtures.ts';
 import type { RequestOptions, TestResponse, TestServer } from './test-server.ts';
 import { BROWSER_ACCEPT, postForm } from './web-session.ts';
 
@@ -63,4 +65,39 @@ export function operatorSessionFor(server: TestServer, cookie: string, csrf: str
     request: (method, path, init = {}) =>
       server.request(method, path, { ...init, headers: { cookie, ...init.headers } }),
   };
+}
+
+/**
+ * A sandbox enhancement of a new account whose webhook receiver (`receiverUrl`, refusing every attempt) never
+ * accepts: its events end `failed` after the retries (set LIGHTBOX_WEBHOOK_RETRY_DELAYS short). The item fails on
+ * purpose (`#simulate=provider_error`), so the status page has a failed item too.
+ */
+export async function failedWebhookEvent(
+  server: TestServer,
+  options: { sourceBase: string; receiverUrl: string },
+): Promise<{ account: AccountView; key: string; enhancementId: string; eventId: string }> {
+  const account = await createAccount(server, { verified: true });
+  const key = (await mintKey(server, account.id, { environment: 'test' })).key;
+  const created = await server.request('POST', '/api/v1/product-image-enhancements', {
+    key,
+    headers: { 'idempotency-key': `operator-${crypto.randomUUID()}` },
+    json: {
+      images: [{ source_url: `${options.sourceBase}/ok.jpg#simulate=provider_error` }],
+      webhook_url: options.receiverUrl,
+    },
+  });
+  expect(created.status, created.text).toBe(201);
+  const enhancementId = created.body.enhancement.id as string;
+  const events = await eventually(
+    () =>
+      server.services.store.db
+        .selectFrom('webhook_events')
+        .selectAll()
+        .where('enhancement_id', '=', enhancementId)
+        .execute(),
+    (rows) => rows.length > 0 && rows.every((r) => r.status === 'failed'),
+    30_000,
+  );
+  expect(events.map((e) => e.status)).toContain('failed');
+  return { account, key, enhancementId, eventId: events[0]?.id as string };
 }
