@@ -1,7 +1,8 @@
 // Layer rules for src/ (`npm run deps`). Dependencies point inward: entry points (cli) → composition root (app)
 // → http → web → domain folders → ports → shared lower layers (errors, lib). Type-only imports count: a cycle or a
 // wrong-way import through `import type` couples the modules just the same.
-const DOMAIN = '^src/(accounts|media|delivery|enhancements|credits|webhooks|sessions|models|backup)/';
+const DOMAIN =
+  '^src/(accounts|media|delivery|enhancements|credits|webhooks|sessions|models|backup|operations)/';
 const PORTS = '^src/(store|blobs|queue|limiter|mail|fetcher|imaging)/';
 const OUTER = '^src/(http|web|app|cli)/';
 const TEST = '\\.test\\.ts$';

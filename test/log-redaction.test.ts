@@ -13,6 +13,7 @@ import {
 import { type HttpsReceiver, startHttpsReceiver, testCertificate } from './support/https-receiver.ts';
 import { png } from './support/images.ts';
 import { uploaded } from './support/media-fixtures.ts';
+import { operatorSignIn } from './support/operator-session.ts';
 import { startProductSource } from './support/product-source.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 import { newestSignInLink, postForm, sessionCookieOf, signIn, tokenOf } from './support/web-session.ts';
@@ -133,6 +134,20 @@ async function exerciseSecrets(server: TestServer, waitForMail: (to: string) => 
   expect(
     sessionCookieOf(await postForm(server, '/sign-in/continue', { token: tokenOf(unused) })),
   ).toBeUndefined();
+
+  // Operator pages: the admin token typed into the sign-in form (wrong, then right), the operator session and its
+  // CSRF token, the outbox page showing every link, and a key minted there.
+  expect((await postForm(server, '/admin/sign-in', { token: `${server.adminToken}-wrong` })).status).toBe(
+    401,
+  );
+  const operator = await operatorSignIn(server);
+  secrets.push(operator.cookie.split('=')[1] as string, operator.csrf);
+  expect((await operator.page(`/admin/outbox?to=${encodeURIComponent(owner.email)}`)).status).toBe(200);
+  const minted = await operator.form(`/admin/accounts/${owner.id}/keys`, { environment: 'test' });
+  const mintedKey = /readonly value="([a-z]+_test_[0-9A-Za-z]+)"/.exec(minted.text)?.[1] as string;
+  expect(mintedKey).toBeDefined();
+  secrets.push(mintedKey, keySecret(mintedKey));
+  expect((await operator.form('/admin/sign-out')).status).toBe(303);
 
   // The outbox keeps the full links (that is where the operator reads them).
   const mails = [...(await outbox(server, email)), ...(await outbox(server, owner.email))];

@@ -89,6 +89,18 @@ beforeAll(async () => {
   });
   expect(batch.status, batch.text).toBe(201);
   pages.set('enhancement-detail', `/enhancements/${batch.body.enhancement.id}`);
+
+  // Operator pages: sign this browser in with the admin token too (the operator cookie is a cookie of its own).
+  const operatorTab = await browser.newPage();
+  await operatorTab.goto(`${server.url}/admin/sign-in`);
+  await operatorTab.getByLabel('Admin token').fill(server.adminToken);
+  await operatorTab.getByRole('button', { name: 'Sign in' }).click();
+  await operatorTab.waitForURL(`${server.url}/admin`);
+  await operatorTab.close();
+  for (const page of PAGES.filter((p) => p.access === 'operator' && !p.path.includes(':'))) {
+    pages.set(page.path.slice(1).replaceAll('/', '-'), page.path);
+  }
+  pages.set('admin-account', `/admin/accounts/${owner.id}`);
 });
 
 afterAll(async () => {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Config } from '../config/config.ts';
 import { type CreditKind, grantCredits, listLedger } from '../credits/ledger.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -47,13 +48,33 @@ export const operator = {
     return accountView(account);
   },
 
-  async listAccounts(deps: OperatorDeps, filter: { email?: string; limit: number }) {
+  /**
+   * Accounts, newest first. `email` matches one address exactly (the API); `search` any part of it (the operator
+   * pages), case-insensitively; `before` (an account id) continues the list after that account.
+   */
+  async listAccounts(
+    deps: OperatorDeps,
+    filter: { email?: string; search?: string; before?: string; limit: number },
+  ) {
     let query = deps.store.db
       .selectFrom('accounts')
       .selectAll()
       .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
       .limit(filter.limit);
     if (filter.email) query = query.where('email', '=', normaliseEmail(filter.email));
+    const search = filter.search ? normaliseEmail(filter.search) : '';
+    // Emails are stored lower-cased, so LIKE on the lower-cased text is case-insensitive on both dialects.
+    if (search) query = query.where(sql<boolean>`email like ${`%${escapeLike(search)}%`} escape '\\'`);
+    if (filter.before) {
+      const after = await findAccount(deps.store.db, filter.before);
+      if (after) {
+        const at = Number(after.created_at);
+        query = query.where((eb) =>
+          eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', after.id)])]),
+        );
+      }
+    }
     return { data: (await query.execute()).map(accountView) };
   },
 
@@ -183,6 +204,9 @@ function ledgerEntryView(e: {
     created_at: toIso(e.created_at),
   };
 }
+
+/** `%`, `_` and the escape character itself, escaped for a LIKE pattern with `escape '\\'`. */
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 function parseInstant(value: string | null | undefined): number | null {
   if (value === undefined || value === null) return null;

@@ -18,6 +18,7 @@ const LIMITS: readonly [prefix: string, limit: string][] = [
   ['dashkeys:h:', 'dashboard_key_creates_hourly'],
   ['dashkeys:d:', 'dashboard_key_creates_daily'],
   ['dash:redeliver:', 'dashboard_redeliveries'],
+  ['opsignin:ip:', 'operator_sign_in_per_ip'],
 ];
 
 export function limitOf(key: string): string {

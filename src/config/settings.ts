@@ -473,6 +473,25 @@ export const settings = {
     optionalString,
     'CLI and `lightbox mcp`: the API key to use, over the one saved by `lightbox login`.',
   ),
+  // Operator pages (`/admin`, docs/web.md): sign-in with the admin token, then a session of their own.
+  adminSignInPerIpPerHour: setting(
+    'LIGHTBOX_ADMIN_SIGN_IN_PER_IP_PER_HOUR',
+    '10',
+    int(1, 100_000),
+    'Operator sign-in attempts (the admin token typed into `/admin/sign-in`) per client IP, right or wrong.',
+  ),
+  adminSessionIdleMinutes: setting(
+    'LIGHTBOX_ADMIN_SESSION_IDLE_MINUTES',
+    '30',
+    int(1, 43_200),
+    'An operator session ends after this many minutes without a request.',
+  ),
+  adminSessionMaxHours: setting(
+    'LIGHTBOX_ADMIN_SESSION_MAX_HOURS',
+    '8',
+    int(1, 8_760),
+    'An operator session ends this many hours after sign-in, however much it is used.',
+  ),
 } as const;
 
 export type Settings = typeof settings;

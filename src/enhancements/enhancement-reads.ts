@@ -63,3 +63,36 @@ export async function listEnhancements(
     next_cursor: rows.length > query.limit && last ? Buffer.from(last.seq).toString('base64url') : null,
   };
 }
+
+/**
+ * The newest failed items of every account, for the operator's status page: which item, of which enhancement and
+ * account, failed with which item error code, and when.
+ */
+export async function recentFailedItems(db: Db, limit: number) {
+  const rows = await db
+    .selectFrom('enhancement_items as i')
+    .innerJoin('enhancements as e', 'e.id', 'i.enhancement_id')
+    .select([
+      'i.id',
+      'i.enhancement_id',
+      'i.error_code',
+      'i.error_message',
+      'i.updated_at',
+      'e.account_id',
+      'e.sandbox',
+    ])
+    .where('i.status', '=', 'failed')
+    .orderBy('i.updated_at', 'desc')
+    .orderBy('i.id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    enhancement_id: r.enhancement_id,
+    account_id: r.account_id,
+    sandbox: Number(r.sandbox) === 1,
+    error_code: r.error_code,
+    error_message: r.error_message,
+    failed_at: Number(r.updated_at),
+  }));
+}

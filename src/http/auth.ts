@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import { authenticate, type Principal } from '../accounts/authenticate.ts';
 import type { Services } from '../app/compose.ts';
 import { AppError } from '../errors/app-error.ts';
+import { isAdminToken } from '../sessions/secrets.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,13 +43,11 @@ export function optionalKey(services: Services): onRequestHookHandler {
 }
 
 export function requireAdmin(services: Services): onRequestHookHandler {
-  const expected = createHash('sha256').update(services.secrets.adminToken).digest();
   return async (request) => {
     const header = request.headers.authorization;
     if (!header) throw new AppError('missing_api_key', { message: 'Missing admin token.' });
     const token = /^Bearer (\S+)$/i.exec(header.trim())?.[1] ?? '';
-    const given = createHash('sha256').update(token).digest();
-    if (!timingSafeEqual(given, expected))
+    if (!isAdminToken(services.secrets.adminToken, token))
       throw new AppError('invalid_api_key', { message: 'Invalid admin token.' });
   };
 }

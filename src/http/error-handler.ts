@@ -31,6 +31,7 @@ export function sendError(
       message: nested ? nested.message : String(body.message ?? ''),
       requestId: request.id,
       retryAfter: rendered.headers['retry-after'],
+      path: request.url.split('?')[0],
     });
     return reply.headers(page.headers).send(page.body);
   }

@@ -14,7 +14,8 @@ export function familyOfRequest(pathOrRoute: string, srcPath: string): HttpFamil
   if (pathOrRoute === srcRouteOf(srcPath) || (srcPath !== '' && pathOrRoute.startsWith(`${srcPath}/`)))
     return 'src';
   if (pathOrRoute.startsWith('/api/')) return 'enhancement';
-  if (pathOrRoute.startsWith('/admin/')) return 'admin';
+  // The operator API; the operator pages (`/admin`, `/admin/accounts`…) are pages like the others.
+  if (pathOrRoute.startsWith('/admin/v1/')) return 'admin';
   if (pathOrRoute.startsWith('/v1/')) return 'hosting';
   if (pathOrRoute === '/healthz' || pathOrRoute === '/readyz') return 'health';
   if (pathOrRoute === '/metrics') return 'metrics';

@@ -10,6 +10,7 @@ import {
   DEFAULT_LEASE_MS,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_STOP_TIMEOUT_MS,
+  type DeadJob,
   type EnqueueOptions,
   InvalidJobPayloadError,
   type JobHandler,
@@ -258,6 +259,33 @@ class BullmqJobQueue implements JobQueue {
     };
     try {
       return await withTimeout(read(), this.enqueueTimeoutMs * 2, () => new Error('stats timed out'));
+    } catch (error) {
+      throw new QueueUnavailableError(error);
+    }
+  }
+
+  /**
+   * BullMQ's failed set is kept newest first by finish time; jobs of names this queue does not know (another
+   * release's) are skipped, reading at most `STATS_SCAN` of them.
+   */
+  async deadJobs(limit: number): Promise<DeadJob[]> {
+    const read = async () => {
+      await this.connected(new AbortController().signal);
+      const names = new Set(this.registry.names);
+      const jobs = (await this.queue.getJobs(['failed'], 0, STATS_SCAN - 1, false)).filter(Boolean);
+      return jobs
+        .filter((job) => names.has(job.name))
+        .slice(0, limit)
+        .map((job) => ({
+          id: job.id ?? '',
+          name: job.name,
+          attempts: job.attemptsStarted,
+          error: job.failedReason || null,
+          diedAt: job.finishedOn ?? job.processedOn ?? job.timestamp,
+        }));
+    };
+    try {
+      return await withTimeout(read(), this.enqueueTimeoutMs * 2, () => new Error('dead jobs timed out'));
     } catch (error) {
       throw new QueueUnavailableError(error);
     }

@@ -547,6 +547,44 @@ export function queueContract(name: string, setup: () => Promise<QueueTestBacken
       ]);
     });
 
+    it('lists dead jobs newest first with their attempts and last error, across instances, bounded by the limit', async () => {
+      const doomed = spec('dead-list', 2);
+      const fine = spec('dead-list-ok');
+      const queue = await open([doomed, fine]);
+      expect(await queue.deadJobs(10)).toEqual([]);
+      const ids: string[] = [];
+      for (const n of [1, 2, 3]) ids.push((await queue.enqueue(doomed, { n })).id);
+      await queue.enqueue(fine, { n: 0 });
+      // Another instance runs them one at a time, so they die in order.
+      const worker = await open([doomed, fine]);
+      worker.start({
+        concurrency: 1,
+        handlers: {
+          [doomed.name]: {
+            handle: async ({ n }, { attempt }) => {
+              throw new TypeError(`job ${n} attempt ${attempt}`);
+            },
+          },
+          [fine.name]: { handle: async () => {} },
+        },
+      });
+      await waitFor(async () => (await queue.deadJobs(10)).length === 3, 10_000);
+      const dead = await queue.deadJobs(10);
+      expect(new Set(dead.map((d) => d.id))).toEqual(new Set(ids));
+      for (const job of dead) {
+        expect(job).toMatchObject({ name: doomed.name, attempts: 2 });
+        expect(job.error).toMatch(/^TypeError: job [123] attempt 2$/);
+        expect(job.diedAt).toBeGreaterThan(Date.now() - 60_000);
+        expect(job.diedAt).toBeLessThanOrEqual(Date.now());
+      }
+      const times = dead.map((d) => d.diedAt);
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+      expect(await queue.deadJobs(2)).toEqual(dead.slice(0, 2));
+      // A queue created without the spec does not list its jobs.
+      const other = await open([fine]);
+      expect(await other.deadJobs(10)).toEqual([]);
+    });
+
     it('answers ping and closes idempotently', async () => {
       const queue = await open([]);
       await queue.ping();

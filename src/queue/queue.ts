@@ -93,6 +93,11 @@ export interface JobQueue<J extends JobSpec = JobSpec> {
    */
   stats(): Promise<JobStats[]>;
   /**
+   * The newest dead jobs (out of attempts, kept for inspection) of the specs the queue was created with, newest
+   * first, at most `limit`: what failed and why, for the operator's status page. Bounded in cost like `stats`.
+   */
+  deadJobs(limit: number): Promise<DeadJob[]>;
+  /**
    * Releases connections at once. Handlers still running are abandoned as in a crash (their jobs return after the
    * lease expires): call `stop()` first for a graceful shutdown. Never closes a store it was given.
    */
@@ -110,6 +115,17 @@ export interface JobStats {
   dead: number;
   /** How long the oldest waiting job has been due (0 when none waits). See README.md for BullMQ's estimate. */
   oldestWaitingMs: number;
+}
+
+export interface DeadJob {
+  id: string;
+  name: string;
+  /** Starts it had (crashed ones included). */
+  attempts: number;
+  /** The last error as recorded (`Name: message`), or null when none was. */
+  error: string | null;
+  /** When it died (Unix ms). */
+  diedAt: number;
 }
 
 /** Tuning shared by both backends; every field has a production default. */

@@ -147,6 +147,20 @@ export async function buryJob(db: Db, job: { id: string; token: string; lastErro
     .execute();
 }
 
+/** The newest dead jobs of these names (the `jobs_due` index starts with the status). */
+export async function listDeadJobs(db: Db, names: string[], limit: number) {
+  if (names.length === 0) return [];
+  return db
+    .selectFrom('jobs')
+    .select(['id', 'name', 'attempts', 'last_error', 'updated_at'])
+    .where('status', '=', 'dead')
+    .where('name', 'in', names)
+    .orderBy('updated_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
 /** Jobs per name and status, and per name the due ones with the earliest due time: two grouped reads. */
 export async function countJobs(
   db: Db,

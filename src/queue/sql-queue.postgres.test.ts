@@ -20,6 +20,7 @@ queueContract('sql on postgres', async () => {
         stop: () => queue.stop(),
         ping: () => queue.ping(),
         stats: () => queue.stats(),
+        deadJobs: (limit) => queue.deadJobs(limit),
         close: async () => {
           await queue.close();
           await store.close();

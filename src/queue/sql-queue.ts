@@ -9,6 +9,7 @@ import {
   DEFAULT_LEASE_MS,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_STOP_TIMEOUT_MS,
+  type DeadJob,
   type EnqueueOptions,
   InvalidJobPayloadError,
   type JobHandler,
@@ -32,6 +33,7 @@ import {
   extendLease,
   findClaimable,
   insertJob,
+  listDeadJobs,
   requeueJob,
 } from './sql-job-rows.ts';
 
@@ -165,6 +167,17 @@ class SqlJobQueue implements JobQueue {
         oldestWaitingMs: ready ? Math.max(0, now - ready.oldestRunAt) : 0,
       };
     });
+  }
+
+  async deadJobs(limit: number): Promise<DeadJob[]> {
+    const rows = await listDeadJobs(this.store.db, this.registry.names, limit);
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      attempts: Number(r.attempts),
+      error: r.last_error,
+      diedAt: Number(r.updated_at),
+    }));
   }
 
   async close(): Promise<void> {

@@ -20,6 +20,24 @@ export const isSecretOf = (prefix: string, value: unknown): value is string =>
 export const hashSecret = (value: string): string => createHash('sha256').update(value).digest('hex');
 
 /**
+ * What an operator session's row is keyed by: an HMAC of its id under the admin token. A database copy signs no one
+ * in (as with `hashSecret`), and changing LIGHTBOX_ADMIN_TOKEN — the thing to do when it leaked — ends every
+ * operator session at once, since no row matches under the new token.
+ */
+export const hashOperatorSecret = (adminToken: string, value: string): string =>
+  createHmac('sha256', adminToken).update(`lightbox/operator-session/v1:${value}`).digest('hex');
+
+/**
+ * Whether `given` is the admin token, in constant time: both sides are hashed first, so neither the length nor any
+ * prefix of the token shows in the timing. Anything that is not a string is not the token.
+ */
+export function isAdminToken(adminToken: string, given: unknown): boolean {
+  if (typeof given !== 'string' || given.length === 0 || given.length > 1024) return false;
+  const expected = createHash('sha256').update(adminToken).digest();
+  return timingSafeEqual(createHash('sha256').update(given).digest(), expected);
+}
+
+/**
  * The CSRF token of a session (synchronizer token): an HMAC of the session id under a key derived from the server
  * secret. It is tied to the session (another session's token fails), needs no storage, and changes with the
  * session id, so it rotates at sign-in too.

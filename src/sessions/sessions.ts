@@ -31,23 +31,23 @@ export async function startSession(
 ): Promise<string> {
   if (input.replacing) await endSession(deps, input.replacing);
   const id = mintSecret(SESSION_ID_PREFIX);
-  await deps.store.db
-    .insertInto('web_sessions')
-    .values({
-      id_hash: hashSecret(id),
+  await insertSession(
+    deps.store,
+    {
+      idHash: hashSecret(id),
       kind: 'owner',
-      account_id: input.accountId,
-      created_at: now,
-      last_seen_at: now,
-      expires_at: now + deps.config.sessionMaxHours * HOUR_MS,
-    })
-    .execute();
+      accountId: input.accountId,
+      maxHours: deps.config.sessionMaxHours,
+    },
+    now,
+  );
   return id;
 }
 
 /**
  * The live session behind a cookie value, or null: unknown, idle for longer than LIGHTBOX_SESSION_IDLE_MINUTES,
- * past its absolute expiry, or its account gone. An expired session is deleted when it is seen.
+ * past its absolute expiry, not an owner's (an operator session never opens the dashboard), or its account gone.
+ * An expired session is deleted when it is seen.
  */
 export async function resolveSession(
   deps: SessionDeps,
@@ -55,28 +55,74 @@ export async function resolveSession(
   now = Date.now(),
 ): Promise<OwnerSession | null> {
   if (!isSecretOf(SESSION_ID_PREFIX, sessionId)) return null;
-  const idHash = hashSecret(sessionId);
-  const row = await deps.store.db
+  const row = await liveSession(
+    deps.store,
+    hashSecret(sessionId),
+    'owner',
+    { idleMinutes: deps.config.sessionIdleMinutes, maxHours: deps.config.sessionMaxHours },
+    now,
+  );
+  if (!row || row.account_id === null) return null;
+  const account = await findAccount(deps.store.db, row.account_id);
+  if (!account) return null;
+  return { id: sessionId, row, account };
+}
+
+/** How long a kind of session lives: idle and absolute limits. */
+export interface SessionLifetime {
+  idleMinutes: number;
+  maxHours: number;
+}
+
+/** Inserts a session row (owner or operator); `idHash` is how its kind keys the id. */
+export async function insertSession(
+  store: Store,
+  input: { idHash: string; kind: WebSessionsTable['kind']; accountId: string | null; maxHours: number },
+  now: number,
+): Promise<void> {
+  await store.db
+    .insertInto('web_sessions')
+    .values({
+      id_hash: input.idHash,
+      kind: input.kind,
+      account_id: input.accountId,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: now + input.maxHours * HOUR_MS,
+    })
+    .execute();
+}
+
+/**
+ * The row of a live session of `kind`, or null. Idle and absolute expiry are checked here for every kind; an
+ * expired row is deleted when seen, and `last_seen_at` is written at most once a minute.
+ */
+export async function liveSession(
+  store: Store,
+  idHash: string,
+  kind: WebSessionsTable['kind'],
+  lifetime: SessionLifetime,
+  now: number,
+): Promise<WebSessionsTable | null> {
+  const row = await store.db
     .selectFrom('web_sessions')
     .selectAll()
     .where('id_hash', '=', idHash)
     .executeTakeFirst();
-  if (!row || row.account_id === null) return null;
-  const idleUntil = Number(row.last_seen_at) + deps.config.sessionIdleMinutes * MINUTE_MS;
+  if (!row || row.kind !== kind) return null;
+  const idleUntil = Number(row.last_seen_at) + lifetime.idleMinutes * MINUTE_MS;
   if (now >= Number(row.expires_at) || now >= idleUntil) {
-    await deps.store.db.deleteFrom('web_sessions').where('id_hash', '=', idHash).execute();
+    await store.db.deleteFrom('web_sessions').where('id_hash', '=', idHash).execute();
     return null;
   }
-  const account = await findAccount(deps.store.db, row.account_id);
-  if (!account) return null;
   if (now - Number(row.last_seen_at) >= TOUCH_EVERY_MS) {
-    await deps.store.db
+    await store.db
       .updateTable('web_sessions')
       .set({ last_seen_at: now })
       .where('id_hash', '=', idHash)
       .execute();
   }
-  return { id: sessionId, row, account };
+  return row;
 }
 
 /** Signs one browser out. Unknown ids are ignored (signing out twice is fine). */
@@ -90,6 +136,7 @@ export async function endAllSessions(deps: Pick<SessionDeps, 'store'>, accountId
   const result = await deps.store.db
     .deleteFrom('web_sessions')
     .where('account_id', '=', accountId)
+    .where('kind', '=', 'owner')
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

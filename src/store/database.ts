@@ -265,7 +265,8 @@ export interface WebSignInTokensTable {
 /** A server-side web session; the cookie holds the id, the row only its hash. */
 export interface WebSessionsTable {
   id_hash: string;
-  kind: 'owner';
+  /** `owner`: an account owner signed in by mail; `operator`: signed in with the admin token (no account). */
+  kind: 'owner' | 'operator';
   account_id: string | null;
   created_at: number;
   last_seen_at: number;

@@ -14,6 +14,8 @@ export interface ErrorFacts {
   message: string;
   requestId: string;
   retryAfter?: string | undefined;
+  /** The request path: errors under `/admin` lead back to the operator's pages, not the owner's. */
+  path?: string | undefined;
 }
 
 const TITLES: Record<string, string> = {
@@ -30,7 +32,11 @@ function titleOf(facts: ErrorFacts): string {
 }
 
 function stepsOf(facts: ErrorFacts) {
-  if (facts.code === 'sign_in_required') return [{ href: '/sign-in', label: 'Sign in', primary: true }];
+  const operator = facts.path?.startsWith('/admin/') === true;
+  if (facts.code === 'sign_in_required')
+    return [{ href: operator ? '/admin/sign-in' : '/sign-in', label: 'Sign in', primary: true }];
+  // Everything else under /admin (an expired form, an account that is gone) leads back to the operator pages.
+  if (operator) return [{ href: '/admin', label: 'Back to the operator pages', primary: true }];
   if (facts.code === 'csrf_token_invalid')
     return [{ href: '/dashboard', label: 'Back to the dashboard', primary: true }];
   return [

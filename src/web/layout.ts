@@ -18,8 +18,11 @@ export interface DocumentInput {
   path: string;
   nav: AreaNav;
   config: Pick<Config, 'supportUrl' | 'supportEmail'>;
-  /** Owner pages: who is signed in, and the CSRF token of the session for forms and `fetch`. */
-  session?: { email: string; csrfToken: string } | undefined;
+  /**
+   * Owner and operator pages: who is signed in, the CSRF token of the session for forms and `fetch`, and where
+   * signing out posts (the owner's `/sign-out` unless said otherwise).
+   */
+  session?: { email: string; csrfToken: string; signOutPath?: string } | undefined;
 }
 
 const TOP_LINKS: readonly (NavLink & { area: Area })[] = [
@@ -32,7 +35,7 @@ const current = (active: boolean) => (active ? html` aria-current="page"` : html
 
 function sideNav(area: Area, links: readonly NavLink[] | undefined, path: string): Html | null {
   if (!links || links.length === 0) return null;
-  const label = area === 'dashboard' ? 'Dashboard' : 'Documentation';
+  const label = area === 'dashboard' ? 'Dashboard' : area === 'admin' ? 'Operator' : 'Documentation';
   return html`<nav class="side-nav" aria-label="${label}"><ul>${links.map(
     (link) => html`<li><a href="${link.href}"${current(link.href === path)}>${link.label}</a></li>`,
   )}</ul></nav>`;
@@ -41,7 +44,7 @@ function sideNav(area: Area, links: readonly NavLink[] | undefined, path: string
 function accountBar(session: DocumentInput['session']): Html | null {
   if (!session) return null;
   return html`<div class="account-bar"><span class="account-email" title="Signed in">${session.email}</span>
-<form method="post" action="/sign-out"><input type="hidden" name="csrf" value="${session.csrfToken}"><button type="submit" class="link-button">Sign out</button></form></div>`;
+<form method="post" action="${session.signOutPath ?? '/sign-out'}"><input type="hidden" name="csrf" value="${session.csrfToken}"><button type="submit" class="link-button">Sign out</button></form></div>`;
 }
 
 function support(config: DocumentInput['config']): Html | null {
@@ -56,8 +59,8 @@ function support(config: DocumentInput['config']): Html | null {
 export function renderDocument(input: DocumentInput): string {
   const { view, area, path, nav, config, session } = input;
   const title = view.documentTitle ?? `${view.title} · Lightbox`;
-  // The dashboard's navigation is for signed-in owners; the sign-in pages belong to the area without it.
-  const side = area === 'dashboard' && !session ? null : sideNav(area, nav[area], path);
+  // The dashboard's and the operator's navigation are for the signed in; their sign-in pages show none.
+  const side = (area === 'dashboard' || area === 'admin') && !session ? null : sideNav(area, nav[area], path);
   const scripts = (view.scripts ?? []).map(
     (name) => html`<script type="module" src="${assetUrl(name)}"></script>`,
   );
@@ -81,7 +84,7 @@ ${scripts}
 <nav class="top-nav" aria-label="Site"><ul>${TOP_LINKS.map(
     (link) =>
       html`<li><a href="${link.href}"${current(link.area === area && area !== 'site')}>${link.label}</a></li>`,
-  )}</ul></nav>
+  )}${area === 'admin' ? html`<li><a href="/admin"${current(true)}>Operator</a></li>` : null}</ul></nav>
 ${accountBar(session)}
 </div></header>
 <div class="wrap page${side ? ' with-side-nav' : ''}">

@@ -1,10 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import type { Services } from '../app/compose.ts';
+import type { OperatorSession } from '../sessions/operator-sessions.ts';
 import type { OwnerSession } from '../sessions/sessions.ts';
 import type { Html } from './html.ts';
 
 /** Which part of the site a page belongs to: it picks the highlighted top link and the side navigation. */
-export type Area = 'site' | 'docs' | 'dashboard';
+export type Area = 'site' | 'docs' | 'dashboard' | 'admin';
 
 export interface NavEntry {
   label: string;
@@ -22,6 +23,12 @@ export interface PageContext {
 /** An owner page or form runs only with a live session; its CSRF token goes into every form and fetch. */
 export interface OwnerContext extends PageContext {
   session: OwnerSession;
+  csrfToken: string;
+}
+
+/** An operator page or form runs only with a live operator session (signed in with the admin token). */
+export interface OperatorContext extends PageContext {
+  operator: OperatorSession;
   csrfToken: string;
 }
 
@@ -47,8 +54,11 @@ export interface PageView {
 export interface Redirect {
   redirect: string;
   status?: 302 | 303;
-  /** Starts a session (its id goes into the cookie) or ends the browser's one (the cookie is cleared). */
-  session?: { start: string } | { end: true };
+  /**
+   * Starts a session (its id goes into the cookie) or ends the browser's one (the cookie is cleared); `kind`
+   * `operator` is the operator cookie's (the default is the owner's).
+   */
+  session?: ({ start: string } | { end: true }) & { kind?: 'operator' };
   headers?: Record<string, string>;
 }
 
@@ -77,7 +87,13 @@ export interface OwnerPage extends PageBase {
   render(ctx: OwnerContext): Promise<PageOutput> | PageOutput;
 }
 
-export type PageDef = PublicPage | OwnerPage;
+/** Needs an operator session: without one the browser is sent to `/admin/sign-in?next=<this page>`. Never cached. */
+export interface OperatorPage extends PageBase {
+  access: 'operator';
+  render(ctx: OperatorContext): Promise<PageOutput> | PageOutput;
+}
+
+export type PageDef = PublicPage | OwnerPage | OperatorPage;
 
 /** An HTML form's POST (`application/x-www-form-urlencoded`). Answers with a page or a 303. */
 export interface PublicForm {
@@ -95,4 +111,12 @@ export interface OwnerForm {
   handle(ctx: OwnerContext, fields: Readonly<Record<string, string>>): Promise<PageOutput>;
 }
 
-export type FormDef = PublicForm | OwnerForm;
+/** An operator's form: refused unless there is an operator session and its `csrf` field is that session's token. */
+export interface OperatorForm {
+  path: string;
+  access: 'operator';
+  area: Area;
+  handle(ctx: OperatorContext, fields: Readonly<Record<string, string>>): Promise<PageOutput>;
+}
+
+export type FormDef = PublicForm | OwnerForm | OperatorForm;

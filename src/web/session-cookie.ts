@@ -18,14 +18,32 @@ export interface SessionCookie {
 }
 
 export function sessionCookie(config: Pick<Config, 'publicUrl' | 'sessionMaxHours'>): SessionCookie {
-  const secure = new URL(config.publicUrl).protocol === 'https:';
-  const name = secure ? '__Host-lightbox_session' : 'lightbox_session';
-  const base = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure };
+  return cookieOf(config.publicUrl, 'lightbox_session', 'lax', config.sessionMaxHours);
+}
+
+/**
+ * The operator's cookie: its own name, so signing in as an owner and as the operator in one browser keeps both, and
+ * neither cookie is ever read as the other. `SameSite=Strict`: no request started by another site — not even a
+ * link followed from mail or chat — carries it; such a link asks the operator to sign in again instead.
+ */
+export function operatorCookie(config: Pick<Config, 'publicUrl' | 'adminSessionMaxHours'>): SessionCookie {
+  return cookieOf(config.publicUrl, 'lightbox_operator', 'strict', config.adminSessionMaxHours);
+}
+
+function cookieOf(
+  publicUrl: string,
+  baseName: string,
+  sameSite: 'lax' | 'strict',
+  maxHours: number,
+): SessionCookie {
+  const secure = new URL(publicUrl).protocol === 'https:';
+  const name = secure ? `__Host-${baseName}` : baseName;
+  const base = { path: '/', httpOnly: true, sameSite, secure };
   return {
     name,
     read: (request) => request.cookies[name],
     set(reply, sessionId) {
-      reply.setCookie(name, sessionId, { ...base, maxAge: config.sessionMaxHours * 3600 });
+      reply.setCookie(name, sessionId, { ...base, maxAge: maxHours * 3600 });
     },
     clear(reply) {
       reply.clearCookie(name, base);

@@ -5,19 +5,31 @@ import staticFiles from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Services } from '../app/compose.ts';
 import { AppError } from '../errors/app-error.ts';
+import { resolveOperatorSession } from '../sessions/operator-sessions.ts';
 import { createCsrf } from '../sessions/secrets.ts';
-import { type OwnerSession, resolveSession } from '../sessions/sessions.ts';
+import { resolveSession } from '../sessions/sessions.ts';
 import { ASSETS_DIR, assetEtag, assetFile } from './assets.ts';
 import { dashboardApi } from './dashboard-api.ts';
 import type { UploadReceiver } from './dashboard-route.ts';
 import { renderDocument } from './layout.ts';
-import { type Area, isRedirect, type OwnerContext, type PageContext, type PageOutput } from './page.ts';
+import {
+  type Area,
+  isRedirect,
+  type OperatorContext,
+  type OwnerContext,
+  type PageContext,
+  type PageOutput,
+} from './page.ts';
 import { pageHeaders } from './page-headers.ts';
+import { OPERATOR_SIGN_IN_PATH, OPERATOR_SIGN_OUT_PATH, operatorDeps } from './pages/admin-shared.ts';
 import { AREA_NAV, FORMS, PAGES } from './pages/index.ts';
-import { refuseCrossSite, sessionCookie } from './session-cookie.ts';
+import { operatorCookie, refuseCrossSite, sessionCookie } from './session-cookie.ts';
 
-/** A sign-in, sign-out or confirmation form is a few hundred bytes; anything much larger is not one. */
-const FORM_BODY_LIMIT = 4096;
+/**
+ * Forms are small: sign-in and confirmations a few hundred bytes, the largest (an operator's credit grant with a
+ * 500-character note, every character percent-encoded UTF-8) under 8 KB. Anything much larger is not one of ours.
+ */
+const FORM_BODY_LIMIT = 8192;
 
 /** Origins other than the public URL's that pages show images from: the `src` base, when it is another host. */
 function imageOrigins(config: { publicUrl: string; srcBase: string }): string[] {
@@ -50,6 +62,7 @@ export const webRoutes =
   async (app) => {
     const { config } = services;
     const cookies = sessionCookie(config);
+    const operatorCookies = operatorCookie(config);
     const csrf = createCsrf(services.secrets.secret);
     const images = imageOrigins(config);
 
@@ -84,11 +97,12 @@ export const webRoutes =
       reply: FastifyReply,
       page: { area: Area; cache: 'public' | 'no-store' },
       output: PageOutput,
-      owner?: { session: OwnerSession; csrfToken: string },
+      signedIn?: { email: string; csrfToken: string; signOutPath?: string },
     ) => {
       if (isRedirect(output)) {
-        if (output.session && 'start' in output.session) cookies.set(reply, output.session.start);
-        if (output.session && 'end' in output.session) cookies.clear(reply);
+        const jar = output.session?.kind === 'operator' ? operatorCookies : cookies;
+        if (output.session && 'start' in output.session) jar.set(reply, output.session.start);
+        if (output.session && 'end' in output.session) jar.clear(reply);
         return reply
           .headers({ 'cache-control': 'no-store', ...output.headers })
           .redirect(output.redirect, output.status ?? 302);
@@ -105,7 +119,7 @@ export const webRoutes =
         path: request.url.split('?')[0] ?? '/',
         nav: AREA_NAV,
         config,
-        session: owner && { email: owner.session.account.email, csrfToken: owner.csrfToken },
+        session: signedIn,
       });
       return reply
         .status(output.status ?? 200)
@@ -123,6 +137,16 @@ export const webRoutes =
       const session = await resolveSession(services, cookies.read(request));
       return session && { ...contextOf(request), session, csrfToken: csrf.tokenOf(session.id) };
     };
+    const operatorContext = async (request: FastifyRequest): Promise<OperatorContext | null> => {
+      const operator = await resolveOperatorSession(operatorDeps(services), operatorCookies.read(request));
+      return operator && { ...contextOf(request), operator, csrfToken: csrf.tokenOf(operator.id) };
+    };
+    const ownerBar = (ctx: OwnerContext) => ({ email: ctx.session.account.email, csrfToken: ctx.csrfToken });
+    const operatorBar = (ctx: OperatorContext) => ({
+      email: 'Operator',
+      csrfToken: ctx.csrfToken,
+      signOutPath: OPERATOR_SIGN_OUT_PATH,
+    });
 
     for (const page of PAGES) {
       app.get(page.path, { schema: documented[page.path] ?? { hide: true } }, async (request, reply) => {
@@ -130,13 +154,23 @@ export const webRoutes =
           const output = await page.render(contextOf(request));
           return send(request, reply, { area: page.area, cache: page.cache ?? 'public' }, output);
         }
+        const next = encodeURIComponent(request.url);
+        if (page.access === 'operator') {
+          const ctx = await operatorContext(request);
+          if (!ctx) {
+            return reply
+              .header('cache-control', 'no-store')
+              .redirect(`${OPERATOR_SIGN_IN_PATH}?next=${next}`, 302);
+          }
+          const output = await page.render(ctx);
+          return send(request, reply, { area: page.area, cache: 'no-store' }, output, operatorBar(ctx));
+        }
         const ctx = await ownerContext(request);
         if (!ctx) {
-          const next = encodeURIComponent(request.url);
           return reply.header('cache-control', 'no-store').redirect(`/sign-in?next=${next}`, 302);
         }
         const output = await page.render(ctx);
-        return send(request, reply, { area: page.area, cache: 'no-store' }, output, ctx);
+        return send(request, reply, { area: page.area, cache: 'no-store' }, output, ownerBar(ctx));
       });
     }
 
@@ -151,10 +185,16 @@ export const webRoutes =
           if (form.access === 'public') {
             return send(request, reply, page, await form.handle(contextOf(request), fields));
           }
+          if (form.access === 'operator') {
+            const ctx = await operatorContext(request);
+            if (!ctx) throw new AppError('sign_in_required');
+            if (!csrf.check(ctx.operator.id, fields.csrf)) throw new AppError('csrf_token_invalid');
+            return send(request, reply, page, await form.handle(ctx, fields), operatorBar(ctx));
+          }
           const ctx = await ownerContext(request);
           if (!ctx) throw new AppError('sign_in_required');
           if (!csrf.check(ctx.session.id, fields.csrf)) throw new AppError('csrf_token_invalid');
-          return send(request, reply, page, await form.handle(ctx, fields), ctx);
+          return send(request, reply, page, await form.handle(ctx, fields), ownerBar(ctx));
         });
       }
     });

@@ -1,11 +1,23 @@
 import { AppError } from '../errors/app-error.ts';
 import { toIso } from '../lib/time.ts';
 import type { JobQueue } from '../queue/queue.ts';
+import type { WebhookEventsTable } from '../store/database.ts';
 import type { Store } from '../store/store.ts';
 import { enqueueRedelivery } from './webhook-delivery.ts';
 
-/** `GET /admin/v1/webhook-deliveries?enhancement_id=`: events with every attempt recorded. */
-export async function listDeliveries(store: Store, filter: { enhancement_id?: string; limit: number }) {
+/**
+ * `GET /admin/v1/webhook-deliveries?enhancement_id=`: events with every attempt recorded, newest first. The operator
+ * pages also narrow by account and by status (`failed`: out of retries).
+ */
+export async function listDeliveries(
+  store: Store,
+  filter: {
+    enhancement_id?: string;
+    account_id?: string;
+    status?: WebhookEventsTable['status'];
+    limit: number;
+  },
+) {
   let query = store.db
     .selectFrom('webhook_events')
     .selectAll()
@@ -13,6 +25,8 @@ export async function listDeliveries(store: Store, filter: { enhancement_id?: st
     .orderBy('id')
     .limit(filter.limit);
   if (filter.enhancement_id) query = query.where('enhancement_id', '=', filter.enhancement_id);
+  if (filter.account_id) query = query.where('account_id', '=', filter.account_id);
+  if (filter.status) query = query.where('status', '=', filter.status);
   const events = await query.execute();
   const attempts = events.length
     ? await store.db

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../app/compose.ts';
+import { probeReadiness } from '../../operations/system-status.ts';
 import { serviceSchemas } from '../schemas/service.ts';
 
 export const healthRoutes =
@@ -10,14 +11,9 @@ export const healthRoutes =
 
     app.get('/readyz', { schema: serviceSchemas.readyz, logLevel: 'warn' }, async (request, reply) => {
       const checks: Record<string, 'ok' | 'failing'> = {};
-      for (const [name, probe] of Object.entries(services.readiness)) {
-        try {
-          await probe();
-          checks[name] = 'ok';
-        } catch (error) {
-          request.log.warn({ err: error, check: name }, 'readiness check failed');
-          checks[name] = 'failing';
-        }
+      for (const { name, ok, error } of await probeReadiness(services.readiness)) {
+        if (!ok) request.log.warn({ err: error, check: name }, 'readiness check failed');
+        checks[name] = ok ? 'ok' : 'failing';
       }
       const ready = Object.values(checks).every((c) => c === 'ok');
       // Advisories (segmentation) say how well the server can work, not whether it can: hosting and the classical

@@ -8,6 +8,7 @@ import { mediaLevels } from './0006-media-levels.ts';
 import { renditionCache } from './0007-rendition-cache.ts';
 import { itemWarnings } from './0008-item-warnings.ts';
 import { webSessions } from './0009-web-sessions.ts';
+import { operatorStatus } from './0011-operator-status.ts';
 
 /** Ordered by name; never edit a migration that has shipped, add the next one. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007-rendition-cache': renditionCache,
   '0008-item-warnings': itemWarnings,
   '0009-web-sessions': webSessions,
+  '0011-operator-status': operatorStatus,
 };

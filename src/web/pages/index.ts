@@ -1,5 +1,11 @@
 import type { AreaNav, NavLink } from '../layout.ts';
 import type { Area, FormDef, PageDef } from '../page.ts';
+import { ADMIN_ACCOUNT_FORMS, ADMIN_ACCOUNT_PAGE } from './admin-account.ts';
+import { ADMIN_ACCOUNTS_FORMS, ADMIN_ACCOUNTS_PAGE } from './admin-accounts.ts';
+import { ADMIN_OUTBOX_PAGE } from './admin-outbox.ts';
+import { ADMIN_SIGN_IN_FORMS, ADMIN_SIGN_IN_PAGES } from './admin-sign-in.ts';
+import { ADMIN_STATUS_PAGE } from './admin-status.ts';
+import { ADMIN_WEBHOOKS_FORMS, ADMIN_WEBHOOKS_PAGE } from './admin-webhooks.ts';
 import { DASHBOARD_PAGE } from './dashboard.ts';
 import { ERRORS_PAGE } from './docs-errors.ts';
 import { LIMITS_PAGE } from './docs-limits.ts';
@@ -40,9 +46,23 @@ export const PAGES: readonly PageDef[] = [
   ENHANCEMENTS_PAGE,
   ENHANCEMENT_DETAIL_PAGE,
   USAGE_PAGE,
+  // Operator pages (`/admin`, behind the admin token).
+  ...ADMIN_SIGN_IN_PAGES,
+  ADMIN_STATUS_PAGE,
+  ADMIN_ACCOUNTS_PAGE,
+  ADMIN_ACCOUNT_PAGE,
+  ADMIN_OUTBOX_PAGE,
+  ADMIN_WEBHOOKS_PAGE,
 ];
 
-export const FORMS: readonly FormDef[] = [...SIGN_IN_FORMS, ...LINK_FORMS];
+export const FORMS: readonly FormDef[] = [
+  ...SIGN_IN_FORMS,
+  ...LINK_FORMS,
+  ...ADMIN_SIGN_IN_FORMS,
+  ...ADMIN_ACCOUNTS_FORMS,
+  ...ADMIN_ACCOUNT_FORMS,
+  ...ADMIN_WEBHOOKS_FORMS,
+];
 
 /** Links that belong in an area's navigation but are not pages of this registry. */
 const EXTRA_NAV: readonly (NavLink & { area: Area; order: number })[] = [
