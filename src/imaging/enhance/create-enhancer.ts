@@ -78,7 +78,7 @@ function buildProviders(options: EnhancerOptions, runImageWork: ImageWorkRunner)
   return options.providers.map((name): SegmentationProvider => {
     switch (name) {
       case 'classical':
-        return classicalProvider(runImageWork);
+        return classicalProvider({ timeoutMs: options.timeoutMs }, runImageWork);
       case 'onnx':
         if (!options.modelPath) throw new TypeError('the onnx provider needs modelPath');
         return onnxProvider(

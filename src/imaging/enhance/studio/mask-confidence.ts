@@ -1,13 +1,22 @@
+import type { BackgroundModel } from './background-model.ts';
 import { deltaE, type LabImage } from './lab-image.ts';
-import { CLEAR_EDGE_DELTA_E } from './soft-shadow.ts';
 
 // Thresholds measured on the evaluation set (studio composites) and listed in ../README.md.
+/**
+ * ΔE between the inside and the outside of the outline (3 px apart) from which it is a clear edge: a
+ * cream product on a grey sweep (ΔE ≈ 14) is clear, a white one on a white sweep (ΔE ≈ 3–6) is not.
+ */
+export const CLEAR_EDGE_DELTA_E = 10;
+/** Below this share of the border frame that fits the backdrop model, the photo has no studio backdrop. */
+export const MIN_FRAME_BACKDROP = 0.5;
 /** A backdrop noisier than this (median ΔE from its own model) is textured: no studio backdrop. */
 export const MAX_BACKDROP_NOISE = 5;
 /** Below this share of the outline with a clear edge, the cut-out is a guess: refused. */
 export const MIN_CLEAR_EDGE_SHARE = 0.35;
 /** Below this share the cut-out is kept with a `low_confidence_edges` warning. */
 export const WARN_CLEAR_EDGE_SHARE = 0.6;
+/** A typical (median) contrast across the outline below this, ΔE, also gets the warning. */
+export const WARN_EDGE_CONTRAST = 20;
 /** 4πA/P² below this: a ragged, stringy mask (texture or noise followed by the cut), not an object. */
 export const MIN_COMPACTNESS = 0.03;
 /** Inside and outside samples this far (px, working size) from the outline pixel. */
@@ -16,7 +25,7 @@ const REACH = 2;
 export interface MaskConfidence {
   /** 0…1: the weakest of the signals below, each scaled so 1 is comfortably good and 0 is at refusal. */
   readonly score: number;
-  /** Share of outline pixels with a clear edge (ΔE ≥ 14 between inside and outside). */
+  /** Share of outline pixels with a clear edge (ΔE ≥ 10 between inside and outside). */
   readonly clearEdgeShare: number;
   /** Median ΔE across the outline. */
   readonly edgeContrast: number;
@@ -33,7 +42,8 @@ export interface MaskConfidence {
  * the share of the outline that is a clear edge, how well the backdrop model fits, and how compact the
  * mask is. Outline pixels on the photo's edge are skipped (a product cut by the frame has no edge there).
  */
-export function measureConfidence(lab: LabImage, mask: Uint8Array, backdropNoise: number): MaskConfidence {
+export function measureConfidence(lab: LabImage, mask: Uint8Array, model: BackgroundModel): MaskConfidence {
+  const backdropNoise = model.noise;
   const { width, height } = lab;
   const contrasts: number[] = [];
   let area = 0;
@@ -81,7 +91,7 @@ export function measureConfidence(lab: LabImage, mask: Uint8Array, backdropNoise
     edgeContrast,
     backdropNoise,
     compactness,
-    refusal: refusal(clearEdgeShare, backdropNoise, compactness, area),
+    refusal: backdropRefusal(model) ?? maskRefusal(clearEdgeShare, compactness, area),
   };
 }
 
@@ -92,15 +102,29 @@ const DIRECTIONS = [
   [0, -1],
 ] as const;
 
-function refusal(clearEdgeShare: number, noise: number, compactness: number, area: number): string | null {
-  const percent = (v: number): string => `${Math.round(v * 100)} %`;
-  if (area === 0) return 'classical segmentation found no product that stands out from the backdrop';
-  if (noise > MAX_BACKDROP_NOISE) {
+const percent = (v: number): string => `${Math.round(v * 100)} %`;
+
+/** Why the photo has no backdrop the classical path can model (before any mask is made), or null. */
+export function backdropRefusal(model: BackgroundModel): string | null {
+  if (model.noise > MAX_BACKDROP_NOISE) {
     return (
-      `classical segmentation needs a plain studio backdrop; this one is textured or busy ` +
-      `(it varies by ${noise.toFixed(1)} ΔE around its smooth model, ${MAX_BACKDROP_NOISE} allowed)`
+      'classical segmentation needs a plain studio backdrop; this one is textured or busy ' +
+      `(it varies by ${model.noise.toFixed(1)} ΔE around its smooth model, ${MAX_BACKDROP_NOISE} allowed); ` +
+      'a segmentation model handles such scenes'
     );
   }
+  if (model.frameInliers < MIN_FRAME_BACKDROP) {
+    return (
+      'classical segmentation needs a studio backdrop around the product; only ' +
+      `${percent(model.frameInliers)} of the photo's border is backdrop (${percent(MIN_FRAME_BACKDROP)} needed); ` +
+      'a segmentation model handles cluttered scenes'
+    );
+  }
+  return null;
+}
+
+function maskRefusal(clearEdgeShare: number, compactness: number, area: number): string | null {
+  if (area === 0) return 'classical segmentation found no product that stands out from the backdrop';
   if (clearEdgeShare < MIN_CLEAR_EDGE_SHARE) {
     return (
       `classical segmentation could not find the product's outline: only ${percent(clearEdgeShare)} of it ` +

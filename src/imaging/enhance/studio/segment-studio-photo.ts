@@ -1,16 +1,17 @@
-import { segmentClassically } from '../classical-provider.ts';
+import { segmentClassically } from '../flood-fill-segmentation.ts';
 import type { RgbImage } from '../pixel-buffers.ts';
 import { ProviderError } from '../provider-error.ts';
 import { type EnhanceWarning, warning } from '../warnings.ts';
-import { fitBackgroundModel } from './background-model.ts';
+import { type BackgroundModel, fitBackgroundModel } from './background-model.ts';
 import { fillHoles, grabCutRefine } from './grabcut-refine.ts';
 import { guidedFilter } from './guided-filter.ts';
 import { edgeStrength, type LabImage, rgbToLab } from './lab-image.ts';
 import {
-  MAX_BACKDROP_NOISE,
+  backdropRefusal,
   type MaskConfidence,
   measureConfidence,
   WARN_CLEAR_EDGE_SHARE,
+  WARN_EDGE_CONTRAST,
 } from './mask-confidence.ts';
 import type { OpenCv } from './opencv.ts';
 import { findSoftShadows } from './soft-shadow.ts';
@@ -46,16 +47,13 @@ export async function segmentStudioPhoto(cv: OpenCv, image: RgbImage): Promise<S
   const small = downscale(cv, image);
   const lab = rgbToLab(small.data, small.width, small.height);
   const model = fitBackgroundModel(lab);
-  if (model.noise > MAX_BACKDROP_NOISE) {
-    throw new ProviderError(
-      measureConfidence(lab, new Uint8Array(1), model.noise).refusal ?? 'busy backdrop',
-    );
-  }
+  const unusable = backdropRefusal(model);
+  if (unusable) throw new ProviderError(unusable);
   const edges = edgeStrength(lab);
   const threshold = foregroundThreshold(model.noise);
   const shadows = findSoftShadows(lab, model, edges, threshold);
 
-  const fast = await floodFillPath(cv, image, small, lab, model.noise, shadows.shadow);
+  const fast = await floodFillPath(cv, image, small, lab, model, shadows.shadow);
   if (fast) return fast;
 
   const trimap = buildTrimap(model, shadows.shadow);
@@ -76,7 +74,7 @@ export async function segmentStudioPhoto(cv: OpenCv, image: RgbImage): Promise<S
       'classical segmentation could not separate the product: it covers almost the whole photo',
     );
   }
-  const confidence = measureConfidence(lab, cut, model.noise);
+  const confidence = measureConfidence(lab, cut, model);
   if (confidence.refusal) throw new ProviderError(confidence.refusal);
 
   const warnings = confidenceWarnings(confidence);
@@ -91,7 +89,7 @@ async function floodFillPath(
   image: RgbImage,
   small: RgbImage,
   lab: LabImage,
-  noise: number,
+  model: BackgroundModel,
   shadow: Uint8Array,
 ): Promise<StudioSegmentation | null> {
   let flood: Awaited<ReturnType<typeof segmentClassically>>;
@@ -111,7 +109,7 @@ async function floodFillPath(
     }
   }
   if (shadowInside / mask.length > FAST_PATH_MAX_SHADOW) return null;
-  const confidence = measureConfidence(lab, mask, noise);
+  const confidence = measureConfidence(lab, mask, model);
   if (confidence.refusal) return null;
   // The flood fill's own low-contrast warning says the same as the confidence's: keep one.
   const warnings = [
@@ -122,12 +120,17 @@ async function floodFillPath(
 }
 
 function confidenceWarnings(confidence: MaskConfidence): EnhanceWarning[] {
-  if (confidence.clearEdgeShare >= WARN_CLEAR_EDGE_SHARE) return [];
+  const { clearEdgeShare, edgeContrast } = confidence;
+  if (clearEdgeShare >= WARN_CLEAR_EDGE_SHARE && edgeContrast >= WARN_EDGE_CONTRAST) return [];
+  const detail =
+    clearEdgeShare < WARN_CLEAR_EDGE_SHARE
+      ? `only ${Math.round(clearEdgeShare * 100)} % of its outline stands out clearly from the backdrop`
+      : `its outline differs from the backdrop by only ${Math.round(edgeContrast)} ΔE (typical)`;
   return [
     warning(
       'low_confidence_edges',
-      `Only ${Math.round(confidence.clearEdgeShare * 100)} % of the product's outline stands out clearly ` +
-        'from the backdrop; parts of its edge may be imprecise (a segmentation model handles this better).',
+      `The product is close to the backdrop in colour (${detail}); parts of its edge may be imprecise ` +
+        '(a segmentation model handles this better).',
     ),
   ];
 }

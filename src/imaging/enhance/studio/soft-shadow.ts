@@ -1,8 +1,6 @@
 import type { BackgroundModel } from './background-model.ts';
 import type { LabImage } from './lab-image.ts';
 
-/** ΔE across 2 px above which a pixel is a clear edge (also the confidence's "clear edge"). */
-export const CLEAR_EDGE_DELTA_E = 14;
 /**
  * Inside a shadow lightness changes slowly (a soft shadow's gradient is ≈ 2 ΔE per 2 px at the working
  * size); a step of this much (or 4 noise levels) is an object's edge and separates regions.

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sharp } from '../sharp-lib.ts';
-import { segmentClassically } from './classical-provider.ts';
+import { segmentClassically } from './flood-fill-segmentation.ts';
 import type { RgbImage } from './pixel-buffers.ts';
 import { ProviderError } from './provider-error.ts';
 import { clutteredPhoto, labelledProductPhoto } from './testing/product-photos.ts';
