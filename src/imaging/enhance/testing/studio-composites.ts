@@ -28,7 +28,9 @@ export interface EvaluationCase {
   readonly category: CompositeCategory;
   /** What the photo shows, for reports. */
   readonly description: string;
-  /** The photo after grain and the JPEG round trip, as a provider receives it. */
+  /** The photo as a client uploads it (JPEG, no profile). */
+  readonly jpeg: Buffer;
+  /** That JPEG decoded: what a provider receives. */
   readonly image: RgbImage;
   /** Every product (all of them for a group); shadows and backdrop are 0; antialiased edges are soft. */
   readonly truth: AlphaMask;
@@ -518,6 +520,7 @@ async function renderScene(scene: Scene): Promise<EvaluationCase> {
     name: scene.name,
     category: scene.category,
     description: scene.description,
+    jpeg,
     image: { width: image.width, height: image.height, data: decoded },
     truth: mask,
     expect: scene.expect,
