@@ -305,7 +305,7 @@ function summarise(run: ProviderRun): Summary {
     maxItemMs: Math.max(...timed.map((r) => r.itemMs)),
     medianItemCpuMs: median(timed.map((r) => r.itemCpuMs)),
     maxItemCpuMs: Math.max(...timed.map((r) => r.itemCpuMs)),
-    medianMainThreadMs: median(all.map((r) => r.mainThreadMs)),
+    medianMainThreadMs: median(completed.map((r) => r.mainThreadMs)),
     maxSegmentLoopMs: Math.max(...all.map((r) => r.segmentLoopMaxMs)),
     maxItemLoopMs: Math.max(...all.map((r) => r.itemLoopMaxMs)),
   };
@@ -325,7 +325,40 @@ function caseCell(r: CaseResult): string {
   return `${iou(r.keptIoU)}${bad}${catalog}`;
 }
 
-function markdown(runs: readonly ProviderRun[], cases: readonly EvaluationCase[]): string {
+interface Baseline {
+  readonly medianMs: number;
+  readonly medianCpuMs: number;
+}
+
+/**
+ * The floor any pipeline pays on the same photos: decode, fit onto a white 1600² canvas, JPEG q90 4:4:4,
+ * sharp alone. Item times are also given as a ratio to it, which is what survives a loaded machine.
+ */
+async function measureBaseline(cases: readonly EvaluationCase[]): Promise<Baseline> {
+  const fitOnWhite = (jpeg: Buffer) =>
+    sharp(jpeg)
+      .resize(1600, 1600, { fit: 'contain', background: '#ffffff', kernel: 'lanczos3' })
+      .jpeg({ quality: 90, chromaSubsampling: '4:4:4' })
+      .toBuffer();
+  const full = cases.filter((c) => c.image.width === 1200);
+  if (full[0]) await fitOnWhite(full[0].jpeg);
+  const times: number[] = [];
+  const cpus: number[] = [];
+  for (const c of full) {
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    await fitOnWhite(c.jpeg);
+    times.push(performance.now() - started);
+    cpus.push(cpuMsSince(cpu));
+  }
+  return { medianMs: median(times), medianCpuMs: median(cpus) };
+}
+
+function markdown(
+  runs: readonly ProviderRun[],
+  cases: readonly EvaluationCase[],
+  baseline: Baseline,
+): string {
   const summaries = runs.map(summarise);
   const labels = runs.map((r) => r.label);
   const row = (name: string, cell: (s: Summary, run: ProviderRun) => string): string[] => [
@@ -337,6 +370,10 @@ function markdown(runs: readonly ProviderRun[], cases: readonly EvaluationCase[]
     `- Command: \`npx tsx bench/enhance-quality.ts${args.quick ? ' --quick' : ''}\` — ${cases.length} studio composites, ` +
       `preset marketplace_clean_catalog (groups: clean_catalog_group), strict; Node ${process.version}, ` +
       `${availableParallelism()} CPUs, sharp concurrency ${sharp.concurrency()}, load average ${loadavg()[0]!.toFixed(1)} at the end`,
+  );
+  out.push(
+    `- Baseline (sharp alone: decode, fit on a white 1600² canvas, JPEG) on the same 1200×900 photos: ` +
+      `${ms(baseline.medianMs)} median, ${ms(baseline.medianCpuMs)} CPU`,
   );
   for (const run of runs) {
     out.push(
@@ -367,15 +404,19 @@ function markdown(runs: readonly ProviderRun[], cases: readonly EvaluationCase[]
           (s) => String(s.catalogFailures),
         ),
         row(
-          'item time 1200×900 → 1600², median / max',
+          'completed item time 1200×900 → 1600², median / max',
           (s) => `${seconds(s.medianItemMs)} / ${seconds(s.maxItemMs)}`,
+        ),
+        row(
+          'completed item time, median / sharp-only baseline',
+          (s) => `${(s.medianItemMs / baseline.medianMs).toFixed(1)} ×`,
         ),
         row(
           `completed item CPU (all threads), median / max (goal ≤ ${GOAL_ITEM_MS / 1000} s)`,
           (s) =>
             `${seconds(s.medianItemCpuMs)} / ${seconds(s.maxItemCpuMs)} — ${goal(s.maxItemCpuMs <= GOAL_ITEM_MS)}`,
         ),
-        row('main-thread busy per item, median', (s) => ms(s.medianMainThreadMs)),
+        row('main-thread busy per completed item, median', (s) => ms(s.medianMainThreadMs)),
         row(
           `longest event-loop stall while segmenting (goal ≤ ${GOAL_LOOP_MS} ms)`,
           (s) => `${ms(s.maxSegmentLoopMs)} — ${goal(s.maxSegmentLoopMs <= GOAL_LOOP_MS)}`,
@@ -439,13 +480,16 @@ if (args.save) await mkdir(args.save, { recursive: true });
 const cases: EvaluationCase[] = [];
 for (const name of names) cases.push(await studioComposite(name));
 
+const baseline = await measureBaseline(cases);
 const runs: ProviderRun[] = [];
 for (const quality of selected) {
   if (!args.json) process.stderr.write(`${quality.label}: `);
   runs.push(await runProvider(quality, cases));
 }
 if (args.json) {
-  console.log(JSON.stringify({ runs: runs.map((run) => ({ ...run, summary: summarise(run) })) }, null, 2));
+  console.log(
+    JSON.stringify({ baseline, runs: runs.map((run) => ({ ...run, summary: summarise(run) })) }, null, 2),
+  );
 } else {
-  console.log(markdown(runs, cases));
+  console.log(markdown(runs, cases, baseline));
 }
