@@ -109,7 +109,7 @@ interface ProviderRun {
 
 const runImageWork: ImageWorkRunner = (job) => sharedImageWorkQueue.run(job);
 const presetFor = (c: EvaluationCase): EnhancePreset =>
-  c.category === 'group' ? 'clean_catalog_group' : 'marketplace_clean_catalog';
+  c.productCount > 1 ? 'clean_catalog_group' : 'marketplace_clean_catalog';
 
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
 
@@ -368,7 +368,7 @@ function markdown(
   const out: string[] = [];
   out.push(
     `- Command: \`npx tsx bench/enhance-quality.ts${args.quick ? ' --quick' : ''}\` — ${cases.length} studio composites, ` +
-      `preset marketplace_clean_catalog (groups: clean_catalog_group), strict; Node ${process.version}, ` +
+      `preset marketplace_clean_catalog (several products: clean_catalog_group), strict; Node ${process.version}, ` +
       `${availableParallelism()} CPUs, sharp concurrency ${sharp.concurrency()}, load average ${loadavg()[0]!.toFixed(1)} at the end`,
   );
   out.push(

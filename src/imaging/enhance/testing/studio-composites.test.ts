@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { selectForeground } from '../foreground-selection.ts';
 import type { AlphaMask } from '../pixel-buffers.ts';
 import {
   type EvaluationCase,
@@ -99,6 +100,14 @@ describe('studio composites', () => {
       const share = borderShare(c.truth);
       if (c.category === 'touches-frame') expect(share, c.name).toBeGreaterThan(0.02);
       else expect(share, c.name).toBe(0);
+    }
+  });
+
+  it('show as many separate products as they say (the touching bottles are one object)', () => {
+    for (const c of cases) {
+      const objects = selectForeground(c.truth, 'all')?.kept;
+      expect(objects, c.name).toBe(c.name === 'bottles-touching-group' ? 1 : c.productCount);
+      if (c.category === 'group') expect(c.productCount, c.name).toBeGreaterThan(1);
     }
   });
 

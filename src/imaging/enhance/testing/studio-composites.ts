@@ -34,6 +34,8 @@ export interface EvaluationCase {
   readonly image: RgbImage;
   /** Every product (all of them for a group); shadows and backdrop are 0; antialiased edges are soft. */
   readonly truth: AlphaMask;
+  /** How many separate products the photo shows (more than one: a group preset keeps them all). */
+  readonly productCount: number;
   readonly expect: CaseExpectation;
 }
 
@@ -72,6 +74,8 @@ interface Scene {
   readonly shadows?: readonly Shadow[];
   /** SVG elements of the products, on a 1200×900 canvas (may extend beyond it). */
   readonly products: string;
+  /** Separate products drawn (default 1). */
+  readonly productCount?: number;
   /** Fine multiplicative texture on the products (fabric, peel, cardboard), 0…1. */
   readonly texture?: number;
   /** Standard deviation of the sensor grain, in levels. */
@@ -126,7 +130,10 @@ function carton(id: string, x: number, y: number, w: number, h: number, colour: 
     <circle cx="${x + w * 0.5}" cy="${y + h * 0.475}" r="${Math.min(w, h) * 0.1}" fill="${rgb(shade(print, 0.5))}"/>`;
 }
 
-/** Round fruit: radial shading, a specular highlight, a stalk and a leaf. */
+/**
+ * Round fruit: radial shading, a specular highlight, a stalk and a leaf. The leaf starts on the stalk: a
+ * floating one would be a second object in the truth.
+ */
 function fruit(id: string, cx: number, cy: number, r: number, colour: Rgb): string {
   return `<defs><radialGradient id="${id}" cx="0.38" cy="0.35" r="0.7">
       <stop offset="0" stop-color="${rgb(shade(colour, 1.25))}"/><stop offset="0.6" stop-color="${rgb(colour)}"/>
@@ -137,7 +144,7 @@ function fruit(id: string, cx: number, cy: number, r: number, colour: Rgb): stri
       C ${cx - r * 1.05} ${cy - r * 0.7}, ${cx - r * 0.5} ${cy - r * 1.05}, ${cx} ${cy - r * 0.82} Z" fill="url(#${id})"/>
     <ellipse cx="${cx - r * 0.35}" cy="${cy - r * 0.4}" rx="${r * 0.16}" ry="${r * 0.1}" fill="#ffffff" opacity="0.55"/>
     <path d="M ${cx} ${cy - r * 0.8} q ${r * 0.05} ${-r * 0.3} ${r * 0.15} ${-r * 0.4}" stroke="rgb(80,55,30)" stroke-width="${Math.max(2, r * 0.06)}" fill="none"/>
-    <path d="M ${cx + r * 0.1} ${cy - r * 1.05} q ${r * 0.35} ${-r * 0.2} ${r * 0.5} ${r * 0.02} q ${-r * 0.3} ${r * 0.18} ${-r * 0.5} ${-r * 0.02} Z" fill="rgb(60,120,40)"/>`;
+    <path d="M ${cx + r * 0.06} ${cy - r * 1.05} q ${r * 0.35} ${-r * 0.2} ${r * 0.5} ${r * 0.02} q ${-r * 0.3} ${r * 0.18} ${-r * 0.5} ${-r * 0.02} Z" fill="rgb(60,120,40)"/>`;
 }
 
 /** A mug with a ring handle: the hole inside the handle is backdrop in the truth. */
@@ -360,6 +367,7 @@ const SCENES: readonly Scene[] = [
       fruit('f1', 320, 500, 150, [180, 30, 35]) +
       fruit('f2', 620, 520, 145, [235, 140, 20]) +
       fruit('f3', 890, 530, 115, [110, 170, 40]),
+    productCount: 3,
     texture: 0.05,
     grain: 3,
     jpegQuality: 90,
@@ -376,6 +384,7 @@ const SCENES: readonly Scene[] = [
       bottle('b1', 330, 220, 180, 570, [120, 30, 40], [240, 235, 220]) +
       bottle('b2', 505, 140, 190, 650, [30, 60, 120], [240, 235, 220]) +
       bottle('b3', 690, 260, 170, 530, [190, 150, 40], [40, 40, 40]),
+    productCount: 3,
     grain: 3,
     jpegQuality: 90,
     seed: 14,
@@ -402,6 +411,58 @@ const SCENES: readonly Scene[] = [
     grain: 3,
     jpegQuality: 90,
     seed: 16,
+  },
+  {
+    name: 'trainer-mottled-canvas',
+    category: 'mottled',
+    description: 'navy trainer on a mottled grey canvas backdrop with a vignette and a floor shadow',
+    expect: 'complete',
+    backdrop: {
+      top: [168, 170, 172],
+      bottom: [150, 152, 154],
+      vignette: 0.25,
+      mottle: { amplitude: 12, size: 60 },
+    },
+    shadows: [floorShadow(600, 640, 420, 0.4, 22)],
+    products: shoe('s', 210, 350, 780, [35, 50, 100], [230, 230, 225]),
+    texture: 0.1,
+    grain: 4,
+    jpegQuality: 85,
+    seed: 19,
+  },
+  {
+    name: 'carton-warm-light',
+    category: 'studio',
+    description: 'grey carton under warm light: the whole white sweep is tinted orange',
+    expect: 'complete',
+    backdrop: { top: [250, 236, 210], bottom: [232, 216, 188], vignette: 0.15 },
+    shadows: [floorShadow(610, 750, 230, 0.3)],
+    products: carton('c', 440, 240, 320, 500, [128, 118, 100], [40, 37, 31]),
+    texture: 0.04,
+    grain: 3,
+    jpegQuality: 90,
+    seed: 20,
+  },
+  {
+    name: 'fruit-group-cut-right',
+    category: 'touches-frame',
+    description: 'three fruits, the last running off the right edge; the truth is all three',
+    expect: 'complete',
+    backdrop: WHITE_SWEEP,
+    shadows: [
+      floorShadow(460, 660, 170, 0.35),
+      floorShadow(780, 670, 160, 0.35),
+      floorShadow(1130, 660, 150, 0.35),
+    ],
+    products:
+      fruit('f1', 440, 520, 150, [235, 140, 20]) +
+      fruit('f2', 760, 530, 145, [180, 30, 35]) +
+      fruit('f3', 1130, 520, 150, [110, 170, 40]),
+    productCount: 3,
+    texture: 0.05,
+    grain: 3,
+    jpegQuality: 90,
+    seed: 21,
   },
   {
     name: 'small-apple',
@@ -523,6 +584,7 @@ async function renderScene(scene: Scene): Promise<EvaluationCase> {
     jpeg,
     image: { width: image.width, height: image.height, data: decoded },
     truth: mask,
+    productCount: scene.productCount ?? 1,
     expect: scene.expect,
   };
 }
