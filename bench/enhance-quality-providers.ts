@@ -1,0 +1,21 @@
+// The segmenters bench/enhance-quality.ts compares, one entry each, in column order. An entry builds a
+// provider the same way create-enhancer.ts does (with the image work runner), so the benchmark measures what
+// the server would run.
+import { classicalProvider } from '../src/imaging/enhance/classical-provider.ts';
+import type { ImageWorkRunner, SegmentationProvider } from '../src/imaging/enhance/segmentation-provider.ts';
+
+export interface QualityProvider {
+  /** Column name in the report ("old", "new"); also what `--only` selects. */
+  readonly label: string;
+  /** One line for the report: what this segmenter is. */
+  readonly description: string;
+  create(runImageWork: ImageWorkRunner): SegmentationProvider;
+}
+
+export const QUALITY_PROVIDERS: readonly QualityProvider[] = [
+  {
+    label: 'old',
+    description: 'classical flood fill from a uniform border (classical-provider.ts before issue 14)',
+    create: (runImageWork) => classicalProvider(runImageWork),
+  },
+];
