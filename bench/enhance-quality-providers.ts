@@ -2,6 +2,7 @@
 // provider the same way create-enhancer.ts does (with the image work runner), so the benchmark measures what
 // the server would run.
 import { classicalProvider } from '../src/imaging/enhance/classical-provider.ts';
+import { segmentClassically } from '../src/imaging/enhance/flood-fill-segmentation.ts';
 import type { ImageWorkRunner, SegmentationProvider } from '../src/imaging/enhance/segmentation-provider.ts';
 
 export interface QualityProvider {
@@ -15,7 +16,17 @@ export interface QualityProvider {
 export const QUALITY_PROVIDERS: readonly QualityProvider[] = [
   {
     label: 'old',
-    description: 'classical flood fill from a uniform border (classical-provider.ts before issue 14)',
-    create: (runImageWork) => classicalProvider(runImageWork),
+    description:
+      'flood fill from a uniform border on the main thread (the classical provider before issue 14, now its fast path in flood-fill-segmentation.ts)',
+    create: (runImageWork) => ({
+      name: 'classical',
+      segment: (image) => runImageWork(() => segmentClassically(image)),
+    }),
+  },
+  {
+    label: 'new',
+    description:
+      'studio segmenter (studio/segment-studio-photo.ts: backdrop model, shadow removal, GrabCut, guided filter, confidence) in worker threads',
+    create: (runImageWork) => classicalProvider({ timeoutMs: 60_000 }, runImageWork),
   },
 ];
