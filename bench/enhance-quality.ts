@@ -368,10 +368,32 @@ async function measureBaseline(cases: readonly EvaluationCase[]): Promise<Baseli
   return { medianMs: median(times), medianCpuMs: median(cpus) };
 }
 
+interface IdleFloor {
+  readonly maxStallMs: number;
+  readonly busyMsPerSecond: number;
+}
+
+/**
+ * The same instruments over one idle second: on a shared machine a descheduled main thread shows as a stall,
+ * and the timers themselves keep the loop slightly busy. Stalls near this floor are the machine's, not ours.
+ */
+async function measureIdleFloor(): Promise<IdleFloor> {
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  const sampler = setInterval(() => process.memoryUsage.rss(), 10);
+  loop.enable();
+  const elu = performance.eventLoopUtilization();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const busyMsPerSecond = performance.eventLoopUtilization(elu).active;
+  loop.disable();
+  clearInterval(sampler);
+  return { maxStallMs: loop.max / 1e6, busyMsPerSecond };
+}
+
 function markdown(
   runs: readonly ProviderRun[],
   cases: readonly EvaluationCase[],
   baseline: Baseline,
+  idle: IdleFloor,
 ): string {
   const summaries = runs.map(summarise);
   const labels = runs.map((r) => r.label);
@@ -381,13 +403,17 @@ function markdown(
   ];
   const out: string[] = [];
   out.push(
-    `- Command: \`npx tsx bench/enhance-quality.ts${args.quick ? ' --quick' : ''}\` — ${cases.length} studio composites, ` +
+    `- Command: \`${['npx tsx bench/enhance-quality.ts', ...process.argv.slice(2)].join(' ')}\` — ${cases.length} studio composites, ` +
       `preset marketplace_clean_catalog (several products: clean_catalog_group), strict; Node ${process.version}, ` +
       `${availableParallelism()} CPUs, sharp concurrency ${sharp.concurrency()}, load average ${loadavg()[0]!.toFixed(1)} at the end`,
   );
   out.push(
     `- Baseline (sharp alone: decode, fit on a white 1600² canvas, JPEG) on the same 1200×900 photos: ` +
       `${ms(baseline.medianMs)} median, ${ms(baseline.medianCpuMs)} CPU`,
+  );
+  out.push(
+    `- Idle floor of the instruments (one idle second, same timers): longest stall ${ms(idle.maxStallMs)}, ` +
+      `main thread busy ${ms(idle.busyMsPerSecond)} per second`,
   );
   for (const run of runs) {
     out.push(
@@ -495,6 +521,7 @@ const cases: EvaluationCase[] = [];
 for (const name of names) cases.push(await studioComposite(name));
 
 const baseline = await measureBaseline(cases);
+const idle = await measureIdleFloor();
 const runs: ProviderRun[] = [];
 for (const quality of selected) {
   if (!args.json) process.stderr.write(`${quality.label}: `);
@@ -502,8 +529,12 @@ for (const quality of selected) {
 }
 if (args.json) {
   console.log(
-    JSON.stringify({ baseline, runs: runs.map((run) => ({ ...run, summary: summarise(run) })) }, null, 2),
+    JSON.stringify(
+      { baseline, idle, runs: runs.map((run) => ({ ...run, summary: summarise(run) })) },
+      null,
+      2,
+    ),
   );
 } else {
-  console.log(markdown(runs, cases, baseline));
+  console.log(markdown(runs, cases, baseline, idle));
 }
