@@ -16,8 +16,7 @@ export interface QualityProvider {
 export const QUALITY_PROVIDERS: readonly QualityProvider[] = [
   {
     label: 'old',
-    description:
-      'flood fill from a uniform border on the main thread (the classical provider before issue 14, now its fast path in flood-fill-segmentation.ts)',
+    description: 'classical flood fill from a uniform border (classical-provider.ts before issue 14)',
     create: (runImageWork) => ({
       name: 'classical',
       segment: (image) => runImageWork(() => segmentClassically(image)),
@@ -26,7 +25,7 @@ export const QUALITY_PROVIDERS: readonly QualityProvider[] = [
   {
     label: 'new',
     description:
-      'studio segmenter (studio/segment-studio-photo.ts: backdrop model, shadow removal, GrabCut, guided filter, confidence) in worker threads',
+      'classical studio segmenter in worker threads: flood fill fast path, else backdrop model + GrabCut + guided filter, confidence refusals (classical-provider.ts)',
     create: (runImageWork) => classicalProvider({ timeoutMs: 60_000 }, runImageWork),
   },
 ];

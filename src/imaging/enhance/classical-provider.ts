@@ -40,7 +40,8 @@ export function classicalProvider(
         const task: StudioTask = {
           width: image.width,
           height: image.height,
-          data: Uint8Array.from(image.data),
+          // A copy (memcpy) the worker takes over; the caller keeps its image.
+          data: new Uint8Array(image.data),
         };
         let reply: StudioReply;
         try {

@@ -1,4 +1,5 @@
 import { sharedImageWorkQueue } from '../image-work-queue.ts';
+import { DEFAULT_MAX_UPSCALE, upscaleRefusal } from './canvas-plan.ts';
 import { classicalProvider } from './classical-provider.ts';
 import { composeCatalogImage } from './compose-catalog-image.ts';
 import type {
@@ -14,6 +15,7 @@ import { modelProfile } from './model-profiles.ts';
 import { onnxProvider } from './onnx-provider.ts';
 import { isPreservationLevel, isPresetId } from './presets.ts';
 import { segmentWithChain } from './provider-chain.ts';
+import { ProviderError } from './provider-error.ts';
 import type { ImageWorkRunner, SegmentationProvider } from './segmentation-provider.ts';
 import { decodeWorkingImage } from './working-image.ts';
 
@@ -28,6 +30,8 @@ export function createEnhancer(options: EnhancerOptions): Enhancer {
   // service does not hold one.
   const runImageWork: ImageWorkRunner = (job) => sharedImageWorkQueue.run(job);
   const providers = buildProviders(options, runImageWork);
+  const maxUpscale = options.maxUpscale ?? DEFAULT_MAX_UPSCALE;
+  if (!(maxUpscale >= 1)) throw new TypeError('maxUpscale must be ≥ 1');
 
   return {
     async enhance(request: EnhanceRequest): Promise<EnhanceResult> {
@@ -40,6 +44,9 @@ export function createEnhancer(options: EnhancerOptions): Enhancer {
       const image = await runImageWork(() => decodeWorkingImage(request.input));
       const chosen = await segmentWithChain(providers, image, preset, signal);
       signal?.throwIfAborted();
+      const { box } = chosen.selection;
+      const tooSmall = upscaleRefusal(preset, Math.max(box.width, box.height), maxUpscale);
+      if (tooSmall) throw new ProviderError(tooSmall);
       const composed = await runImageWork(() =>
         composeCatalogImage({
           image,

@@ -52,6 +52,11 @@ export interface EnhancerOptions {
   httpFetch?: HttpFetch;
   /** Per provider attempt (an ONNX inference, an HTTP request). */
   timeoutMs: number;
+  /**
+   * Largest enlargement of the product to fill the canvas (LIGHTBOX_ENHANCE_MAX_UPSCALE); more fails the
+   * item with a `ProviderError`. Default `DEFAULT_MAX_UPSCALE` (canvas-plan.ts).
+   */
+  maxUpscale?: number;
   /** Parallel ONNX inferences (each holds a loaded model). */
   onnxConcurrency: number;
   /** Intra-op threads per ONNX inference. */

@@ -12,13 +12,19 @@ export const MIN_FRAME_BACKDROP = 0.5;
 /** A backdrop noisier than this (median ΔE from its own model) is textured: no studio backdrop. */
 export const MAX_BACKDROP_NOISE = 5;
 /** Below this share of the outline with a clear edge, the cut-out is a guess: refused. */
-export const MIN_CLEAR_EDGE_SHARE = 0.35;
+export const MIN_CLEAR_EDGE_SHARE = 0.65;
 /** Below this share the cut-out is kept with a `low_confidence_edges` warning. */
-export const WARN_CLEAR_EDGE_SHARE = 0.6;
+export const WARN_CLEAR_EDGE_SHARE = 0.85;
 /** A typical (median) contrast across the outline below this, ΔE, also gets the warning. */
 export const WARN_EDGE_CONTRAST = 20;
 /** 4πA/P² below this: a ragged, stringy mask (texture or noise followed by the cut), not an object. */
 export const MIN_COMPACTNESS = 0.03;
+/**
+ * Below this overlap (IoU) between the cut and what differs from the backdrop model around it, GrabCut
+ * kept or dropped large parts on colour alone: typically the shaded rim of a white product on a white sweep,
+ * or the label and highlights of a black bottle on black.
+ */
+export const MIN_MODEL_AGREEMENT = 0.5;
 /** Inside and outside samples this far (px, working size) from the outline pixel. */
 const REACH = 2;
 
@@ -31,6 +37,8 @@ export interface MaskConfidence {
   readonly edgeContrast: number;
   /** The backdrop model's noise, ΔE. */
   readonly backdropNoise: number;
+  /** IoU of the cut with the pixels that differ from the backdrop model in the regions it touches. */
+  readonly agreement: number;
   /** 4πA/P² of the mask (1 for a disc). */
   readonly compactness: number;
   /** Why the mask is refused, for API users; null when it is usable. */
@@ -42,7 +50,12 @@ export interface MaskConfidence {
  * the share of the outline that is a clear edge, how well the backdrop model fits, and how compact the
  * mask is. Outline pixels on the photo's edge are skipped (a product cut by the frame has no edge there).
  */
-export function measureConfidence(lab: LabImage, mask: Uint8Array, model: BackgroundModel): MaskConfidence {
+export function measureConfidence(
+  lab: LabImage,
+  mask: Uint8Array,
+  model: BackgroundModel,
+  candidate: Uint8Array,
+): MaskConfidence {
   const backdropNoise = model.noise;
   const { width, height } = lab;
   const contrasts: number[] = [];
@@ -75,6 +88,7 @@ export function measureConfidence(lab: LabImage, mask: Uint8Array, model: Backgr
   const clear = contrasts.filter((c) => c >= CLEAR_EDGE_DELTA_E).length;
   const clearEdgeShare = contrasts.length > 0 ? clear / contrasts.length : 0;
   const edgeContrast = contrasts.length > 0 ? contrasts.sort((a, b) => a - b)[contrasts.length >> 1]! : 0;
+  const agreement = modelAgreement(mask, candidate, width, height);
   const compactness = perimeter > 0 ? Math.min(1, (4 * Math.PI * area) / (perimeter * perimeter)) : 0;
   const score = Math.max(
     0,
@@ -83,6 +97,7 @@ export function measureConfidence(lab: LabImage, mask: Uint8Array, model: Backgr
       (clearEdgeShare - MIN_CLEAR_EDGE_SHARE) / (WARN_CLEAR_EDGE_SHARE - MIN_CLEAR_EDGE_SHARE),
       (MAX_BACKDROP_NOISE - backdropNoise) / (MAX_BACKDROP_NOISE / 2),
       (compactness - MIN_COMPACTNESS) / MIN_COMPACTNESS,
+      (agreement - MIN_MODEL_AGREEMENT) / (1 - MIN_MODEL_AGREEMENT),
     ),
   );
   return {
@@ -90,8 +105,9 @@ export function measureConfidence(lab: LabImage, mask: Uint8Array, model: Backgr
     clearEdgeShare,
     edgeContrast,
     backdropNoise,
+    agreement,
     compactness,
-    refusal: backdropRefusal(model) ?? maskRefusal(clearEdgeShare, compactness, area),
+    refusal: backdropRefusal(model) ?? maskRefusal(clearEdgeShare, compactness, agreement, area),
   };
 }
 
@@ -123,7 +139,12 @@ export function backdropRefusal(model: BackgroundModel): string | null {
   return null;
 }
 
-function maskRefusal(clearEdgeShare: number, compactness: number, area: number): string | null {
+function maskRefusal(
+  clearEdgeShare: number,
+  compactness: number,
+  agreement: number,
+  area: number,
+): string | null {
   if (area === 0) return 'classical segmentation found no product that stands out from the backdrop';
   if (clearEdgeShare < MIN_CLEAR_EDGE_SHARE) {
     return (
@@ -132,8 +153,55 @@ function maskRefusal(clearEdgeShare: number, compactness: number, area: number):
       'close to the backdrop colour'
     );
   }
+  if (agreement < MIN_MODEL_AGREEMENT) {
+    return (
+      'classical segmentation could not settle the product: the cut-out and the parts of the photo that differ ' +
+      `from the backdrop overlap by only ${percent(agreement)} (${percent(MIN_MODEL_AGREEMENT)} needed); the product ` +
+      'is probably too close to the backdrop colour'
+    );
+  }
   if (compactness < MIN_COMPACTNESS) {
     return 'classical segmentation found only a ragged, scattered shape, not a product';
   }
   return null;
+}
+
+/**
+ * IoU of `mask` with the `candidate` pixels (different from the backdrop model, shadows excluded) in the
+ * 8-connected candidate regions the mask touches: far-off specks do not count against it.
+ */
+function modelAgreement(mask: Uint8Array, candidate: Uint8Array, width: number, height: number): number {
+  const n = width * height;
+  const kept = new Uint8Array(n);
+  const stack = new Int32Array(n);
+  for (let start = 0; start < n; start++) {
+    if (!mask[start] || !candidate[start] || kept[start]) continue;
+    let top = 0;
+    stack[top++] = start;
+    kept[start] = 1;
+    while (top > 0) {
+      const p = stack[--top]!;
+      const x = p % width;
+      const y = (p - x) / width;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = x + dx;
+          const ny = y + dy;
+          if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
+          const q = ny * width + nx;
+          if (candidate[q] && !kept[q]) {
+            kept[q] = 1;
+            stack[top++] = q;
+          }
+        }
+      }
+    }
+  }
+  let both = 0;
+  let either = 0;
+  for (let p = 0; p < n; p++) {
+    if (mask[p] && kept[p]) both++;
+    if (mask[p] || kept[p]) either++;
+  }
+  return either === 0 ? 0 : both / either;
 }

@@ -53,7 +53,11 @@ export async function segmentStudioPhoto(cv: OpenCv, image: RgbImage): Promise<S
   const threshold = foregroundThreshold(model.noise);
   const shadows = findSoftShadows(lab, model, edges, threshold);
 
-  const fast = await floodFillPath(cv, image, small, lab, model, shadows.shadow);
+  const candidate = new Uint8Array(lab.l.length);
+  for (let p = 0; p < candidate.length; p++) {
+    if (model.distance[p]! > threshold && !shadows.shadow[p]) candidate[p] = 1;
+  }
+  const fast = await floodFillPath(cv, image, small, lab, model, shadows.shadow, candidate);
   if (fast) return fast;
 
   const trimap = buildTrimap(model, shadows.shadow);
@@ -74,7 +78,7 @@ export async function segmentStudioPhoto(cv: OpenCv, image: RgbImage): Promise<S
       'classical segmentation could not separate the product: it covers almost the whole photo',
     );
   }
-  const confidence = measureConfidence(lab, cut, model);
+  const confidence = measureConfidence(lab, cut, model, candidate);
   if (confidence.refusal) throw new ProviderError(confidence.refusal);
 
   const warnings = confidenceWarnings(confidence);
@@ -91,6 +95,7 @@ async function floodFillPath(
   lab: LabImage,
   model: BackgroundModel,
   shadow: Uint8Array,
+  candidate: Uint8Array,
 ): Promise<StudioSegmentation | null> {
   let flood: Awaited<ReturnType<typeof segmentClassically>>;
   try {
@@ -109,7 +114,7 @@ async function floodFillPath(
     }
   }
   if (shadowInside / mask.length > FAST_PATH_MAX_SHADOW) return null;
-  const confidence = measureConfidence(lab, mask, model);
+  const confidence = measureConfidence(lab, mask, model, candidate);
   if (confidence.refusal) return null;
   // The flood fill's own low-contrast warning says the same as the confidence's: keep one.
   const warnings = [
