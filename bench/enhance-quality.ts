@@ -85,6 +85,9 @@ interface CaseResult {
   /** Main-thread busy time during the item (event-loop utilisation × time). */
   readonly mainThreadMs: number;
   readonly segmentLoopMaxMs: number;
+  /** After the provider answered: object selection and composing, both on the main thread today. */
+  readonly afterSegmentMainThreadMs: number;
+  readonly afterSegmentLoopMaxMs: number;
   readonly itemLoopMaxMs: number;
 }
 
@@ -126,6 +129,8 @@ async function runCase(label: string, entry: SegmentationProvider, c: Evaluation
   const preset = presetFor(c);
   const segmentLoop = monitorEventLoopDelay({ resolution: 1 });
   const itemLoop = monitorEventLoopDelay({ resolution: 1 });
+  const afterLoop = monitorEventLoopDelay({ resolution: 1 });
+  let afterElu: ReturnType<typeof performance.eventLoopUtilization> | null = null;
   let mask: AlphaMask | null = null;
   let segmentMs = 0;
   let segmentCpuMs = 0;
@@ -148,6 +153,8 @@ async function runCase(label: string, entry: SegmentationProvider, c: Evaluation
         segmentMainThreadMs = performance.eventLoopUtilization(segmentElu).active;
         await settle();
         segmentLoop.disable();
+        afterLoop.enable();
+        afterElu = performance.eventLoopUtilization();
       }
     },
   };
@@ -184,7 +191,9 @@ async function runCase(label: string, entry: SegmentationProvider, c: Evaluation
   const itemCpuMs = cpuMsSince(cpu);
   await settle();
   itemLoop.disable();
+  afterLoop.disable();
   const mainThreadMs = performance.eventLoopUtilization(elu).active;
+  const afterSegmentMainThreadMs = afterElu ? performance.eventLoopUtilization(afterElu).active : 0;
 
   const truth = c.truth;
   const keptMask = kept ? { width: truth.width, height: truth.height, data: kept } : null;
@@ -207,6 +216,8 @@ async function runCase(label: string, entry: SegmentationProvider, c: Evaluation
     segmentMainThreadMs,
     mainThreadMs,
     segmentLoopMaxMs: segmentMs > 0 ? segmentLoop.max / 1e6 : 0,
+    afterSegmentMainThreadMs,
+    afterSegmentLoopMaxMs: afterElu ? afterLoop.max / 1e6 : 0,
     itemLoopMaxMs: itemLoop.max / 1e6,
   };
 }
@@ -290,6 +301,8 @@ interface Summary {
   readonly maxItemCpuMs: number;
   readonly medianMainThreadMs: number;
   readonly medianSegmentMainThreadMs: number;
+  readonly medianAfterSegmentMainThreadMs: number;
+  readonly maxAfterSegmentLoopMs: number;
   readonly maxSegmentLoopMs: number;
   readonly maxItemLoopMs: number;
 }
@@ -316,6 +329,8 @@ function summarise(run: ProviderRun): Summary {
     maxItemCpuMs: maxOf(timed.map((r) => r.itemCpuMs)),
     medianMainThreadMs: median(completed.map((r) => r.mainThreadMs)),
     medianSegmentMainThreadMs: median(completed.map((r) => r.segmentMainThreadMs)),
+    medianAfterSegmentMainThreadMs: median(completed.map((r) => r.afterSegmentMainThreadMs)),
+    maxAfterSegmentLoopMs: maxOf(completed.map((r) => r.afterSegmentLoopMaxMs)),
     maxSegmentLoopMs: maxOf(all.map((r) => r.segmentLoopMaxMs)),
     maxItemLoopMs: maxOf(all.map((r) => r.itemLoopMaxMs)),
   };
@@ -458,6 +473,8 @@ function markdown(
         row('main-thread busy per completed item, median', (s) => ms(s.medianMainThreadMs)),
         row('main-thread busy while segmenting, median', (s) => ms(s.medianSegmentMainThreadMs)),
         row('longest event-loop stall while segmenting', (s) => ms(s.maxSegmentLoopMs)),
+        row('main-thread busy in selection + composing, median', (s) => ms(s.medianAfterSegmentMainThreadMs)),
+        row('longest event-loop stall in selection + composing', (s) => ms(s.maxAfterSegmentLoopMs)),
         row(
           `longest event-loop stall, whole item (goal ≤ ${GOAL_LOOP_MS} ms)`,
           (s) => `${ms(s.maxItemLoopMs)} — ${goal(s.maxItemLoopMs, (v) => v <= GOAL_LOOP_MS)}`,
