@@ -7,8 +7,9 @@
 // no alpha, 85 % fill, centring), wall time, CPU (the whole process: main thread, libvips and worker
 // threads), main-thread busy time, the longest event-loop stall, peak RSS.
 //
-// Run: npx tsx bench/enhance-quality.ts [--quick] [--json] [--only <label>]… [--case <name>]… [--save <dir>]
-// (--save writes each catalog image as <dir>/<label>-<case>.jpg, to look at.)
+// Run: npx tsx bench/enhance-quality.ts [--quick | --holdout] [--json] [--only <label>]… [--case <name>]… [--save <dir>]
+// (--holdout runs the held-out cases instead of the main set: thresholds tuned on the main set must carry
+// over; --save writes each catalog image as <dir>/<label>-<case>.jpg, to look at.)
 // Prints Markdown ready to paste into docs/benchmarks.md § Enhancement quality (or JSON with --json).
 
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -29,6 +30,7 @@ import {
 } from '../src/imaging/enhance/testing/measure-catalog-image.ts';
 import {
   type EvaluationCase,
+  HOLDOUT_COMPOSITE_NAMES,
   maskIoU,
   QUICK_COMPOSITE_NAMES,
   STUDIO_COMPOSITE_NAMES,
@@ -54,6 +56,7 @@ const CENTRE_TOLERANCE = 0.02;
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    holdout: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     only: { type: 'string', multiple: true },
     case: { type: 'string', multiple: true },
@@ -418,7 +421,7 @@ function markdown(
   ];
   const out: string[] = [];
   out.push(
-    `- Command: \`${['npx tsx bench/enhance-quality.ts', ...process.argv.slice(2)].join(' ')}\` — ${cases.length} studio composites, ` +
+    `- Command: \`${['npx tsx bench/enhance-quality.ts', ...process.argv.slice(2)].join(' ')}\` — ${cases.length} ${args.holdout ? 'held-out ' : ''}studio composites, ` +
       `preset marketplace_clean_catalog (several products: clean_catalog_group), strict; Node ${process.version}, ` +
       `${availableParallelism()} CPUs, sharp concurrency ${sharp.concurrency()}, load average ${loadavg()[0]!.toFixed(1)} at the end`,
   );
@@ -528,7 +531,9 @@ function markdown(
   return out.join('\n');
 }
 
-const names = args.case ?? (args.quick ? QUICK_COMPOSITE_NAMES : STUDIO_COMPOSITE_NAMES);
+const names =
+  args.case ??
+  (args.holdout ? HOLDOUT_COMPOSITE_NAMES : args.quick ? QUICK_COMPOSITE_NAMES : STUDIO_COMPOSITE_NAMES);
 const selected = args.only
   ? QUALITY_PROVIDERS.filter((p) => args.only!.includes(p.label))
   : QUALITY_PROVIDERS;
