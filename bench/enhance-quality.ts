@@ -1,22 +1,23 @@
 // Issue 14: how well each segmenter of bench/enhance-quality-providers.ts cuts out products, and what the
 // whole pipeline makes of it. Every case of the studio composites (src/imaging/enhance/testing/
 // studio-composites.ts: generated photos with a known ground-truth mask) goes through
-//   decode → segment (that one provider) → select → compose the catalog image,
-// the steps of create-enhancer.ts with the provider injected. Per case and in total: mask IoU against the
-// truth, refusals, results completed with IoU < 0.8 (must be 0), the catalog-image checks (pure 255 frame,
-// no alpha, 85 % fill, centring), wall time, CPU (the whole process: main thread, libvips and worker
-// threads), main-thread busy time, the longest event-loop stall, peak RSS.
+//   decode → segment (that one provider) → select → enlargement limit → compose the catalog image,
+// the steps of create-enhancer.ts with the provider injected (limit at its default, 4×). Keep the two in step.
+// Per case and in total: mask IoU against the truth, refusals, results completed with IoU < 0.8 (must be 0),
+// the catalog-image checks (pure 255 frame, no alpha, 85 % fill, centring), wall time, CPU (the whole
+// process: main thread, libvips and worker threads), main-thread busy time, the longest event-loop stall,
+// peak RSS.
 //
 // Run: npx tsx bench/enhance-quality.ts [--quick | --holdout] [--json] [--only <label>]… [--case <name>]… [--save <dir>]
 // (--holdout runs the held-out cases instead of the main set: thresholds tuned on the main set must carry
 // over; --save writes each catalog image as <dir>/<label>-<case>.jpg, to look at.)
 // Prints Markdown ready to paste into docs/benchmarks.md § Enhancement quality (or JSON with --json).
-
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { DEFAULT_MAX_UPSCALE, upscaleRefusal } from '../src/imaging/enhance/canvas-plan.ts';
 import { composeCatalogImage } from '../src/imaging/enhance/compose-catalog-image.ts';
 import type { EnhancePreset } from '../src/imaging/enhance/enhance-types.ts';
 import type { AlphaMask } from '../src/imaging/enhance/pixel-buffers.ts';
@@ -175,6 +176,9 @@ async function runCase(label: string, entry: SegmentationProvider, c: Evaluation
     const image = await runImageWork(() => decodeWorkingImage(c.jpeg));
     const chosen = await segmentWithChain([measured], image, preset);
     kept = chosen.selection.alpha;
+    const { box } = chosen.selection;
+    const tooSmall = upscaleRefusal(preset, Math.max(box.width, box.height), DEFAULT_MAX_UPSCALE);
+    if (tooSmall) throw new ProviderError(tooSmall);
     composed = await runImageWork(() =>
       composeCatalogImage({
         image,
@@ -350,7 +354,11 @@ const goal = (value: number, met: (value: number) => boolean): string =>
   Number.isFinite(value) ? (met(value) ? 'met' : '**missed**') : 'n/a';
 
 function caseCell(r: CaseResult): string {
-  if (r.outcome === 'refused') return r.expect === 'refuse-ok' ? 'refused (ok)' : 'refused';
+  if (r.outcome === 'refused') {
+    // Refused after segmenting (the enlargement limit): the mask's quality is still worth seeing.
+    const mask = r.maskIoU === null ? '' : `, mask ${iou(r.maskIoU)}`;
+    return `${r.expect === 'refuse-ok' ? 'refused (ok)' : 'refused'}${mask}`;
+  }
   if (r.outcome === 'error') return 'ERROR';
   const bad = (r.keptIoU ?? 0) < BAD_IOU ? ' ✗ bad, completed' : '';
   const catalog = r.catalog && !catalogPasses(r.catalog) ? ' (catalog check failed)' : '';
