@@ -1,7 +1,7 @@
 import type { LabImage } from './lab-image.ts';
 
 /** The sure-background frame: this share of the shorter side, on every edge. */
-export const FRAME_FRACTION = 0.03;
+const FRAME_FRACTION = 0.03;
 /** Frame pixels further than this many noise levels from the fit are not backdrop (a product, a prop). */
 const INLIER_NOISE_FACTOR = 2.5;
 /** Floor of the inlier distance, ΔE: even a perfect render has JPEG wobble of a few ΔE. */
@@ -28,7 +28,7 @@ export interface BackgroundModel {
   readonly frameInliers: number;
 }
 
-export function frameWidth(width: number, height: number): number {
+function frameWidth(width: number, height: number): number {
   return Math.max(2, Math.round(Math.min(width, height) * FRAME_FRACTION));
 }
 

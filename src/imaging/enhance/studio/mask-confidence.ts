@@ -6,11 +6,11 @@ import { deltaE, type LabImage } from './lab-image.ts';
  * ΔE between the inside and the outside of the outline (3 px apart) from which it is a clear edge: a
  * cream product on a grey sweep (ΔE ≈ 14) is clear, a white one on a white sweep (ΔE ≈ 3–6) is not.
  */
-export const CLEAR_EDGE_DELTA_E = 10;
+const CLEAR_EDGE_DELTA_E = 10;
 /** Below this share of the border frame that fits the backdrop model, the photo has no studio backdrop. */
-export const MIN_FRAME_BACKDROP = 0.5;
+const MIN_FRAME_BACKDROP = 0.5;
 /** A backdrop noisier than this (median ΔE from its own model) is textured: no studio backdrop. */
-export const MAX_BACKDROP_NOISE = 5;
+const MAX_BACKDROP_NOISE = 5;
 /** Below this share of the outline with a clear edge, the cut-out is a guess: refused. */
 export const MIN_CLEAR_EDGE_SHARE = 0.65;
 /** Below this share the cut-out is kept with a `low_confidence_edges` warning. */
@@ -18,13 +18,13 @@ export const WARN_CLEAR_EDGE_SHARE = 0.85;
 /** A typical (median) contrast across the outline below this, ΔE, also gets the warning. */
 export const WARN_EDGE_CONTRAST = 20;
 /** 4πA/P² below this: a ragged, stringy mask (texture or noise followed by the cut), not an object. */
-export const MIN_COMPACTNESS = 0.03;
+const MIN_COMPACTNESS = 0.03;
 /**
  * Below this overlap (IoU) between the cut and what differs from the backdrop model around it, GrabCut
  * kept or dropped large parts on colour alone: typically the shaded rim of a white product on a white sweep,
  * or the label and highlights of a black bottle on black.
  */
-export const MIN_MODEL_AGREEMENT = 0.5;
+const MIN_MODEL_AGREEMENT = 0.5;
 /** Inside and outside samples this far (px, working size) from the outline pixel. */
 const REACH = 2;
 

@@ -18,7 +18,7 @@ import { findSoftShadows } from './soft-shadow.ts';
 import { buildTrimap, foregroundThreshold } from './trimap.ts';
 
 /** Working size (longer side) for the model, GrabCut and the confidence: 512 px gave no better masks. */
-export const WORKING_SIZE = 384;
+const WORKING_SIZE = 384;
 const MIN_FOREGROUND = 0.005;
 const MAX_FOREGROUND = 0.95;
 /** Shadow pixels (share of the image) inside a flood-fill mask that send it to the full path. */
