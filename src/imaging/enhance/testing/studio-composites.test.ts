@@ -4,6 +4,7 @@ import { selectForeground } from '../foreground-selection.ts';
 import type { AlphaMask } from '../pixel-buffers.ts';
 import {
   type EvaluationCase,
+  HOLDOUT_COMPOSITE_NAMES,
   maskIoU,
   QUICK_COMPOSITE_NAMES,
   STUDIO_COMPOSITE_NAMES,
@@ -45,8 +46,8 @@ describe('studio composites', () => {
   let cases: EvaluationCase[];
 
   beforeAll(async () => {
-    cases = await studioComposites();
-  }, 120_000);
+    cases = await studioComposites([...STUDIO_COMPOSITE_NAMES, ...HOLDOUT_COMPOSITE_NAMES]);
+  }, 180_000);
 
   it('are the same bytes every time they are drawn', async () => {
     for (const name of ['apple-shadow', 'small-bottle']) {
@@ -57,7 +58,8 @@ describe('studio composites', () => {
 
   it('differ from one case to the next', () => {
     expect(new Set(cases.map(digest)).size).toBe(cases.length);
-    expect(cases.map((c) => c.name)).toEqual(STUDIO_COMPOSITE_NAMES);
+    expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
+    for (const name of HOLDOUT_COMPOSITE_NAMES) expect(STUDIO_COMPOSITE_NAMES).not.toContain(name);
     for (const name of QUICK_COMPOSITE_NAMES) expect(STUDIO_COMPOSITE_NAMES).toContain(name);
   });
 
@@ -98,7 +100,7 @@ describe('studio composites', () => {
   it('touch the frame only in the cases meant to', () => {
     for (const c of cases) {
       const share = borderShare(c.truth);
-      if (c.category === 'touches-frame') expect(share, c.name).toBeGreaterThan(0.02);
+      if (c.category === 'touches-frame') expect(share, c.name).toBeGreaterThan(0.01);
       else expect(share, c.name).toBe(0);
     }
   });
