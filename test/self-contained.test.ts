@@ -51,6 +51,11 @@ describe('a fresh clone is self-contained', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('no file keeps a merge-conflict marker', () => {
+    const marker = /^\s*(<{7}|={7}|>{7})( |$)/m;
+    expect(files.filter((file) => marker.test(readFileSync(file, 'utf8'))).map(show)).toEqual([]);
+  });
+
   it('every relative Markdown link points at a file inside the repository', () => {
     const broken: string[] = [];
     for (const file of files.filter((f) => f.endsWith('.md'))) {
