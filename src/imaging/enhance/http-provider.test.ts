@@ -191,7 +191,7 @@ describe('provider chain', () => {
       providers: ['http', 'classical'],
       httpUrl: url,
       httpFetch: loopbackFetch,
-      timeoutMs: 5_000,
+      timeoutMs: 20_000, // a cold classical worker loads OpenCV first: seconds on a busy machine
       onnxConcurrency: 1,
       onnxThreads: 1,
     });
@@ -244,7 +244,7 @@ describe('provider chain', () => {
       providers: ['http', 'classical'],
       httpUrl: stub.url,
       httpFetch: loopbackFetch,
-      timeoutMs: 5_000,
+      timeoutMs: 20_000,
       onnxConcurrency: 1,
       onnxThreads: 1,
     });
