@@ -1,7 +1,7 @@
 import type { BlobStore } from '../blobs/blobs.ts';
 import type { Log } from '../lib/log.ts';
 import type { Store } from '../store/store.ts';
-import { dueGarbage } from './media-repo.ts';
+import { blobOwned, dueGarbage } from './media-repo.ts';
 
 /**
  * Deletes owed blobs and forgets each marker only after the blob store confirmed. A marker of an upload whose
@@ -17,14 +17,7 @@ export async function collectGarbage(
   for (const key of due) {
     try {
       if (key.endsWith('/')) await deps.blobs.deletePrefix(key);
-      else {
-        const owner = await deps.store.db
-          .selectFrom('media')
-          .select('id')
-          .where('blob_key', '=', key)
-          .executeTakeFirst();
-        if (!owner) await deps.blobs.delete(key);
-      }
+      else if (!(await blobOwned(deps.store.db, key))) await deps.blobs.delete(key);
       await deps.store.db.deleteFrom('blob_garbage').where('blob_key', '=', key).execute();
       collected++;
     } catch (error) {

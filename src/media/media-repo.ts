@@ -152,6 +152,27 @@ export async function deleteMediaRow(tx: Tx, media: Pick<MediaRow, 'id' | 'blob_
   return true;
 }
 
+/** Whether a row still owns `blobKey` (blob garbage collection): one probe of `media_blob_key`. */
+export async function blobOwned(db: Db, blobKey: string): Promise<boolean> {
+  const owner = await db.selectFrom('media').select('id').where('blob_key', '=', blobKey).executeTakeFirst();
+  return owner !== undefined;
+}
+
+/** The next expired media for the retention sweep, soonest-expired first: a range of `media_expiry`. */
+export async function expiredBatch(
+  db: Db,
+  limit: number,
+  now = Date.now(),
+): Promise<Pick<MediaRow, 'id' | 'blob_key'>[]> {
+  return db
+    .selectFrom('media')
+    .select(['id', 'blob_key'])
+    .where('expires_at', '<=', now)
+    .orderBy('expires_at')
+    .limit(limit)
+    .execute();
+}
+
 export async function dueGarbage(
   store: Store,
   limit: number,
