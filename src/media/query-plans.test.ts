@@ -1,11 +1,12 @@
-import { CompiledQuery, type KyselyPlugin, sql } from 'kysely';
+import { sql } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { describeOnEachDialect } from '../../test/support/databases.ts';
+import { captureQueries, planOf } from '../../test/support/query-plans.ts';
 import { loadSyntheticMedia, syntheticNamespace, syntheticTag } from '../../test/support/synthetic-media.ts';
 import { ensureAccount } from '../accounts/accounts-store.ts';
 import type { Actor } from '../accounts/authenticate.ts';
 import { storageUsed } from '../accounts/usage.ts';
-import type { Db, Store } from '../store/store.ts';
+import type { Db } from '../store/store.ts';
 import { type ListQuery, listMediaRows, ownedMedia } from './media-queries.ts';
 import { blobOwned, expiredBatch, findMedia } from './media-repo.ts';
 import { ownerMedia } from './owner-media.ts';
@@ -19,115 +20,10 @@ import { ownerMedia } from './owner-media.ts';
 
 const SEEDED = 12_000;
 
-/** The SQL (with parameters) of every query `fn` issues, in order. */
-async function capture(db: Db, fn: (db: Db) => Promise<unknown>): Promise<CompiledQuery[]> {
-  const queries: CompiledQuery[] = [];
-  const plugin: KyselyPlugin = {
-    transformQuery: (args) => {
-      queries.push(db.getExecutor().compileQuery(args.node, args.queryId));
-      return args.node;
-    },
-    transformResult: async (args) => args.result,
-  };
-  await fn(db.withPlugin(plugin));
-  return queries;
-}
-
-interface Plan {
-  /** Indexes the plan reads, by name (primary keys as `<table>:pk`). */
-  indexes: string[];
-  /** Tables read whole (a full table or full index scan). */
-  scanned: string[];
-  sorted: boolean;
-  /** What bounds the index reads (SQLite's `SEARCH … (…)` constraints, PostgreSQL's `Index Cond`). */
-  bounds: string;
-  text: string;
-}
-
-const TABLES = ['media', 'media_tags', 'media_totals'];
-
-async function sqlitePlan(store: Store, query: CompiledQuery): Promise<Plan> {
-  const { rows } = await store.db.executeQuery<{ detail: string }>(
-    CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]),
-  );
-  const details = rows.map((r) => r.detail);
-  const indexes = details.flatMap((d) => {
-    const named = /USING (?:COVERING )?INDEX (\w+)/.exec(d)?.[1];
-    const pk = /^SEARCH (\w+) USING (?:COVERING )?INDEX sqlite_autoindex_(\w+?)_1/.exec(d)?.[2];
-    if (pk) return [`${pk}:pk`];
-    return named ? [named] : [];
-  });
-  const aliases: Record<string, string> = { m: 'media', t: 'media_tags', o: 'media_tags' };
-  const scanned = details.flatMap((d) => {
-    const table = /^SCAN (\w+)/.exec(d)?.[1];
-    const name = table ? (aliases[table] ?? table) : undefined;
-    return name && TABLES.includes(name) ? [name] : [];
-  });
-  return {
-    indexes,
-    scanned,
-    sorted: details.some((d) => d.includes('TEMP B-TREE FOR ORDER BY')),
-    bounds: details
-      .flatMap((d) => (d.startsWith('SEARCH') ? [/\((.*)\)$/.exec(d)?.[1] ?? ''] : []))
-      .join('; '),
-    text: details.join('\n'),
-  };
-}
-
-interface PgNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Index Cond'?: string;
-  Plans?: PgNode[];
-}
-
-/**
- * At test size PostgreSQL's costs rightly prefer reading a small table whole, so its seq scans and sorts are priced
- * out here (`enable_seqscan`, `enable_sort` off for this transaction): what is left is whether an index can bound
- * and order the query — a plan that still scans or sorts has none. (bench/scale.ts records the plans chosen
- * freely at 10⁶.)
- */
-async function postgresPlan(store: Store, query: CompiledQuery): Promise<Plan> {
-  const rows = await store.transaction(async (tx) => {
-    await sql`set local enable_seqscan = off`.execute(tx);
-    await sql`set local enable_sort = off`.execute(tx);
-    const result = await tx.executeQuery<{ 'QUERY PLAN': [{ Plan: PgNode }] }>(
-      CompiledQuery.raw(`explain (format json) ${query.sql}`, [...query.parameters]),
-    );
-    return result.rows;
-  });
-  const plan: Plan = { indexes: [], scanned: [], sorted: false, bounds: '', text: '' };
-  const bounds: string[] = [];
-  const lines: string[] = [];
-  const walk = (node: PgNode, depth: number) => {
-    const cond = node['Index Cond'];
-    if (cond) bounds.push(cond);
-    const on = node['Index Name'] ?? node['Relation Name'] ?? '';
-    lines.push(`${'  '.repeat(depth)}${node['Node Type']} ${on} ${cond ?? ''}`);
-    const index = node['Index Name'];
-    if (index) plan.indexes.push(index.endsWith('_pkey') ? `${index.slice(0, -5)}:pk` : index);
-    if (node['Node Type'] === 'Seq Scan' && TABLES.includes(node['Relation Name'] ?? ''))
-      plan.scanned.push(node['Relation Name'] as string);
-    if (node['Node Type'] === 'Sort') plan.sorted = true;
-    for (const child of node.Plans ?? []) walk(child, depth + 1);
-  };
-  const first = rows[0]?.['QUERY PLAN'][0];
-  if (first) walk(first.Plan, 0);
-  plan.text = lines.join('\n');
-  plan.bounds = bounds.join('; ');
-  return plan;
-}
-
 describeOnEachDialect('query plans at scale', (store) => {
   let actor: Actor;
   let ids: string[];
   let middleCursor: string;
-
-  const planOf = (query: CompiledQuery) =>
-    store().db.getExecutor().adapter.constructor.name.startsWith('Postgres')
-      ? postgresPlan(store(), query)
-      : sqlitePlan(store(), query);
 
   /**
    * Each captured query reads the given indexes (in any order), scans no media table whole, sorts nothing; with
@@ -138,10 +34,10 @@ describeOnEachDialect('query plans at scale', (store) => {
     expected: string[][],
     options: { cursorBound?: boolean } = {},
   ) {
-    const queries = await capture(store().db, fn);
+    const queries = await captureQueries(store().db, fn);
     expect(queries).toHaveLength(expected.length);
     for (const [i, query] of queries.entries()) {
-      const plan = await planOf(query);
+      const plan = await planOf(store(), query, { priceOutScans: true });
       const context = `${query.sql}\n--- plan ---\n${plan.text}`;
       expect(plan.scanned, context).toEqual([]);
       expect(plan.sorted, context).toBe(false);
