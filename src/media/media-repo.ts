@@ -118,14 +118,14 @@ export async function findMedia(db: Db, id: string): Promise<MediaRow | undefine
 }
 
 /**
- * Removes the row and, in the same transaction, records its blobs as garbage due now: after commit the caller
- * deletes them, and whatever that fails to delete the sweeper retries until clean.
+ * Deletes one media row (its tags go by cascade) and takes its bytes off its owner's `media_totals` in the same
+ * transaction. False when the row was already gone.
  */
-export async function deleteMediaRow(tx: Tx, media: Pick<MediaRow, 'id' | 'blob_key'>): Promise<boolean> {
+export async function deleteCountedRow(tx: Tx, id: string): Promise<boolean> {
   // The deleted row's own owner and size (RETURNING): what the counter loses is exactly what was removed.
   const removed = await tx
     .deleteFrom('media')
-    .where('id', '=', media.id)
+    .where('id', '=', id)
     .returning(['account_id', 'filesize'])
     .executeTakeFirst();
   if (!removed) return false;
@@ -140,6 +140,15 @@ export async function deleteMediaRow(tx: Tx, media: Pick<MediaRow, 'id' | 'blob_
       .where('account_id', '=', removed.account_id)
       .execute();
   }
+  return true;
+}
+
+/**
+ * Removes the row and, in the same transaction, records its blobs as garbage due now: after commit the caller
+ * deletes them, and whatever that fails to delete the sweeper retries until clean.
+ */
+export async function deleteMediaRow(tx: Tx, media: Pick<MediaRow, 'id' | 'blob_key'>): Promise<boolean> {
+  if (!(await deleteCountedRow(tx, media.id))) return false;
   await dropRenditionRows(tx, media.id);
   const now = Date.now();
   for (const key of [media.blob_key, renditionsPrefix(media.id)]) {
