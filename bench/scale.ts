@@ -5,7 +5,11 @@
 // /metrics), a cached `src` timed while a slow-class request runs beside it, and the plan each query uses.
 //
 //   npx tsx bench/scale.ts [--dialect sqlite|postgres|both] [--sizes 1000,10000,100000,1000000] [--runs 30]
-//                          [--no-write]
+//                          [--sweep <media>] [--sweep-only] [--no-write]
+//
+// --sweep N: after the last size, N media expire at once and the server's own maintenance sweep removes them while
+// a cached `src` is timed (section `## Scale: sweeping expired media (issue 19)`); --sweep-only skips the timed
+// requests and their section.
 //
 // Writes the `## Scale (issue 19)` section of docs/benchmarks.md unless --no-write.
 import { spawn } from 'node:child_process';
@@ -36,11 +40,15 @@ const { values: args } = parseArgs({
     dialect: { type: 'string', default: 'both' },
     sizes: { type: 'string', default: '1000,10000,100000,1000000' },
     runs: { type: 'string', default: '30' },
+    sweep: { type: 'string', default: '0' },
+    'sweep-only': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
   },
 });
 const SIZES = (args.sizes as string).split(',').map(Number);
 const RUNS = Number(args.runs);
+/** Media expired at once after the last size, then swept by the server's own maintenance job (0: no sweep phase). */
+const SWEEP = Number(args.sweep);
 const DIALECTS = args.dialect === 'both' ? ['sqlite', 'postgres'] : [args.dialect as string];
 const METRICS_TOKEN = `bench-metrics-${randomBytes(16).toString('hex')}`;
 const ANY_TAGS = [syntheticTag(2), syntheticTag(60), syntheticTag(150)];
@@ -153,29 +161,33 @@ async function plansOf(store: Store, calls: Record<string, (db: Db) => Promise<u
   return plans;
 }
 
-async function runDialect(dialect: string): Promise<Cell[]> {
+async function runDialect(dialect: string): Promise<{ cells: Cell[]; sweep: SweepResult | undefined }> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lightbox-scale-'));
   const pgDb = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
   const databaseUrl = pgDb ? pgDb.url : `sqlite://${path.join(dataDir, 'lightbox.db')}`;
   const config: DatabaseConfig = pgDb
     ? { kind: 'postgres', url: pgDb.url }
     : { kind: 'sqlite', file: path.join(dataDir, 'lightbox.db') };
-  const server = await startLightbox({
-    repo: ROOT,
-    dataDir,
-    env: {
-      LIGHTBOX_DATABASE_URL: databaseUrl,
-      LIGHTBOX_METRICS_TOKEN: METRICS_TOKEN,
-      // Room for a million media of up to 5 MB and every upload of the run.
-      LIGHTBOX_PLANS: 'bench:10000000:100000000:Bench',
-      LIGHTBOX_DEFAULT_PLAN: 'bench',
-      LIGHTBOX_LOG_LEVEL: 'warn',
-      // No maintenance sweep in the middle of a timed cell (it would run between the loads anyway).
-      LIGHTBOX_SWEEP_INTERVAL_SECONDS: '86400',
-    },
-  });
+  const serve = (sweepSeconds: number) =>
+    startLightbox({
+      repo: ROOT,
+      dataDir,
+      env: {
+        LIGHTBOX_DATABASE_URL: databaseUrl,
+        LIGHTBOX_METRICS_TOKEN: METRICS_TOKEN,
+        // Room for a million media of up to 5 MB and every upload of the run.
+        LIGHTBOX_PLANS: 'bench:10000000:100000000:Bench',
+        LIGHTBOX_DEFAULT_PLAN: 'bench',
+        LIGHTBOX_LOG_LEVEL: 'warn',
+        LIGHTBOX_SWEEP_INTERVAL_SECONDS: String(sweepSeconds),
+      },
+    });
+  // No maintenance sweep in the middle of a timed cell (it would run between the loads anyway).
+  let server = await serve(86400);
   const store = await openStore(config, { migrate: false });
   const cells: Cell[] = [];
+  let probeSrc = '';
+  let sweep: SweepResult | undefined;
   try {
     const account = await store.db.selectFrom('accounts').selectAll().executeTakeFirstOrThrow();
     const actor: Actor = { account, key: { environment: 'live' } };
@@ -194,6 +206,7 @@ async function runDialect(dialect: string): Promise<Cell[]> {
     // A real upload whose `src` gets cached: the delivery probe while other requests run.
     const probe = await upload();
     const srcUrl = probe.src;
+    probeSrc = probe.src;
     await timed(srcUrl, {}, 200);
 
     let loaded = 0;
@@ -215,6 +228,7 @@ async function runDialect(dialect: string): Promise<Cell[]> {
         await sql`pragma wal_checkpoint(truncate)`.execute(store.db);
       } else await sql`analyze`.execute(store.db);
       console.log(`${dialect} ${size}: loaded in ${fixed(loadSeconds)} s`);
+      if (args['sweep-only']) continue;
 
       // Fixtures from the library as loaded: a cursor in the middle, ids spread over it, media to GET/PATCH/DELETE.
       const middle = await store.db
@@ -328,18 +342,90 @@ async function runDialect(dialect: string): Promise<Cell[]> {
         `event loop p99 ${fixed(loop.p99)} ms, max ${fixed(loop.max)} ms; cached src p95 ${fixed(percentile(srcTimes, 95), 2)} ms`,
       );
     }
+    if (SWEEP > 0) {
+      // The retention sweep and blob collection at scale, run by the server itself (sweep every 2 s) on SWEEP
+      // media expired at once, while a cached `src` is fetched one request after another.
+      await server.stop();
+      const account = await store.db.selectFrom('accounts').select('id').executeTakeFirstOrThrow();
+      const now = Date.now();
+      await store.db
+        .updateTable('media')
+        .set({ expires_at: now - 1000, expiry_reason: 'ttl' })
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('media')
+            .select('id')
+            .where('account_id', '=', account.id)
+            .where('expires_at', 'is', null)
+            .orderBy('created_at')
+            .limit(SWEEP),
+        )
+        .execute();
+      server = await serve(2);
+      sweep = await measureSweep(store, server.url, probeSrc);
+    }
   } finally {
     await store.close();
     await server.stop();
     await pgDb?.drop();
     await rm(dataDir, { recursive: true, force: true });
   }
-  return cells;
+  return { cells, sweep };
+}
+
+interface SweepResult {
+  expired: number;
+  seconds: number;
+  src: Timing & { p99: number; max: number; count: number };
+  loopP99: number;
+  loopMax: number;
+}
+
+/** Cached `src` fetched back to back until the server's sweep has deleted every expired media and owed blob. */
+async function measureSweep(store: Store, url: string, src: string): Promise<SweepResult> {
+  const probe = new URL(src);
+  const srcUrl = `${url}${probe.pathname}${probe.search}`;
+  await timed(srcUrl, {}, 200);
+  const remaining = async () => {
+    const media = await store.db
+      .selectFrom('media')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('expires_at', '<=', Date.now())
+      .executeTakeFirstOrThrow();
+    const garbage = await store.db
+      .selectFrom('blob_garbage')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(media.n) + Number(garbage.n);
+  };
+  const expired = await remaining();
+  await eventLoop(url);
+  const started = performance.now();
+  const times: number[] = [];
+  let checked = started;
+  for (;;) {
+    times.push(await timed(srcUrl, {}, 200));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    if (performance.now() - checked > 1000) {
+      checked = performance.now();
+      if ((await remaining()) === 0 || checked - started > 600_000) break;
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const loop = await eventLoop(url);
+  console.log(`sweep of ${expired} rows and markers: ${fixed(seconds)} s`);
+  return {
+    expired,
+    seconds,
+    src: { ...summary(times), p99: percentile(times, 99), max: Math.max(...times), count: times.length },
+    loopP99: loop.p99,
+    loopMax: loop.max,
+  };
 }
 
 function report(results: Map<string, Cell[]>): string {
   const lines = [
-    '## Scale (issue 19)',
+    SCALE_HEADING,
     '',
     `\`npx tsx bench/scale.ts --dialect ${args.dialect} --sizes ${args.sizes} --runs ${RUNS}\` on ${new Date().toISOString().slice(0, 10)}, ` +
       `${cpus().length} cores shared with other work (load average ${loadavg()
@@ -406,27 +492,72 @@ function report(results: Map<string, Cell[]>): string {
   return lines.join('\n');
 }
 
-async function writeSection(file: string, section: string) {
+const SCALE_HEADING = '## Scale (issue 19)';
+const SWEEP_HEADING = '## Scale: sweeping expired media (issue 19)';
+
+/** Replaces the section under `heading` (or appends it), leaving everything else alone. */
+async function writeSection(file: string, heading: string, section: string) {
   let text = await readFile(file, 'utf8');
-  const start = text.search(/^## Scale \(issue 19\)\s*$/m);
-  if (start === -1) {
-    text = `${text.trimEnd()}\n\n${section.trimEnd()}\n`;
-  } else {
-    const next = text.slice(start + 1).search(/^## /m);
-    const end = next === -1 ? text.length : start + 1 + next;
-    text = `${text.slice(0, start)}${section.trimEnd()}\n${end < text.length ? `\n${text.slice(end)}` : ''}`;
-  }
-  await writeFile(file, text);
+  const start = text.split('\n').findIndex((line) => line.trim() === heading);
+  if (start !== -1) {
+    const lines = text.split('\n');
+    const next = lines.findIndex((line, i) => i > start && line.startsWith('## '));
+    const after = next === -1 ? [] : lines.slice(next);
+    text = [...lines.slice(0, start), section.trimEnd(), ...(after.length > 0 ? ['', ...after] : [])].join(
+      '\n',
+    );
+  } else text = `${text.trimEnd()}\n\n${section.trimEnd()}\n`;
+  await writeFile(file, text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function sweepReport(sweeps: Map<string, SweepResult>): string {
+  const lines = [
+    SWEEP_HEADING,
+    '',
+    `\`npx tsx bench/scale.ts --dialect ${args.dialect} --sizes ${args.sizes} --sweep ${SWEEP}\`: after the last size, ` +
+      `${SWEEP.toLocaleString('en-US')} media expired at once; the server's own maintenance sweep (every 2 s) deletes ` +
+      'them in batches and collects their blob markers while a cached `src` is fetched back to back (10 ms apart). ' +
+      `${cpus().length} shared cores (load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' / ')}).`,
+    '',
+    table(
+      [
+        'dialect',
+        'rows + markers',
+        'swept in',
+        'cached src median / p95 / p99 / max ms (n)',
+        'event-loop p99 / max ms',
+      ],
+      [...sweeps].map(([dialect, r]) => [
+        dialect,
+        r.expired.toLocaleString('en-US'),
+        `${fixed(r.seconds)} s`,
+        `${fixed(r.src.median, 2)} / ${fixed(r.src.p95, 2)} / ${fixed(r.src.p99, 2)} / ${fixed(r.src.max, 1)} (${r.src.count})`,
+        `${fixed(r.loopP99, 1)} / ${fixed(r.loopMax, 1)}`,
+      ]),
+    ),
+    '',
+  ];
+  return lines.join('\n');
 }
 
 async function main() {
   const results = new Map<string, Cell[]>();
-  for (const dialect of DIALECTS) results.set(dialect, await runDialect(dialect));
-  const section = report(results);
-  console.log(section);
-  if (!args['no-write']) {
-    await writeSection(path.join(ROOT, 'docs/benchmarks.md'), section);
-    console.log('wrote ## Scale (issue 19) to docs/benchmarks.md');
+  const sweeps = new Map<string, SweepResult>();
+  for (const dialect of DIALECTS) {
+    const { cells, sweep } = await runDialect(dialect);
+    results.set(dialect, cells);
+    if (sweep) sweeps.set(dialect, sweep);
+  }
+  const sections: [string, string][] = args['sweep-only'] ? [] : [[SCALE_HEADING, report(results)]];
+  if (sweeps.size > 0) sections.push([SWEEP_HEADING, sweepReport(sweeps)]);
+  for (const [heading, section] of sections) {
+    console.log(section);
+    if (!args['no-write']) {
+      await writeSection(path.join(ROOT, 'docs/benchmarks.md'), heading, section);
+      console.log(`wrote ${heading} to docs/benchmarks.md`);
+    }
   }
 }
 

@@ -37,8 +37,8 @@ export const splitList = (value: string | undefined): string[] =>
 
 /** A media holds at most this many tags (media-fields.ts): an `all` filter naming more distinct tags matches none. */
 const MAX_TAGS_PER_MEDIA = 10;
-/** Counting a tag's rows stops here: enough to tell a rare tag from a common one at a bounded cost. */
-const TAG_COUNT_CAP = 2000;
+/** Rows of each tag read to tell the rarest where a page starts (`rarestFirst`). */
+const DENSITY_SAMPLE = 200;
 
 type Cursor = { createdAt: number; id: string };
 type Page = { rows: MediaRow[]; nextCursor: string | null };
@@ -79,7 +79,10 @@ export async function listMediaRows(db: Db, principal: Actor, query: ListQuery):
   if (tags.length === 0) return listAll(db, scope, query, cursor);
   if (query.tag_mode === 'all') {
     if (tags.length > MAX_TAGS_PER_MEDIA) return { rows: [], nextCursor: null };
-    return toPage(await tagRange(db, scope, query, await rarestFirst(db, scope, tags), cursor), query.limit);
+    return toPage(
+      await tagRange(db, scope, query, await rarestFirst(db, scope, tags, cursor), cursor),
+      query.limit,
+    );
   }
   // `any`: one range per tag, each at most a page long; merged newest first without repeats.
   const ranges = await Promise.all(tags.map((tag) => tagRange(db, scope, query, [tag], cursor)));
@@ -152,27 +155,37 @@ async function tagRange(
   return q.execute();
 }
 
-/** The tags ordered rarest first (counts capped at `TAG_COUNT_CAP`): `all` walks the shortest range. */
-async function rarestFirst(db: Db, scope: Scope, tags: string[]): Promise<string[]> {
-  const counts = await Promise.all(
+/**
+ * The tags ordered rarest first where the page is read: each tag's next `DENSITY_SAMPLE` rows from the cursor (an
+ * index-only range read). A tag with fewer rows is rarer; among full samples, the one whose sample reaches furthest
+ * back in time is the sparsest there. `all` then walks that tag's range and probes the others.
+ */
+async function rarestFirst(
+  db: Db,
+  scope: Scope,
+  tags: string[],
+  cursor: Cursor | undefined,
+): Promise<string[]> {
+  const samples = await Promise.all(
     tags.map(async (tag) => {
-      const row = await db
-        .selectFrom((eb) =>
-          eb
-            .selectFrom('media_tags')
-            .select('media_id')
-            .where('account_id', '=', scope.accountId)
-            .where('environment', '=', scope.environment)
-            .where('tag', '=', tag)
-            .limit(TAG_COUNT_CAP)
-            .as('capped'),
-        )
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow();
-      return { tag, n: Number(row.n) };
+      let q = db
+        .selectFrom('media_tags')
+        .select('created_at')
+        .where('account_id', '=', scope.accountId)
+        .where('environment', '=', scope.environment)
+        .where('tag', '=', tag)
+        .orderBy('created_at', 'desc')
+        .orderBy('media_id', 'desc')
+        .limit(DENSITY_SAMPLE);
+      if (cursor)
+        q = q.where(({ eb, refTuple, tuple }) =>
+          eb(refTuple('created_at', 'media_id'), '<', tuple(cursor.createdAt, cursor.id)),
+        );
+      const rows = await q.execute();
+      return { tag, n: rows.length, reach: Number(rows.at(-1)?.created_at ?? 0) };
     }),
   );
-  return counts.sort((a, b) => a.n - b.n).map((c) => c.tag);
+  return samples.sort((a, b) => a.n - b.n || a.reach - b.reach).map((s) => s.tag);
 }
 
 /**
