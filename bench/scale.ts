@@ -343,8 +343,8 @@ async function runDialect(dialect: string): Promise<{ cells: Cell[]; sweep: Swee
       );
     }
     if (SWEEP > 0) {
-      // The retention sweep and blob collection at scale, run by the server itself (sweep every 2 s) on SWEEP
-      // media expired at once, while a cached `src` is fetched one request after another.
+      // The retention sweep and blob collection at scale, run by the server itself (a sweep every 10 s, which also
+      // reconciles the account's totals) on SWEEP media expired at once, while a cached `src` is fetched.
       await server.stop();
       const account = await store.db.selectFrom('accounts').select('id').executeTakeFirstOrThrow();
       const now = Date.now();
@@ -361,7 +361,7 @@ async function runDialect(dialect: string): Promise<{ cells: Cell[]; sweep: Swee
             .limit(SWEEP),
         )
         .execute();
-      server = await serve(2);
+      server = await serve(10);
       sweep = await measureSweep(store, server.url, probeSrc);
     }
   } finally {
@@ -515,7 +515,7 @@ function sweepReport(sweeps: Map<string, SweepResult>): string {
     SWEEP_HEADING,
     '',
     `\`npx tsx bench/scale.ts --dialect ${args.dialect} --sizes ${args.sizes} --sweep ${SWEEP}\`: after the last size, ` +
-      `${SWEEP.toLocaleString('en-US')} media expired at once; the server's own maintenance sweep (every 2 s) deletes ` +
+      `${SWEEP.toLocaleString('en-US')} media expired at once; the server's own maintenance sweep (every 10 s; it also reconciles the account's totals) deletes ` +
       'them in batches and collects their blob markers while a cached `src` is fetched back to back (10 ms apart). ' +
       `${cpus().length} shared cores (load average ${loadavg()
         .map((l) => l.toFixed(1))

@@ -3,7 +3,7 @@ import type { Log } from '../lib/log.ts';
 import type { Db, Store } from '../store/store.ts';
 
 /** Media rows read per statement while counting: a few milliseconds of work between yields to the event loop. */
-const COUNT_CHUNK = 5000;
+const COUNT_CHUNK = 1000;
 /** Accounts checked per call; the caller keeps the cursor, so a sweep does a bounded slice and the next goes on. */
 const ACCOUNTS_PER_CALL = 100;
 
