@@ -4,15 +4,15 @@ import { DAY_MS } from '../../src/lib/time.ts';
 import { insertMediaRows, type MediaRow, newMediaId, newMediaToken } from '../../src/media/media-repo.ts';
 import type { Store } from '../../src/store/store.ts';
 
-export const SYNTHETIC_NAMESPACES = 50;
-export const SYNTHETIC_TAGS = 200;
+const SYNTHETIC_NAMESPACES = 50;
+const SYNTHETIC_TAGS = 200;
 const SPAN_MS = 3 * 365 * DAY_MS;
 
 export const syntheticTag = (n: number): string => `tag-${n}`;
 export const syntheticNamespace = (n: number): string => `ns-${n}`;
 
 /** A small seeded generator (mulberry32): the same seed loads the same library. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -28,7 +28,7 @@ export function seededRandom(seed: number): () => number {
  * namespaces (a tenth in none), 0–5 tags of 200 (the low-numbered ones more common, as real tags are), 20 %
  * private, sizes from 40 kB to ~5 MB.
  */
-export function syntheticMedia(
+function syntheticMedia(
   accountId: string,
   index: number,
   count: number,
