@@ -116,8 +116,10 @@ async function listAll(db: Db, scope: Scope, query: ListQuery, cursor: Cursor | 
 }
 
 /**
- * Media holding every tag of `tags`, newest first, at most a page and one: the first tag's range of
- * `media_tags_page` walked backwards, each row checked for the other tags by primary key and joined to its media.
+ * Media holding every tag of `tags`, newest first, at most a page and one. Two steps, so neither planner can join
+ * the media before the tag checks: ids from the first tag's range of `media_tags_page` walked backwards, each
+ * checked for the other tags by primary key (index only); then those media by primary key with the row filters
+ * (expiry, namespace, name). When the filters drop some, the walk goes on from the last id read.
  */
 async function tagRange(
   db: Db,
@@ -127,32 +129,55 @@ async function tagRange(
   cursor: Cursor | undefined,
 ): Promise<MediaRow[]> {
   const [walked, ...others] = tags as [string, ...string[]];
-  let q = db
-    .selectFrom('media_tags as t')
-    .innerJoin('media as m', 'm.id', 't.media_id')
-    .selectAll('m')
-    .where('t.account_id', '=', scope.accountId)
-    .where('t.environment', '=', scope.environment)
-    .where('t.tag', '=', walked)
-    .orderBy('t.created_at', 'desc')
-    .orderBy('t.media_id', 'desc')
-    .limit(query.limit + 1);
-  for (const other of others) {
-    q = q.where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('media_tags as o')
-          .select('o.media_id')
-          .whereRef('o.media_id', '=', 't.media_id')
-          .where('o.tag', '=', other),
-      ),
-    );
+  const wanted = query.limit + 1;
+  const found: MediaRow[] = [];
+  let from = cursor;
+  for (;;) {
+    let q = db
+      .selectFrom('media_tags as t')
+      .select(['t.media_id', 't.created_at'])
+      .where('t.account_id', '=', scope.accountId)
+      .where('t.environment', '=', scope.environment)
+      .where('t.tag', '=', walked)
+      .orderBy('t.created_at', 'desc')
+      .orderBy('t.media_id', 'desc')
+      .limit(wanted);
+    for (const other of others) {
+      q = q.where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('media_tags as o')
+            .select('o.media_id')
+            .whereRef('o.media_id', '=', 't.media_id')
+            .where('o.tag', '=', other),
+        ),
+      );
+    }
+    const after = from;
+    if (after)
+      q = q.where(({ eb, refTuple, tuple }) =>
+        eb(refTuple('t.created_at', 't.media_id'), '<', tuple(after.createdAt, after.id)),
+      );
+    const candidates = await q.execute();
+    if (candidates.length > 0) {
+      const rows = await mediaFilters(
+        query,
+        Date.now(),
+      )(
+        db
+          .selectFrom('media as m')
+          .selectAll('m')
+          .where(
+            'm.id',
+            'in',
+            candidates.map((c) => c.media_id),
+          ),
+      ).execute();
+      found.push(...rows.sort(newestFirst));
+    }
+    const last = candidates.at(-1);
+    if (found.length >= wanted || candidates.length < wanted || !last) return found.slice(0, wanted);
+    from = { createdAt: Number(last.created_at), id: last.media_id };
   }
-  q = mediaFilters(query, Date.now())(q);
-  if (cursor)
-    q = q.where(({ eb, refTuple, tuple }) =>
-      eb(refTuple('t.created_at', 't.media_id'), '<', tuple(cursor.createdAt, cursor.id)),
-    );
-  return q.execute();
 }
 
 /**

@@ -19,6 +19,7 @@ import { ownerMedia } from './owner-media.ts';
  */
 
 const SEEDED = 12_000;
+const RANGE_INDEXES = ['media_account_list', 'media_namespace_page', 'media_tags_page'];
 
 describeOnEachDialect('query plans at scale', (store) => {
   let actor: Actor;
@@ -26,8 +27,9 @@ describeOnEachDialect('query plans at scale', (store) => {
   let middleCursor: string;
 
   /**
-   * Each captured query reads the given indexes (in any order), scans no media table whole, sorts nothing; with
-   * `cursorBound`, the cursor is the end of an index range (not a filter on rows read from the start).
+   * The captured queries, in any order (some run at once), each read the indexes of one entry of `expected`; none
+   * scans a media table whole or sorts; with `cursorBound`, every range read (of a list or tag index) ends at the
+   * cursor (not a filter on rows read from the start).
    */
   async function expectIndexed(
     fn: (db: Db) => Promise<unknown>,
@@ -36,13 +38,17 @@ describeOnEachDialect('query plans at scale', (store) => {
   ) {
     const queries = await captureQueries(store().db, fn);
     expect(queries).toHaveLength(expected.length);
-    for (const [i, query] of queries.entries()) {
+    const unmatched = [...expected];
+    for (const query of queries) {
       const plan = await planOf(store(), query, { priceOutScans: true });
       const context = `${query.sql}\n--- plan ---\n${plan.text}`;
       expect(plan.scanned, context).toEqual([]);
       expect(plan.sorted, context).toBe(false);
-      for (const index of expected[i] ?? []) expect(plan.indexes, context).toContain(index);
-      if (options.cursorBound) expect(plan.bounds, context).toMatch(/created_at/);
+      const match = unmatched.findIndex((indexes) => indexes.every((index) => plan.indexes.includes(index)));
+      expect(match, `${context}\n--- expected one of ---\n${JSON.stringify(unmatched)}`).not.toBe(-1);
+      unmatched.splice(match, 1);
+      if (options.cursorBound && plan.indexes.some((index) => RANGE_INDEXES.includes(index)))
+        expect(plan.bounds, context).toMatch(/created_at/);
     }
   }
 
@@ -80,19 +86,15 @@ describeOnEachDialect('query plans at scale', (store) => {
 
   it('lists one tag, any of several and all of several as ranges of media_tags_page', async () => {
     const [a, b, c] = [syntheticTag(1), syntheticTag(4), syntheticTag(30)];
-    await expectIndexed(list({ tags: a, cursor: middleCursor }), [['media_tags_page', 'media:pk']], {
-      cursorBound: true,
-    });
-    await expectIndexed(list({ tags: `${a},${b},${c}`, tag_mode: 'any' }), [
-      ['media_tags_page', 'media:pk'],
-      ['media_tags_page', 'media:pk'],
-      ['media_tags_page', 'media:pk'],
-    ]);
-    await expectIndexed(list({ tags: `${a},${c}`, tag_mode: 'all', cursor: middleCursor }), [
-      ['media_tags_page'],
-      ['media_tags_page'],
-      ['media_tags_page', 'media:pk'],
-    ]);
+    const ids = ['media_tags_page'];
+    const rows = ['media:pk'];
+    await expectIndexed(list({ tags: a, cursor: middleCursor }), [ids, rows], { cursorBound: true });
+    await expectIndexed(list({ tags: `${a},${b},${c}`, tag_mode: 'any' }), [ids, ids, ids, rows, rows, rows]);
+    await expectIndexed(
+      list({ tags: `${a},${c}`, tag_mode: 'all', cursor: middleCursor }),
+      [ids, ids, ['media_tags_page', 'media_tags:pk'], rows],
+      { cursorBound: true },
+    );
   });
 
   it('finds ids= by primary key', async () => {

@@ -38,9 +38,9 @@ async function sqlitePlan(store: Store, query: CompiledQuery): Promise<Plan> {
   const details = rows.map((r) => r.detail);
   const indexes = details.flatMap((d) => {
     const named = /USING (?:COVERING )?INDEX (\w+)/.exec(d)?.[1];
-    const pk = /^SEARCH (\w+) USING (?:COVERING )?INDEX sqlite_autoindex_(\w+?)_1/.exec(d)?.[2];
-    if (pk) return [`${pk}:pk`];
-    return named ? [named] : [];
+    if (!named) return [];
+    const pk = /^sqlite_autoindex_(\w+)_1$/.exec(named)?.[1];
+    return [pk ? `${pk}:pk` : named];
   });
   const aliases: Record<string, string> = { m: 'media', t: 'media_tags', o: 'media_tags' };
   const scanned = details.flatMap((d) => {
@@ -92,7 +92,12 @@ async function postgresPlan(store: Store, query: CompiledQuery, priceOutScans: b
     const on = node['Index Name'] ?? node['Relation Name'] ?? '';
     lines.push(`${'  '.repeat(depth)}${node['Node Type']} ${on} ${cond ?? ''}`);
     const index = node['Index Name'];
-    if (index) plan.indexes.push(index.endsWith('_pkey') ? `${index.slice(0, -5)}:pk` : index);
+    // Primary keys by their table, whatever the constraint is called (`media_pkey`, `media_tags_media_tag_pk`).
+    // (A bitmap index scan names no relation: its primary key is `<table>_pkey`.)
+    if (index)
+      plan.indexes.push(
+        /_pk(ey)?$/.test(index) ? `${node['Relation Name'] ?? index.replace(/_pkey$/, '')}:pk` : index,
+      );
     if (node['Node Type'] === 'Seq Scan' && TABLES.includes(node['Relation Name'] ?? ''))
       plan.scanned.push(node['Relation Name'] as string);
     if (node['Node Type'] === 'Sort') plan.sorted = true;
