@@ -13,17 +13,20 @@ export async function collectGarbage(
   now = Date.now(),
 ): Promise<number> {
   const due = keys ?? (await dueGarbage(deps.store, 200, now)).map((g) => g.blob_key);
-  let collected = 0;
+  const confirmed: string[] = [];
   for (const key of due) {
     try {
       if (key.endsWith('/')) await deps.blobs.deletePrefix(key);
       else if (!(await blobOwned(deps.store.db, key))) await deps.blobs.delete(key);
-      await deps.store.db.deleteFrom('blob_garbage').where('blob_key', '=', key).execute();
-      collected++;
+      confirmed.push(key);
     } catch (error) {
       // Left for the next sweep: deletion is retried until the blob store confirms.
       deps.logger.warn({ err: error, blob_key: key }, 'blob deletion failed, will retry');
     }
   }
-  return collected;
+  // The confirmed markers in one statement (one commit for the batch); if it never runs, the next sweep deletes
+  // those blobs again, which finds them gone.
+  if (confirmed.length > 0)
+    await deps.store.db.deleteFrom('blob_garbage').where('blob_key', 'in', confirmed).execute();
+  return confirmed.length;
 }

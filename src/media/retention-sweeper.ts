@@ -7,6 +7,7 @@ import { deleteMediaRow, expiredBatch } from './media-repo.ts';
 
 /** Expired media read per batch; each is deleted in its own short transaction. */
 const SWEEP_BATCH = 100;
+const ROWS_PER_TRANSACTION = 20;
 
 /**
  * The retention sweep: deletes expired media (rows, originals, renditions) and works off owed blob deletions,
@@ -19,8 +20,15 @@ export async function sweepRetention(
   let media = 0;
   for (;;) {
     const expired = await expiredBatch(deps.store.db, SWEEP_BATCH, now);
-    for (const row of expired) {
-      if (await deps.store.transaction((tx) => deleteMediaRow(tx, row))) media++;
+    // A few rows per transaction: one commit (fsync) per group instead of per row, yet each transaction short
+    // (on SQLite it holds the writer, and its synchronous statements the event loop).
+    for (let i = 0; i < expired.length; i += ROWS_PER_TRANSACTION) {
+      const group = expired.slice(i, i + ROWS_PER_TRANSACTION);
+      media += await deps.store.transaction(async (tx) => {
+        let deleted = 0;
+        for (const row of group) if (await deleteMediaRow(tx, row)) deleted++;
+        return deleted;
+      });
     }
     if (expired.length < SWEEP_BATCH) break;
     // Requests waiting behind the sweep (on SQLite the driver is synchronous) run between batches.
