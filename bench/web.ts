@@ -19,7 +19,7 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DAY_MS } from '../src/lib/time.ts';
-import { newMediaId, newMediaToken } from '../src/media/media-repo.ts';
+import { insertMediaRows, newMediaId, newMediaToken } from '../src/media/media-repo.ts';
 import type { MediaTable } from '../src/store/database.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { firstByte, startApiChild } from './lib/api-child.ts';
@@ -83,7 +83,6 @@ async function seedMedia(dataDir: string, accountId: string, count: number): Pro
     const now = Date.now();
     for (let start = 0; start < count; start += 500) {
       const rows: MediaTable[] = [];
-      const tags: { media_id: string; tag: string }[] = [];
       for (let i = start; i < Math.min(count, start + 500); i++) {
         const id = newMediaId();
         const rowTags = [TAGS[i % TAGS.length] as string, TAGS[(i * 7 + 3) % TAGS.length] as string];
@@ -113,12 +112,8 @@ async function seedMedia(dataDir: string, accountId: string, count: number): Pro
           updated_at: at,
           levels: -1,
         });
-        for (const tag of unique) tags.push({ media_id: id, tag });
       }
-      await store.transaction(async (tx) => {
-        await tx.insertInto('media').values(rows).execute();
-        await tx.insertInto('media_tags').values(tags).execute();
-      });
+      await store.transaction((tx) => insertMediaRows(tx, rows));
     }
   } finally {
     await store.close();

@@ -503,4 +503,21 @@ describe('GET /v1/usage', () => {
     expect(after.uploads.used).toBe(2);
     expect(after.storage.used_bytes).toBe(second.filesize);
   });
+
+  it('storage used equals the sum of the media held after concurrent uploads and deletes', async () => {
+    const owner = await keyedAccount(server);
+    const files = await Promise.all(Array.from({ length: 8 }, (_, i) => images.jpeg(20 + i * 7, 20 + i)));
+    const firsts = await Promise.all(files.map((file) => uploaded(server, file, { key: owner.key })));
+    // Half deleted (each twice at once) while as many more arrive.
+    await Promise.all([
+      ...files.map((file) => uploaded(server, file, { key: owner.key })),
+      ...firsts
+        .slice(0, 4)
+        .flatMap((m) => [1, 2].map(() => server.request('DELETE', `/v1/media/${m.id}`, { key: owner.key }))),
+    ]);
+    const held = await listAll(server, owner.key);
+    expect(held).toHaveLength(12);
+    const bytes = held.reduce((sum, m) => sum + m.filesize, 0);
+    expect((await usage(server, owner.key)).storage.used_bytes).toBe(bytes);
+  });
 });

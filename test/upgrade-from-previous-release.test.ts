@@ -375,6 +375,11 @@ for (const dialect of DIALECTS) {
         const media = await server.request('GET', '/v1/media/Med1aOld', { key });
         expect(media.status, media.text).toBe(200);
         expect(media.body).toMatchObject({ id: 'Med1aOld', namespace: 'catalogue', tags: ['shoes', 'red'] });
+        // Migration 0012 backfilled the storage counter and the tag index from the old rows.
+        const usage = await server.request('GET', '/v1/usage', { key });
+        expect(usage.body.storage.used_bytes).toBe(12_345);
+        const tagged = await server.request('GET', '/v1/media?tags=red,shoes&tag_mode=all', { key });
+        expect(tagged.body.data.map((m: { id: string }) => m.id)).toEqual(['Med1aOld']);
         const batch = await server.request('GET', `/api/v1/product-image-enhancements/${ENHANCEMENT}`, {
           key,
         });

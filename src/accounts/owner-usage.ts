@@ -6,7 +6,7 @@ import { DAY_MS, toIso } from '../lib/time.ts';
 import type { Db } from '../store/store.ts';
 import type { Account } from './accounts-store.ts';
 import { planNamed } from './plans.ts';
-import { usageOf } from './usage.ts';
+import { storageUsed, usageOf } from './usage.ts';
 
 /**
  * Usage and credits of an owner signed in to the dashboard (docs/web.md): the figures of `GET /v1/usage`, the
@@ -90,15 +90,14 @@ export const ownerUsage = {
         (eb) => eb.fn.sum<number>('filesize').as('bytes'),
       ])
       .where('account_id', '=', account.id)
+      // Both environments named, so each is one range of the account's list index from `first` on.
+      .where('environment', 'in', ['live', 'test'])
       .where('created_at', '>=', first)
       .groupBy(sql`created_at / ${sql.lit(DAY_MS)}`)
       .execute();
-    const before = await db
-      .selectFrom('media')
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('filesize'), eb.lit(0)).as('bytes'))
-      .where('account_id', '=', account.id)
-      .where('created_at', '<', first)
-      .executeTakeFirstOrThrow();
+    // Storage held from before the window: the account's counter less what arrived inside it (no scan of history).
+    const windowBytes = perDay.reduce((sum, r) => sum + Number(r.bytes ?? 0), 0);
+    const before = { bytes: (await storageUsed(db, account.id)) - windowBytes };
     const entries = await db
       .selectFrom('ledger_entries')
       .select(['type', 'kind', 'amount', 'created_at'])

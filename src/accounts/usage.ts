@@ -21,13 +21,14 @@ export async function uploadsThisMonth(db: Db, accountId: string, month: string)
   return row ? Number(row.count) : 0;
 }
 
+/** Bytes of the media the account holds: its `media_totals` counter, one row whatever the library's size. */
 export async function storageUsed(db: Db, accountId: string): Promise<number> {
   const row = await db
-    .selectFrom('media')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('filesize'), eb.lit(0)).as('bytes'))
+    .selectFrom('media_totals')
+    .select('bytes')
     .where('account_id', '=', accountId)
-    .executeTakeFirstOrThrow();
-  return Number(row.bytes);
+    .executeTakeFirst();
+  return Number(row?.bytes ?? 0);
 }
 
 /** `GET /v1/usage` (docs/api.md §2.4). */

@@ -3,6 +3,7 @@ import type { BlobStore } from '../blobs/blobs.ts';
 import { START_JOB } from '../enhancements/create-enhancement.ts';
 import type { Log } from '../lib/log.ts';
 import { requeueUnsentMail } from '../mail/smtp-mail.ts';
+import { reconcileMediaTotals } from '../media/media-totals.ts';
 import { sweepRetention } from '../media/retention-sweeper.ts';
 import { type JobHandlers, type JobQueue, jobSpec } from '../queue/queue.ts';
 import { sweepWebSessions } from '../sessions/sessions.ts';
@@ -26,12 +27,18 @@ export interface MaintenanceDeps {
 }
 
 export function maintenanceHandlers(deps: MaintenanceDeps): JobHandlers<typeof MAINTENANCE_JOB> {
+  // Where this worker's reconciliation of media totals goes on: each sweep checks a bounded slice of accounts.
+  let totalsCursor: string | undefined;
   return {
     [MAINTENANCE_JOB.name]: {
       // Expired media and owed blob deletions, stale idempotency records, expired web sessions and sign-in links,
-      // batches whose start job was lost, and mail whose delivery job was lost.
+      // batches whose start job was lost, and mail whose delivery job was lost; a slice of the media totals
+      // checked against the media (drift is corrected and logged there); SQLite's planner statistics refreshed.
       async handle() {
         const result = await sweepRetention(deps);
+        const totals = await reconcileMediaTotals(deps, { after: totalsCursor });
+        totalsCursor = totals.next ?? undefined;
+        await deps.store.optimize();
         const records = await sweepIdempotencyRecords(deps.store);
         const sessions = await sweepWebSessions(deps.store);
         const requeued =

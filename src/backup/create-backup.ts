@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import { assertBlobKey, type BlobStore } from '../blobs/blobs.ts';
 import type { DatabaseConfig } from '../config/config.ts';
+import { deleteCountedRow } from '../media/media-repo.ts';
 import { migrationLevel } from '../store/migrate.ts';
 import { migrations } from '../store/migrations/index.ts';
 import { openStore } from '../store/open-store.ts';
@@ -129,7 +130,7 @@ async function writeBackup(source: BackupSource, dir: string): Promise<BackupMan
         if (stillThere) {
           missing.push(key);
         } else {
-          await copy.db.deleteFrom('media').where('id', '=', id).execute();
+          await copy.transaction((tx) => deleteCountedRow(tx, id));
           deleted++;
         }
         return;

@@ -72,15 +72,15 @@ async function librarySources(
   ids: readonly string[],
 ) {
   if (ids.length === 0) return [];
+  // By primary key alone; the owner and environment are checked on the rows (a planner may otherwise walk the
+  // account's list index).
   const rows = await deps.store.db
     .selectFrom('media')
     .selectAll()
-    .where('account_id', '=', account.id)
-    .where('environment', '=', environment)
     .where('id', 'in', [...ids])
     .execute();
   return ids.map((id) => {
-    const row = rows.find((r) => r.id === id);
+    const row = rows.find((r) => r.id === id && r.account_id === account.id && r.environment === environment);
     if (!row || expired(row)) {
       throw new AppError('invalid_payload', {
         message: `Media ${id} is not in this account's ${environment} library.`,

@@ -1,7 +1,7 @@
 import type { BlobStore } from '../blobs/blobs.ts';
 import type { Log } from '../lib/log.ts';
 import type { Store } from '../store/store.ts';
-import { dueGarbage } from './media-repo.ts';
+import { blobOwned, dueGarbage } from './media-repo.ts';
 
 /**
  * Deletes owed blobs and forgets each marker only after the blob store confirmed. A marker of an upload whose
@@ -13,24 +13,20 @@ export async function collectGarbage(
   now = Date.now(),
 ): Promise<number> {
   const due = keys ?? (await dueGarbage(deps.store, 200, now)).map((g) => g.blob_key);
-  let collected = 0;
+  const confirmed: string[] = [];
   for (const key of due) {
     try {
       if (key.endsWith('/')) await deps.blobs.deletePrefix(key);
-      else {
-        const owner = await deps.store.db
-          .selectFrom('media')
-          .select('id')
-          .where('blob_key', '=', key)
-          .executeTakeFirst();
-        if (!owner) await deps.blobs.delete(key);
-      }
-      await deps.store.db.deleteFrom('blob_garbage').where('blob_key', '=', key).execute();
-      collected++;
+      else if (!(await blobOwned(deps.store.db, key))) await deps.blobs.delete(key);
+      confirmed.push(key);
     } catch (error) {
       // Left for the next sweep: deletion is retried until the blob store confirms.
       deps.logger.warn({ err: error, blob_key: key }, 'blob deletion failed, will retry');
     }
   }
-  return collected;
+  // The confirmed markers in one statement (one commit for the batch); if it never runs, the next sweep deletes
+  // those blobs again, which finds them gone.
+  if (confirmed.length > 0)
+    await deps.store.db.deleteFrom('blob_garbage').where('blob_key', 'in', confirmed).execute();
+  return confirmed.length;
 }

@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Actor } from '../accounts/authenticate.ts';
 import { AppError } from '../errors/app-error.ts';
+import type { Database } from '../store/database.ts';
 import type { Db } from '../store/store.ts';
 import type { MediaRow } from './media-repo.ts';
 
@@ -34,53 +35,216 @@ export const splitList = (value: string | undefined): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-/** `GET /v1/media`: the caller's media in its key's environment, newest first, keyset-paginated. */
-export async function listMediaRows(db: Db, principal: Actor, query: ListQuery) {
-  let q = db
-    .selectFrom('media')
-    .selectAll()
-    .where('account_id', '=', principal.account.id)
-    .where('environment', '=', principal.key.environment)
+/** A media holds at most this many tags (media-fields.ts): an `all` filter naming more distinct tags matches none. */
+const MAX_TAGS_PER_MEDIA = 10;
+/** Rows of each tag read to tell the rarest where a page starts (`rarestFirst`). */
+const DENSITY_SAMPLE = 200;
+
+type Cursor = { createdAt: number; id: string };
+type Page = { rows: MediaRow[]; nextCursor: string | null };
+
+/** Filters every listing applies to the media row (`m`): expiry, namespace, name. */
+function mediaFilters(query: ListQuery, now: number) {
+  return <Q extends SelectQueryBuilder<Database & { m: MediaRow }, 'm', object>>(q: Q): Q => {
     // Expired media is gone for every read, sweeper or not (GET answers 404 for it too).
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', Date.now())]))
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(query.limit + 1);
-  if (query.namespace) q = q.where('namespace', '=', query.namespace);
-  if (query.name) q = q.where(sql<boolean>`lower(name) like ${containsPattern(query.name)} escape '!'`);
-  const ids = splitList(query.ids);
+    let out = q.where((eb) => eb.or([eb('m.expires_at', 'is', null), eb('m.expires_at', '>', now)])) as Q;
+    if (query.namespace) out = out.where('m.namespace', '=', query.namespace) as Q;
+    if (query.name)
+      out = out.where(sql<boolean>`lower(m.name) like ${containsPattern(query.name)} escape '!'`) as Q;
+    return out;
+  };
+}
+
+function toPage(rows: MediaRow[], limit: number): Page {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+}
+
+const newestFirst = (a: MediaRow, b: MediaRow): number =>
+  Number(b.created_at) - Number(a.created_at) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+/**
+ * `GET /v1/media`: the caller's media in its key's environment, newest first, keyset-paginated. Each shape of the
+ * query is one index range whatever the account holds (docs/query-plans.md): the account's list index (or its
+ * namespace index), a tag's range of `media_tags`, or primary-key lookups for `ids=`.
+ */
+export async function listMediaRows(db: Db, principal: Actor, query: ListQuery): Promise<Page> {
+  const ids = [...new Set(splitList(query.ids))];
   if (ids.length > 100) throw new AppError('invalid_payload', { errors: { ids: ['At most 100 ids'] } });
-  if (ids.length > 0) q = q.where('id', 'in', ids);
-  const tags = splitList(query.tags).map((t) => t.toLowerCase());
-  if (tags.length > 0) {
-    if (query.tag_mode === 'all') {
-      q = q.where('id', 'in', (eb) =>
-        eb
-          .selectFrom('media_tags')
-          .select('media_id')
-          .where('tag', 'in', tags)
-          .groupBy('media_id')
-          .having((h) => h.fn.count('tag'), '=', tags.length),
-      );
-    } else {
-      q = q.where('id', 'in', (eb) =>
-        eb.selectFrom('media_tags').select('media_id').where('tag', 'in', tags),
-      );
-    }
-  }
-  if (query.cursor) {
-    const c = decodeCursor(query.cursor);
-    q = q.where((eb) =>
-      eb.or([
-        eb('created_at', '<', c.createdAt),
-        eb.and([eb('created_at', '=', c.createdAt), eb('id', '<', c.id)]),
-      ]),
+  const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const tags = [...new Set(splitList(query.tags).map((t) => t.toLowerCase()))];
+  const scope = { accountId: principal.account.id, environment: principal.key.environment };
+  if (ids.length > 0) return listByIds(db, scope, query, ids, tags, cursor);
+  if (tags.length === 0) return listAll(db, scope, query, cursor);
+  if (query.tag_mode === 'all') {
+    if (tags.length > MAX_TAGS_PER_MEDIA) return { rows: [], nextCursor: null };
+    return toPage(
+      await tagRange(db, scope, query, await rarestFirst(db, scope, tags, cursor), cursor),
+      query.limit,
     );
   }
-  const rows = await q.execute();
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return { rows: page, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+  // `any`: one range per tag, each at most a page long; merged newest first without repeats.
+  const ranges = await Promise.all(tags.map((tag) => tagRange(db, scope, query, [tag], cursor)));
+  const merged = new Map<string, MediaRow>();
+  for (const row of ranges.flat()) merged.set(row.id, row);
+  return toPage([...merged.values()].sort(newestFirst), query.limit);
+}
+
+interface Scope {
+  accountId: string;
+  environment: 'live' | 'test';
+}
+
+/** No tag filter: a backward range of `media_account_list` (or `media_namespace_page` with a namespace). */
+async function listAll(db: Db, scope: Scope, query: ListQuery, cursor: Cursor | undefined): Promise<Page> {
+  let q = db
+    .selectFrom('media as m')
+    .selectAll('m')
+    .where('m.account_id', '=', scope.accountId)
+    .where('m.environment', '=', scope.environment)
+    .orderBy('m.created_at', 'desc')
+    .orderBy('m.id', 'desc')
+    .limit(query.limit + 1);
+  q = mediaFilters(query, Date.now())(q);
+  // A row-value bound, which both planners turn into the range's end (an `or` of two comparisons they do not).
+  if (cursor)
+    q = q.where(({ eb, refTuple, tuple }) =>
+      eb(refTuple('m.created_at', 'm.id'), '<', tuple(cursor.createdAt, cursor.id)),
+    );
+  return toPage(await q.execute(), query.limit);
+}
+
+/**
+ * Media holding every tag of `tags`, newest first, at most a page and one. Two steps, so neither planner can join
+ * the media before the tag checks: ids from the first tag's range of `media_tags_page` walked backwards, each
+ * checked for the other tags by primary key (index only); then those media by primary key with the row filters
+ * (expiry, namespace, name). When the filters drop some, the walk goes on from the last id read.
+ */
+async function tagRange(
+  db: Db,
+  scope: Scope,
+  query: ListQuery,
+  tags: string[],
+  cursor: Cursor | undefined,
+): Promise<MediaRow[]> {
+  const [walked, ...others] = tags as [string, ...string[]];
+  const wanted = query.limit + 1;
+  const found: MediaRow[] = [];
+  let from = cursor;
+  for (;;) {
+    let q = db
+      .selectFrom('media_tags as t')
+      .select(['t.media_id', 't.created_at'])
+      .where('t.account_id', '=', scope.accountId)
+      .where('t.environment', '=', scope.environment)
+      .where('t.tag', '=', walked)
+      .orderBy('t.created_at', 'desc')
+      .orderBy('t.media_id', 'desc')
+      .limit(wanted);
+    for (const other of others) {
+      q = q.where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('media_tags as o')
+            .select('o.media_id')
+            .whereRef('o.media_id', '=', 't.media_id')
+            .where('o.tag', '=', other),
+        ),
+      );
+    }
+    const after = from;
+    if (after)
+      q = q.where(({ eb, refTuple, tuple }) =>
+        eb(refTuple('t.created_at', 't.media_id'), '<', tuple(after.createdAt, after.id)),
+      );
+    const candidates = await q.execute();
+    if (candidates.length > 0) {
+      const rows = await mediaFilters(
+        query,
+        Date.now(),
+      )(
+        db
+          .selectFrom('media as m')
+          .selectAll('m')
+          .where(
+            'm.id',
+            'in',
+            candidates.map((c) => c.media_id),
+          ),
+      ).execute();
+      found.push(...rows.sort(newestFirst));
+    }
+    const last = candidates.at(-1);
+    if (found.length >= wanted || candidates.length < wanted || !last) return found.slice(0, wanted);
+    from = { createdAt: Number(last.created_at), id: last.media_id };
+  }
+}
+
+/**
+ * The tags ordered rarest first where the page is read: each tag's next `DENSITY_SAMPLE` rows from the cursor (an
+ * index-only range read). A tag with fewer rows is rarer; among full samples, the one whose sample reaches furthest
+ * back in time is the sparsest there. `all` then walks that tag's range and probes the others.
+ */
+async function rarestFirst(
+  db: Db,
+  scope: Scope,
+  tags: string[],
+  cursor: Cursor | undefined,
+): Promise<string[]> {
+  const samples = await Promise.all(
+    tags.map(async (tag) => {
+      let q = db
+        .selectFrom('media_tags')
+        .select('created_at')
+        .where('account_id', '=', scope.accountId)
+        .where('environment', '=', scope.environment)
+        .where('tag', '=', tag)
+        .orderBy('created_at', 'desc')
+        .orderBy('media_id', 'desc')
+        .limit(DENSITY_SAMPLE);
+      if (cursor)
+        q = q.where(({ eb, refTuple, tuple }) =>
+          eb(refTuple('created_at', 'media_id'), '<', tuple(cursor.createdAt, cursor.id)),
+        );
+      const rows = await q.execute();
+      return { tag, n: rows.length, reach: Number(rows.at(-1)?.created_at ?? 0) };
+    }),
+  );
+  return samples.sort((a, b) => a.n - b.n || a.reach - b.reach).map((s) => s.tag);
+}
+
+/**
+ * `ids=`: at most 100 primary-key lookups; the other filters are applied to those rows here, so no planner can
+ * prefer walking the account's list index instead.
+ */
+async function listByIds(
+  db: Db,
+  scope: Scope,
+  query: ListQuery,
+  ids: string[],
+  tags: string[],
+  cursor: Cursor | undefined,
+): Promise<Page> {
+  const rows = await db.selectFrom('media').selectAll().where('id', 'in', ids).execute();
+  const now = Date.now();
+  const name = query.name?.toLowerCase();
+  const matching = rows.filter((row) => {
+    if (row.account_id !== scope.accountId || row.environment !== scope.environment || expired(row, now))
+      return false;
+    if (query.namespace && row.namespace !== query.namespace) return false;
+    if (name && !row.name.toLowerCase().includes(name)) return false;
+    if (tags.length > 0) {
+      const held = JSON.parse(row.tags) as string[];
+      const hit = (tag: string) => held.includes(tag);
+      if (query.tag_mode === 'all' ? !tags.every(hit) : !tags.some(hit)) return false;
+    }
+    if (cursor) {
+      const at = Number(row.created_at);
+      if (at > cursor.createdAt || (at === cursor.createdAt && row.id >= cursor.id)) return false;
+    }
+    return true;
+  });
+  return toPage(matching.sort(newestFirst), query.limit);
 }
 
 /**

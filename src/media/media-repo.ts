@@ -48,25 +48,69 @@ export async function claimBlob(tx: Tx, blobKey: string): Promise<void> {
   await tx.deleteFrom('blob_garbage').where('blob_key', '=', blobKey).execute();
 }
 
-export async function insertMediaRow(tx: Tx, row: MediaRow): Promise<void> {
-  await tx.insertInto('media').values(row).execute();
-  const tags = JSON.parse(row.tags) as string[];
-  if (tags.length > 0) {
+/** The rows a media's tags index under (`media_tags`): a tag's newest-first page is one range of that index. */
+const tagRows = (row: Pick<MediaRow, 'id' | 'account_id' | 'environment' | 'created_at'>, tags: string[]) =>
+  tags.map((tag) => ({
+    media_id: row.id,
+    tag,
+    account_id: row.account_id,
+    environment: row.environment,
+    created_at: row.created_at,
+  }));
+
+/** Rows per statement: media has ~22 columns, and SQLite binds at most 32 766 parameters. */
+const INSERT_CHUNK = 1000;
+
+/**
+ * Inserts media rows, their tags and, in the same transaction, adds their bytes and count to each owner's
+ * `media_totals` (one upsert per account: concurrent inserts add up on PostgreSQL too).
+ */
+export async function insertMediaRows(tx: Tx, rows: readonly MediaRow[]): Promise<void> {
+  const totals = new Map<string, { bytes: number; count: number }>();
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    const chunk = rows.slice(i, i + INSERT_CHUNK);
+    await tx.insertInto('media').values(chunk).execute();
+    const tags = chunk.flatMap((row) => tagRows(row, JSON.parse(row.tags) as string[]));
+    for (let j = 0; j < tags.length; j += INSERT_CHUNK * 2) {
+      await tx
+        .insertInto('media_tags')
+        .values(tags.slice(j, j + INSERT_CHUNK * 2))
+        .execute();
+    }
+  }
+  for (const row of rows) {
+    if (row.account_id === null) continue;
+    const total = totals.get(row.account_id) ?? { bytes: 0, count: 0 };
+    total.bytes += Number(row.filesize);
+    total.count += 1;
+    totals.set(row.account_id, total);
+  }
+  for (const [accountId, total] of totals) {
     await tx
-      .insertInto('media_tags')
-      .values(tags.map((tag) => ({ media_id: row.id, tag })))
+      .insertInto('media_totals')
+      .values({ account_id: accountId, bytes: total.bytes, media_count: total.count, version: 1 })
+      .onConflict((oc) =>
+        oc.column('account_id').doUpdateSet((eb) => ({
+          bytes: eb('media_totals.bytes', '+', eb.ref('excluded.bytes')),
+          media_count: eb('media_totals.media_count', '+', eb.ref('excluded.media_count')),
+          version: eb('media_totals.version', '+', 1),
+        })),
+      )
       .execute();
   }
 }
 
-export async function replaceTags(tx: Tx, mediaId: string, tags: string[]): Promise<void> {
-  await tx.deleteFrom('media_tags').where('media_id', '=', mediaId).execute();
-  if (tags.length > 0) {
-    await tx
-      .insertInto('media_tags')
-      .values(tags.map((tag) => ({ media_id: mediaId, tag })))
-      .execute();
-  }
+export async function insertMediaRow(tx: Tx, row: MediaRow): Promise<void> {
+  await insertMediaRows(tx, [row]);
+}
+
+export async function replaceTags(
+  tx: Tx,
+  row: Pick<MediaRow, 'id' | 'account_id' | 'environment' | 'created_at'>,
+  tags: string[],
+): Promise<void> {
+  await tx.deleteFrom('media_tags').where('media_id', '=', row.id).execute();
+  if (tags.length > 0) await tx.insertInto('media_tags').values(tagRows(row, tags)).execute();
 }
 
 export async function findMedia(db: Db, id: string): Promise<MediaRow | undefined> {
@@ -74,12 +118,37 @@ export async function findMedia(db: Db, id: string): Promise<MediaRow | undefine
 }
 
 /**
+ * Deletes one media row (its tags go by cascade) and takes its bytes off its owner's `media_totals` in the same
+ * transaction. False when the row was already gone.
+ */
+export async function deleteCountedRow(tx: Tx, id: string): Promise<boolean> {
+  // The deleted row's own owner and size (RETURNING): what the counter loses is exactly what was removed.
+  const removed = await tx
+    .deleteFrom('media')
+    .where('id', '=', id)
+    .returning(['account_id', 'filesize'])
+    .executeTakeFirst();
+  if (!removed) return false;
+  if (removed.account_id !== null) {
+    await tx
+      .updateTable('media_totals')
+      .set((eb) => ({
+        bytes: eb('bytes', '-', Number(removed.filesize)),
+        media_count: eb('media_count', '-', 1),
+        version: eb('version', '+', 1),
+      }))
+      .where('account_id', '=', removed.account_id)
+      .execute();
+  }
+  return true;
+}
+
+/**
  * Removes the row and, in the same transaction, records its blobs as garbage due now: after commit the caller
  * deletes them, and whatever that fails to delete the sweeper retries until clean.
  */
 export async function deleteMediaRow(tx: Tx, media: Pick<MediaRow, 'id' | 'blob_key'>): Promise<boolean> {
-  const result = await tx.deleteFrom('media').where('id', '=', media.id).executeTakeFirst();
-  if (Number(result.numDeletedRows) === 0) return false;
+  if (!(await deleteCountedRow(tx, media.id))) return false;
   await dropRenditionRows(tx, media.id);
   const now = Date.now();
   for (const key of [media.blob_key, renditionsPrefix(media.id)]) {
@@ -90,6 +159,27 @@ export async function deleteMediaRow(tx: Tx, media: Pick<MediaRow, 'id' | 'blob_
       .execute();
   }
   return true;
+}
+
+/** Whether a row still owns `blobKey` (blob garbage collection): one probe of `media_blob_key`. */
+export async function blobOwned(db: Db, blobKey: string): Promise<boolean> {
+  const owner = await db.selectFrom('media').select('id').where('blob_key', '=', blobKey).executeTakeFirst();
+  return owner !== undefined;
+}
+
+/** The next expired media for the retention sweep, soonest-expired first: a range of `media_expiry`. */
+export async function expiredBatch(
+  db: Db,
+  limit: number,
+  now = Date.now(),
+): Promise<Pick<MediaRow, 'id' | 'blob_key'>[]> {
+  return db
+    .selectFrom('media')
+    .select(['id', 'blob_key'])
+    .where('expires_at', '<=', now)
+    .orderBy('expires_at')
+    .limit(limit)
+    .execute();
 }
 
 export async function dueGarbage(

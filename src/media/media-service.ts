@@ -160,7 +160,7 @@ async function applyUpdate(
   try {
     await deps.store.transaction(async (tx) => {
       await tx.updateTable('media').set(set).where('id', '=', row.id).execute();
-      if (tags) await replaceTags(tx, row.id, tags);
+      if (tags) await replaceTags(tx, row, tags);
     });
   } catch (error) {
     deps.logger.error({ err: error, media_id: row.id }, 'media update failed');

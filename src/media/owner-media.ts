@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Account } from '../accounts/accounts-store.ts';
 import type { Environment } from '../accounts/api-key-format.ts';
 import type { Actor } from '../accounts/authenticate.ts';
@@ -134,18 +135,22 @@ export const ownerMedia = {
     return { url: renditionUrl(deps, row, params) };
   },
 
-  /** The namespaces in use in one environment, for the filter (at most 200, by name). */
+  /**
+   * The namespaces in use in one environment, for the filter (at most 200, by name). A skip scan of
+   * `media_namespace_page`: each step seeks the next namespace, so the cost follows the namespaces, not the media.
+   */
   async namespaces(deps: Pick<MediaDeps, 'store'>, account: Account, environment: Environment) {
-    const rows = await deps.store.db
-      .selectFrom('media')
-      .select('namespace')
-      .distinct()
-      .where('account_id', '=', account.id)
-      .where('environment', '=', environment)
-      .where('namespace', 'is not', null)
-      .orderBy('namespace')
-      .limit(200)
-      .execute();
+    const next = (after: ReturnType<typeof sql>) => sql`(
+      select min(m.namespace) from media m
+      where m.account_id = ${account.id} and m.environment = ${environment} and m.namespace > ${after})`;
+    const { rows } = await sql<{ namespace: string | null }>`
+      with recursive ns(namespace, n) as (
+        select min(namespace), 1 from media
+        where account_id = ${account.id} and environment = ${environment} and namespace is not null
+        union all
+        select ${next(sql.ref('ns.namespace'))}, ns.n + 1 from ns where ns.namespace is not null and ns.n < 200
+      )
+      select namespace from ns where namespace is not null`.execute(deps.store.db);
     return rows.flatMap((r) => (r.namespace ? [r.namespace] : []));
   },
 };

@@ -1,8 +1,13 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { BlobStore } from '../blobs/blobs.ts';
 import type { Log } from '../lib/log.ts';
 import type { Store } from '../store/store.ts';
 import { collectGarbage } from './blob-garbage.ts';
-import { deleteMediaRow } from './media-repo.ts';
+import { deleteMediaRow, expiredBatch } from './media-repo.ts';
+
+/** Expired media read per batch; each is deleted in its own short transaction. */
+const SWEEP_BATCH = 100;
+const ROWS_PER_TRANSACTION = 20;
 
 /**
  * The retention sweep: deletes expired media (rows, originals, renditions) and works off owed blob deletions,
@@ -14,16 +19,20 @@ export async function sweepRetention(
 ): Promise<{ media: number; blobs: number }> {
   let media = 0;
   for (;;) {
-    const expired = await deps.store.db
-      .selectFrom('media')
-      .select(['id', 'blob_key'])
-      .where('expires_at', '<=', now)
-      .limit(100)
-      .execute();
-    for (const row of expired) {
-      if (await deps.store.transaction((tx) => deleteMediaRow(tx, row))) media++;
+    const expired = await expiredBatch(deps.store.db, SWEEP_BATCH, now);
+    // A few rows per transaction: one commit (fsync) per group instead of per row, yet each transaction short
+    // (on SQLite it holds the writer, and its synchronous statements the event loop).
+    for (let i = 0; i < expired.length; i += ROWS_PER_TRANSACTION) {
+      const group = expired.slice(i, i + ROWS_PER_TRANSACTION);
+      media += await deps.store.transaction(async (tx) => {
+        let deleted = 0;
+        for (const row of group) if (await deleteMediaRow(tx, row)) deleted++;
+        return deleted;
+      });
     }
-    if (expired.length < 100) break;
+    if (expired.length < SWEEP_BATCH) break;
+    // Requests waiting behind the sweep (on SQLite the driver is synchronous) run between batches.
+    await yieldToEventLoop();
   }
   let blobs = 0;
   for (;;) {
@@ -32,6 +41,7 @@ export async function sweepRetention(
     const n = await collectGarbage(deps, undefined, Math.max(now, Date.now()));
     blobs += n;
     if (n < 200) break;
+    await yieldToEventLoop();
   }
   return { media, blobs };
 }

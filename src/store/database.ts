@@ -82,9 +82,22 @@ export interface MediaTable {
   levels: number;
 }
 
+/** One row per tag of a media, with the media's account, environment and age: a tag's page is one index range. */
 export interface MediaTagsTable {
   media_id: string;
   tag: string;
+  account_id: string | null;
+  environment: 'live' | 'test';
+  created_at: number;
+}
+
+/** Per account: bytes and count of the media it holds, kept by every insert and delete (media-repo.ts). */
+export interface MediaTotalsTable {
+  account_id: string;
+  bytes: number;
+  media_count: number;
+  /** Bumped by every change, so reconciliation can tell that the counter stood still while it counted. */
+  version: number;
 }
 
 export interface UploadCountsTable {
@@ -165,6 +178,7 @@ export interface Database {
   idempotency_records: IdempotencyRecordsTable;
   media: MediaTable;
   media_tags: MediaTagsTable;
+  media_totals: MediaTotalsTable;
   upload_counts: UploadCountsTable;
   blob_garbage: BlobGarbageTable;
   accounts: AccountsTable;

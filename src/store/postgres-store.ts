@@ -36,6 +36,7 @@ export async function openPostgresStore(url: string, options: OpenStoreOptions =
       await sql`select 1`.execute(db);
     },
     migrate,
+    optimize: async () => {},
     close: () => db.destroy(),
   };
 }

@@ -18,6 +18,11 @@ export async function openSqliteStore(file: string, options: OpenStoreOptions = 
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const migrate = () => migrateToLatest(db as Kysely<unknown>);
   if (options.migrate !== false) await migrate();
+  // ANALYZE reads at most this many rows per index, so refreshing statistics stays milliseconds at any size.
+  sqlite.pragma('analysis_limit = 1000');
+  // At open: analyse every table whose statistics are missing or stale (0x10000), as SQLite advises for new
+  // connections; the maintenance sweep repeats the plain form.
+  sqlite.pragma('optimize = 0x10002');
   return {
     db,
     // Kysely serialises transactions on the single better-sqlite3 connection, so each runs alone.
@@ -31,6 +36,9 @@ export async function openSqliteStore(file: string, options: OpenStoreOptions = 
       await sql`select 1`.execute(db);
     },
     migrate,
+    optimize: async () => {
+      sqlite.pragma('optimize');
+    },
     close: () => db.destroy(),
   };
 }

@@ -19,6 +19,12 @@ export interface Store {
   /** True when a unique-constraint violation is the cause of `error`. */
   isUniqueViolation(error: unknown): boolean;
   ping(): Promise<void>;
+  /**
+   * Keeps the planner's statistics current (SQLite `PRAGMA optimize`, run at open and by the maintenance sweep;
+   * without statistics SQLite walks an account's whole list index for `ids=`). PostgreSQL's autovacuum analyses on
+   * its own: there it does nothing.
+   */
+  optimize(): Promise<void>;
   /** Applies pending migrations (on PostgreSQL under an advisory lock); returns the names applied. */
   migrate(): Promise<string[]>;
   close(): Promise<void>;

@@ -9,6 +9,7 @@ import { renditionCache } from './0007-rendition-cache.ts';
 import { itemWarnings } from './0008-item-warnings.ts';
 import { webSessions } from './0009-web-sessions.ts';
 import { operatorStatus } from './0011-operator-status.ts';
+import { scaleIndexes } from './0012-scale-indexes.ts';
 
 /** Ordered by name; never edit a migration that has shipped, add the next one. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008-item-warnings': itemWarnings,
   '0009-web-sessions': webSessions,
   '0011-operator-status': operatorStatus,
+  '0012-scale-indexes': scaleIndexes,
 };
