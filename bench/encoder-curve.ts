@@ -228,8 +228,13 @@ async function main() {
     log(`photo ${index + 1}/${files.length}`);
     const levels = await buildPyramid({ input: file, format: 'jpeg', depth });
     for (const target of TARGETS) {
-      // The lossless reference: the original itself, resized (what a perfect encoder would deliver).
-      const reference = await rgbaPixels(sharp(file).resize(target.width, target.height, { fit: 'fill' }));
+      // The lossless reference: the original itself, resized (what a perfect encoder would deliver). Against ipx, the
+      // reference of bench/delivery-bytes.ts: resized by width alone (one scale for both axes, as ipx's `w_` does).
+      const reference = await rgbaPixels(
+        AGAINST_IPX
+          ? sharp(file).resize(target.width)
+          : sharp(file).resize(target.width, target.height, { fit: 'fill' }),
+      );
       await waitForQuiet(() => [process.pid], { maxForeign: 0.25, maxWaitMs: QUICK ? 2000 : 20_000 });
       if (AGAINST_IPX) {
         for (const format of ['jpeg', 'webp'] as const) {
@@ -296,7 +301,10 @@ const IPX_SECTION = '## Encoder settings against ipx';
  */
 async function ipxOutput(file: string, format: 'jpeg' | 'webp', width: number): Promise<Buffer> {
   const ipxSharp = await ipxSharpModule();
-  return ipxSharp(file).resize(width).toFormat(format).toBuffer();
+  const image = ipxSharp(file);
+  // createIPX's default sharp options (`jpegProgressive: true`), applied as ipx applies them.
+  Object.assign((image as unknown as { options: object }).options, { jpegProgressive: true });
+  return image.resize(width).toFormat(format).toBuffer();
 }
 
 let ipxSharpLoaded: typeof sharp | undefined;
@@ -482,7 +490,7 @@ function formatIpxReport(rows: Row[], elapsedMs: number): string {
   const facts = [
     `- Command: \`npx tsx bench/encoder-curve.ts --against-ipx${QUICK ? ' --quick' : ''}\` (run ${new Date().toISOString().slice(0, 16)}Z, ${fixed(elapsedMs / 60_000, 1)} min)`,
     `- Machine: \`nproc\` = ${os.availableParallelism()}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, shared with other agents (each photo waits ≤ 20 s for others to use < 25 %; CPU is this process's CPU time, median of ${ROUNDS} rounds); sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}, one libvips thread per pipeline as in the server.`,
-    `- Sources: ${PHOTOS} generated photo-like ${PHOTO_WIDTH}×${PHOTO_HEIGHT} JPEGs (bench/lib/photos.ts), the first of those \`bench/delivery-bytes.ts\` uses. ipx: its own sharp from the original, \`resize(853)\`, its default quality (q80; JPEG baseline 4:2:0, WebP effort 4), as its server answers \`/w_853,f_<format>/\`. Lightbox: like the server, from a pyramid level (level 2, 1000×750, unless the row says level 1, 2000×1500), resized to 853×640 (Lanczos 3 unless the row says Lanczos 2), encoded (JPEG 4:2:0). SSIM: ssim.js (Weber, full resolution; it compares luma only) against the original resized by sharp (Lanczos 3). Means over the photos.`,
+    `- Sources: ${PHOTOS} generated photo-like ${PHOTO_WIDTH}×${PHOTO_HEIGHT} JPEGs (bench/lib/photos.ts), the first of those \`bench/delivery-bytes.ts\` uses. ipx: its own sharp from the original, \`resize(853)\`, its default quality and options (q80; JPEG progressive 4:2:0, WebP effort 4), as its server answers \`/w_853,f_<format>/\`. Lightbox: like the server, from a pyramid level (level 2, 1000×750, unless the row says level 1, 2000×1500), resized to 853×640 (Lanczos 3 unless the row says Lanczos 2), encoded (JPEG 4:2:0). SSIM: ssim.js (Weber, full resolution; it compares luma only) against the original resized by sharp to 853 px wide (Lanczos 3, one scale for both axes — the reference of \`bench/delivery-bytes.ts\`; Lightbox resizes to exactly 853×640, 0.04 % taller, which costs it ≈ 0.0005 of SSIM against this reference). Means over the photos.`,
     "- The issue's goal is ≤ 0.9× ipx's bytes at an SSIM ≥ ipx's. \"Pre-sharpened\": `sharpen({sigma: 0.5, m1: 0.5, m2: 1})` after the resize.",
   ].join('\n');
   return [IPX_SECTION, '', facts, '', ...sections].join('\n');
