@@ -8,11 +8,10 @@ import type { Sharp } from './sharp-lib.ts';
 type LossyFormat = Exclude<OutputFormat, 'png' | 'svg'>;
 
 /**
- * Default qualities of renditions; `q` overrides them. Chosen so that a rendition is at least as close to the lossless
- * reference (SSIM) as sharp's defaults (JPEG and WebP q80, what ipx sends) on the benchmark photos, in the fewest
- * bytes (docs/benchmarks.md, "Encoder settings" and "Delivery bytes"): the JPEG settings below need q84 for it, WebP
- * effort 4 from a roomy level with Lanczos 2 (`RESAMPLING`) q82. AVIF q50 at effort 0 is both smaller and closer than
- * the previous effort 2 (measured).
+ * Default qualities of renditions; `q` overrides them. JPEG and WebP: where the curve of the settings below crosses
+ * the SSIM of ipx's default output (sharp q80 from the original), rounded — q84.3 and q82.1 on the benchmark photos
+ * (docs/benchmarks.md, "Encoder settings against ipx"): bytes are compared at equal similarity, not at equal `q`.
+ * AVIF q50 at effort 0 is both smaller and closer than the previous effort 2 (measured).
  */
 const QUALITY = { jpeg: 84, webp: 82, avif: 50 } as const;
 /** Originals re-encoded to drop their metadata stand for the uploaded file: more. */
@@ -25,9 +24,9 @@ const AUTO_RANGE = { jpeg: [50, 85], webp: [50, 85], avif: [35, 70] } as const;
 
 /**
  * mozjpeg's coding (trellis quantisation, progressive scans with optimised scan splits) with the standard (Annex K)
- * tables: at equal SSIM 6 % fewer bytes than trellis alone (the previous setting) and 10 % fewer than baseline (sharp's
- * default), for ≈ 1.4× trellis' encode CPU. mozjpeg's own table (3) and the MS-SSIM-tuned one (2) need a higher quality for the same SSIM
- * and end 2–3 % larger; 4:4:4 costs 40 % more (chroma stays 4:2:0 for photos, render.ts).
+ * tables: at equal SSIM 6 % fewer bytes than trellis alone (the previous setting) and 11 % fewer than baseline (sharp's
+ * default), for ≈ 1.4× trellis' encode CPU. mozjpeg's own table (3) and the MS-SSIM-tuned one (2) need a higher
+ * quality for the same SSIM and end 1–2 % larger; 4:4:4 costs 40 % more (chroma stays 4:2:0 for photos, render.ts).
  */
 const JPEG_OPTIONS = {
   progressive: true,
@@ -38,8 +37,9 @@ const JPEG_OPTIONS = {
   mozjpeg: false,
 } as const;
 /**
- * Effort 4 (sharp's default). At equal SSIM effort 5 saves nothing here, 6 saves 4–7 % for 2.3× the encode CPU;
- * `smartSubsample` costs 6 % more bytes, presets `photo`/`picture` 3 %, `smartDeblock` nothing for 4× the CPU.
+ * Effort 4 (sharp's default). At equal SSIM, from the level WebP reads (`RESAMPLING`), effort 5 saves nothing and 6
+ * saves 1–4 % for 2.3× the encode CPU; `smartSubsample` costs 5 % more bytes, presets `photo`/`picture` 2–3 %,
+ * `smartDeblock` saves nothing for 4× the CPU.
  */
 const WEBP_EFFORT = 4;
 /**
@@ -62,9 +62,9 @@ export interface Resampling {
 
 /**
  * WebP's encoder spends bytes on the fine texture a small resampling step (a level of 1000 px to 853) leaves: from
- * the next larger level (2000 px) and with the softer Lanczos 2 it reaches the same SSIM in 12 % fewer bytes, for
- * ≈ 20 ms more decoding at 853×640. JPEG gains 1 % from the larger level and loses with Lanczos 2: it keeps the
- * covering level and libvips' default kernel, as do the other formats.
+ * the next larger level (2000 px) and with the softer Lanczos 2 it reaches the same SSIM in 12–13 % fewer bytes, for
+ * ≈ 20 ms more decoding at 853×640. JPEG gains 1–3 % from the larger level, not worth that CPU, and loses with
+ * Lanczos 2: it keeps the covering level and libvips' default kernel, as do the other formats.
  */
 const RESAMPLING: Readonly<Partial<Record<OutputFormat, Resampling>>> = {
   webp: { kernel: 'lanczos2', levelMargin: 1.25 },
