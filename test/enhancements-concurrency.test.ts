@@ -411,8 +411,9 @@ describe('an item that kills its worker on every attempt', () => {
     const { accountId, key } = await enhancementAccount(server(), books);
     // Never answered: every worker that downloads it is killed while waiting.
     sources.route('/deadly.jpg', () => {});
-    // Small, so the first (short-lease) worker finishes it quickly.
-    sources.serve('/fine.jpg', await productPhoto('jpeg', { width: 480, height: 360 }), 'image/jpeg');
+    // Small, so the first (short-lease) worker finishes it quickly, yet its 256 px product needs no more than
+    // the 4× enlargement LIGHTBOX_ENHANCE_MAX_UPSCALE allows by default (3.3× on the 1000 px canvas).
+    sources.serve('/fine.jpg', await productPhoto('jpeg', { width: 640, height: 480 }), 'image/jpeg');
     const created = await createBatch(
       server(),
       key,

@@ -79,13 +79,22 @@ export async function setUpSegmentation(
     httpUrl: config.enhanceHttpUrl,
     httpFetch,
     timeoutMs,
+    maxUpscale: config.enhanceMaxUpscale,
+    shadow: config.enhanceShadow,
     onnxConcurrency: config.onnxConcurrency,
     onnxThreads: config.onnxThreads,
   });
   const sandboxEnhancer =
     providers.length === 1 && providers[0] === 'classical'
       ? enhancer
-      : createEnhancer({ providers: ['classical'], timeoutMs, onnxConcurrency: 1, onnxThreads: 1 });
+      : createEnhancer({
+          providers: ['classical'],
+          timeoutMs,
+          maxUpscale: config.enhanceMaxUpscale,
+          shadow: config.enhanceShadow,
+          onnxConcurrency: 1,
+          onnxThreads: 1,
+        });
   return {
     enhancer,
     sandboxEnhancer,

@@ -102,6 +102,7 @@ describe('loadConfig overrides', () => {
       LIGHTBOX_TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/8, ::1',
       LIGHTBOX_CONTENT_POLICY: 'weapon;;gore',
       LIGHTBOX_LOG_PRETTY: 'yes',
+      LIGHTBOX_ENHANCE_MAX_UPSCALE: '2.5',
     });
     expect(config.plans).toEqual([
       { name: 'basic', uploadsPerMonth: 10, storageBytes: 100 * 1024 * 1024, label: 'Basic' },
@@ -110,6 +111,7 @@ describe('loadConfig overrides', () => {
     expect(config.trustedProxies).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
     expect(config.contentPolicy.map((r) => r.test('A WEAPON'))).toEqual([true, false]);
     expect(config.logPretty).toBe(true);
+    expect(config.enhanceMaxUpscale).toBe(2.5);
   });
 });
 
@@ -152,6 +154,8 @@ describe('bad settings', () => {
     ['LIGHTBOX_PLANS', 'free:lots:5'],
     ['LIGHTBOX_PLANS', 'free:1:1,free:2:2'],
     ['LIGHTBOX_KEY_PREFIX', 'a'],
+    ['LIGHTBOX_ENHANCE_MAX_UPSCALE', '0.5'],
+    ['LIGHTBOX_ENHANCE_MAX_UPSCALE', '4x'],
   ])('%s=%j is refused', (name, value) => {
     expect(configError({ [name]: value }).problems.map((p) => p.split('=')[0])).toEqual([name]);
   });

@@ -16,6 +16,17 @@ export const int =
     return value;
   };
 
+/** A decimal number in range (`4`, `2.5`). */
+export const decimal =
+  (min: number, max: number): Parser<number> =>
+  (raw) => {
+    if (!/^\d+(\.\d+)?$/.test(raw.trim()))
+      throw new SettingError(`must be a number between ${min} and ${max}`);
+    const value = Number(raw.trim());
+    if (value < min || value > max) throw new SettingError(`must be a number between ${min} and ${max}`);
+    return value;
+  };
+
 /** Unset (empty) or an integer in range. */
 export const optionalInt =
   (min: number, max: number): Parser<number | undefined> =>

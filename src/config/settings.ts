@@ -2,6 +2,7 @@ import {
   bool,
   cidrList,
   corsOrigins,
+  decimal,
   int,
   keyPrefix,
   LOG_LEVELS,
@@ -325,6 +326,18 @@ export const settings = {
     '60',
     int(1, 3600),
     'Per-item provider timeout.',
+  ),
+  enhanceMaxUpscale: setting(
+    'LIGHTBOX_ENHANCE_MAX_UPSCALE',
+    '4',
+    decimal(1, 100),
+    'Largest enlargement of the product to fill the catalog canvas; an item that needs more fails with `provider_error` (send a larger photo). Above 2× the item gets the `upscaled` warning.',
+  ),
+  enhanceShadow: setting(
+    'LIGHTBOX_ENHANCE_SHADOW',
+    'remove',
+    oneOf('remove', 'synthetic'),
+    'What replaces a soft cast shadow the classical segmenter removed: `remove` (nothing: pure white) or `synthetic` (a clean soft contact shadow under the product; fill and centring are measured on the product).',
   ),
   onnxConcurrency: setting(
     'LIGHTBOX_ONNX_CONCURRENCY',

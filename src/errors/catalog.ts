@@ -306,8 +306,10 @@ export const itemErrorCatalog = {
     handling: 'Remove unsupported content from the request.',
   },
   provider_error: {
-    message: 'The enhancement provider failed on this image.',
-    handling: 'Retry later with a new batch and new idempotency key.',
+    message:
+      'The enhancement provider failed on this image, or refused it because it could not make a result it can stand behind; `error_message` says why.',
+    handling:
+      'A refusal (product too close to the backdrop colour, no studio backdrop, product too small) needs another photo; otherwise retry later with a new batch and new idempotency key.',
   },
   storage_error: {
     message: 'Storing the result failed.',

@@ -81,7 +81,7 @@ export async function productPhoto(
     .toBuffer();
 }
 
-/** Noise edge to edge: no uniform background, so the classical pipeline refuses it (`provider_error`). */
+/** Noise edge to edge: no studio backdrop, so the classical pipeline refuses it (`provider_error`). */
 export const clutteredPhoto = (): Promise<Buffer> => images.noisePng(300_000);
 
 /** Reads an image's format and size, failing the test when the bytes are not a decodable image. */

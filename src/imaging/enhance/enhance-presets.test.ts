@@ -200,7 +200,7 @@ describe('enhancer with the classical provider', () => {
     const [product] = light.products;
     expect(box.width / box.height).toBeCloseTo(product!.width / product!.height, 1);
     expect(enhanced.result.warnings).toEqual([
-      { code: 'low_confidence_edges', message: expect.stringMatching(/close to the background colour/) },
+      { code: 'low_confidence_edges', message: expect.stringMatching(/close to the backdrop in colour/) },
     ]);
   });
 
@@ -219,7 +219,7 @@ describe('enhancer with the classical provider', () => {
       preservationLevel: 'strict',
     });
     await expect(attempt).rejects.toBeInstanceOf(ProviderError);
-    await expect(attempt).rejects.toThrow(/needs a plain, uniform background/);
+    await expect(attempt).rejects.toThrow(/needs a studio backdrop around the product/);
   });
 
   it('stays within each preservation level', async () => {

@@ -253,7 +253,9 @@ describe('provider chain', () => {
       .catch((e: unknown) => e);
     await enhancer.close();
     expect(failure).toBeInstanceOf(ProviderError);
-    expect((failure as Error).message).toMatch(/^classical segmentation needs a plain, uniform background/);
+    expect((failure as Error).message).toMatch(
+      /^classical segmentation needs a studio backdrop around the product/,
+    );
     expect((failure as Error).cause).toBeInstanceOf(AggregateError);
   });
 
