@@ -3,9 +3,14 @@
 // thread per pipeline, cache off). The pipeline is the server's: the pyramid level a rendition is computed from,
 // resized, encoded. Prints the curves; writes them into docs/benchmarks.md (## Encoder settings) unless --no-write.
 //
-//   npx tsx bench/encoder-curve.ts            ≈ 4 min
-//   npx tsx bench/encoder-curve.ts --quick    2 photos, 1 timing round
+//   npx tsx bench/encoder-curve.ts                 ≈ 10 min quiet
+//   npx tsx bench/encoder-curve.ts --quick         2 photos, 1 timing round
+//   npx tsx bench/encoder-curve.ts --against-ipx   JPEG and WebP at 853×640 against ipx's defaults (its own sharp,
+//                                                  from the original): which settings, source level, resampling
+//                                                  kernel and quality reach ipx's SSIM in the fewest bytes
+//                                                  (## Encoder settings against ipx)
 import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { buildPyramid, pyramidDepth } from '../src/imaging/index.ts';
@@ -18,8 +23,10 @@ import { fixed, median, table } from './lib/stats.ts';
 const REPO = path.resolve(import.meta.dirname, '..');
 const QUICK = process.argv.includes('--quick');
 const WRITE = !process.argv.includes('--no-write');
+const AGAINST_IPX = process.argv.includes('--against-ipx');
 const PHOTOS = QUICK ? 2 : 5;
-const ROUNDS = QUICK ? 1 : 3;
+/** `--against-ipx` is about bytes and SSIM (CPU: bench/delivery.ts): one timing round. */
+const ROUNDS = QUICK || AGAINST_IPX ? 1 : 3;
 
 interface Setting {
   format: 'jpeg' | 'webp' | 'avif' | 'png';
@@ -27,6 +34,10 @@ interface Setting {
   family: string;
   quality: number | null;
   apply: (image: Sharp) => Sharp;
+  /** The pyramid level to resize from instead of the target's, and the resampling kernel (libvips': Lanczos 3). */
+  source?: { level?: number; kernel?: 'lanczos2' | 'lanczos3' };
+  /** A step between the resize and the encoder (a pre-sharpen). */
+  prepare?: (image: Sharp) => Sharp;
 }
 
 /** A family of encoder settings swept over `qualities`; `options(q)` are sharp's options. */
@@ -35,12 +46,14 @@ function family(
   name: string,
   qualities: number[],
   options: (quality: number) => object,
+  extra: Pick<Setting, 'source' | 'prepare'> = {},
 ): Setting[] {
   return qualities.map((quality) => ({
     format,
     family: name,
     quality,
     apply: (image: Sharp) => image.toFormat(format, options(quality)),
+    ...extra,
   }));
 }
 
@@ -105,6 +118,69 @@ const PNG: Setting[] = [
   apply: (image: Sharp) => image.png(options as object),
 }));
 
+/** `--against-ipx`: qualities around ipx's similarity (its default q80), every integer where the choice is made. */
+const IQ = QUICK ? [80, 82, 84, 86] : [78, 80, 81, 82, 83, 84, 85, 86, 88];
+/** mozjpeg's coding without its table: what lossy-output.ts uses, with the table as a parameter. */
+const mozCoding = { progressive: true, trellisQuantisation: true, optimiseScans: true, optimiseCoding: true };
+const lanczos2FromLevel1 = { source: { level: 1, kernel: 'lanczos2' } } as const;
+const gentleSharpen = (image: Sharp) => image.sharpen({ sigma: 0.5, m1: 0.5, m2: 1 });
+
+const JPEG_VS_IPX: Setting[] = [
+  ...family('jpeg', 'baseline (sharp default)', IQ, (quality) => ({ quality })),
+  ...family('jpeg', 'trellis (the previous setting)', IQ, (quality) => ({
+    quality,
+    trellisQuantisation: true,
+  })),
+  ...family('jpeg', 'mozjpeg coding, table 0 (chosen)', IQ, (quality) => ({ quality, ...mozCoding })),
+  ...family('jpeg', 'mozjpeg preset (table 3)', IQ, (quality) => ({ quality, mozjpeg: true })),
+  ...family('jpeg', 'mozjpeg coding, table 2 (MS-SSIM)', IQ, (quality) => ({
+    quality,
+    ...mozCoding,
+    quantisationTable: 2,
+  })),
+  ...family('jpeg', 'mozjpeg coding, from level 1', IQ, (quality) => ({ quality, ...mozCoding }), {
+    source: { level: 1 },
+  }),
+  ...family('jpeg', 'mozjpeg coding, Lanczos 2', IQ, (quality) => ({ quality, ...mozCoding }), {
+    source: { kernel: 'lanczos2' },
+  }),
+  ...family('jpeg', 'mozjpeg coding, pre-sharpened', IQ, (quality) => ({ quality, ...mozCoding }), {
+    prepare: gentleSharpen,
+  }),
+];
+
+const WEBP_VS_IPX: Setting[] = [
+  ...family('webp', 'effort 4 (sharp default)', IQ, (quality) => ({ quality, effort: 4 })),
+  ...family(
+    'webp',
+    'effort 4, level 1, Lanczos 2 (chosen)',
+    IQ,
+    (quality) => ({ quality, effort: 4 }),
+    lanczos2FromLevel1,
+  ),
+  ...family('webp', 'effort 4, level 1', IQ, (quality) => ({ quality, effort: 4 }), { source: { level: 1 } }),
+  ...family('webp', 'effort 4, Lanczos 2', IQ, (quality) => ({ quality, effort: 4 }), {
+    source: { kernel: 'lanczos2' },
+  }),
+  ...family(
+    'webp',
+    'effort 6, level 1, Lanczos 2',
+    IQ,
+    (quality) => ({ quality, effort: 6 }),
+    lanczos2FromLevel1,
+  ),
+  ...family('webp', 'effort 5', IQ, (quality) => ({ quality, effort: 5 })),
+  ...family('webp', 'effort 4, preset photo', IQ, (quality) => ({ quality, effort: 4, preset: 'photo' })),
+  ...family('webp', 'effort 4, smartSubsample', IQ, (quality) => ({
+    quality,
+    effort: 4,
+    smartSubsample: true,
+  })),
+  ...family('webp', 'effort 4, pre-sharpened', IQ, (quality) => ({ quality, effort: 4 }), {
+    prepare: gentleSharpen,
+  }),
+];
+
 /** One output size of the photos: the rendition, and the pyramid level the server computes it from. */
 interface Target {
   name: string;
@@ -114,10 +190,20 @@ interface Target {
   settings: Setting[];
 }
 
-const TARGETS: Target[] = [
-  { name: '853×640 (size=m)', width: 853, height: 640, level: 2, settings: [...JPEG, ...WEBP, ...PNG] },
-  { name: '1440×1080 (size=l)', width: 1440, height: 1080, level: 1, settings: AVIF },
-];
+const TARGETS: Target[] = AGAINST_IPX
+  ? [
+      {
+        name: '853×640 (size=m)',
+        width: 853,
+        height: 640,
+        level: 2,
+        settings: [...JPEG_VS_IPX, ...WEBP_VS_IPX],
+      },
+    ]
+  : [
+      { name: '853×640 (size=m)', width: 853, height: 640, level: 2, settings: [...JPEG, ...WEBP, ...PNG] },
+      { name: '1440×1080 (size=l)', width: 1440, height: 1080, level: 1, settings: AVIF },
+    ];
 
 interface Row {
   target: string;
@@ -142,34 +228,40 @@ async function main() {
     log(`photo ${index + 1}/${files.length}`);
     const levels = await buildPyramid({ input: file, format: 'jpeg', depth });
     for (const target of TARGETS) {
-      const level = levels[target.level - 1];
-      if (!level) throw new Error(`no level ${target.level}`);
-      // The lossless reference: the original itself, resized (what a perfect encoder would deliver).
-      const reference = await rgbaPixels(sharp(file).resize(target.width, target.height, { fit: 'fill' }));
+      // The lossless reference: the original itself, resized (what a perfect encoder would deliver). Against ipx, the
+      // reference of bench/delivery-bytes.ts: resized by width alone (one scale for both axes, as ipx's `w_` does).
+      const reference = await rgbaPixels(
+        AGAINST_IPX
+          ? sharp(file).resize(target.width)
+          : sharp(file).resize(target.width, target.height, { fit: 'fill' }),
+      );
       await waitForQuiet(() => [process.pid], { maxForeign: 0.25, maxWaitMs: QUICK ? 2000 : 20_000 });
+      if (AGAINST_IPX) {
+        for (const format of ['jpeg', 'webp'] as const) {
+          const output = await ipxOutput(file, format, target.width);
+          const key = `${target.name} ${format} ${IPX_FAMILY} null`;
+          const row = rows.get(key) ?? { ...emptyRow(target.name, format, IPX_FAMILY, null) };
+          rows.set(key, row);
+          row.bytes.push(output.length);
+          row.ssim.push(similarity(reference, await rgbaPixels(sharp(output))));
+        }
+      }
       for (const setting of target.settings) {
+        const levelNumber = setting.source?.level ?? target.level;
+        const level = levels[levelNumber - 1];
+        if (!level) throw new Error(`no level ${levelNumber}`);
+        const kernel = setting.source?.kernel ?? 'lanczos3';
         const key = `${target.name} ${setting.format} ${setting.family} ${setting.quality}`;
-        const row = rows.get(key) ?? {
-          target: target.name,
-          format: setting.format,
-          family: setting.family,
-          quality: setting.quality,
-          bytes: [],
-          ms: [],
-          ssim: [],
-        };
+        const row = rows.get(key) ?? emptyRow(target.name, setting.format, setting.family, setting.quality);
         rows.set(key, row);
         let output = Buffer.alloc(0);
         const times: number[] = [];
         for (let round = 0; round < ROUNDS; round++) {
           const start = process.cpuUsage();
-          output = await setting
-            .apply(
-              sharp(level.data, { failOn: 'error' })
-                .resize(target.width, target.height, { fit: 'fill' })
-                .toColorspace('srgb'),
-            )
-            .toBuffer();
+          const resized = sharp(level.data, { failOn: 'error' })
+            .resize(target.width, target.height, { fit: 'fill', kernel })
+            .toColorspace('srgb');
+          output = await setting.apply(setting.prepare ? setting.prepare(resized) : resized).toBuffer();
           const used = process.cpuUsage(start);
           times.push((used.user + used.system) / 1000);
         }
@@ -179,12 +271,51 @@ async function main() {
       }
     }
   }
-  const report = formatReport([...rows.values()], Date.now() - started);
+  const report = AGAINST_IPX
+    ? formatIpxReport([...rows.values()], Date.now() - started)
+    : formatReport([...rows.values()], Date.now() - started);
   process.stdout.write(`\n${report}\n`);
   if (WRITE) {
-    await writeSection(path.join(REPO, 'docs/benchmarks.md'), report);
-    log('wrote docs/benchmarks.md (## Encoder settings)');
+    const title = AGAINST_IPX ? IPX_SECTION : '## Encoder settings';
+    await writeSection(path.join(REPO, 'docs/benchmarks.md'), report, title);
+    log(`wrote docs/benchmarks.md (${title})`);
   }
+}
+
+const emptyRow = (target: string, format: string, family: string, quality: number | null): Row => ({
+  target,
+  format,
+  family,
+  quality,
+  bytes: [],
+  ms: [],
+  ssim: [],
+});
+
+const IPX_FAMILY = 'ipx';
+const IPX_SECTION = '## Encoder settings against ipx';
+
+/**
+ * What ipx sends for `/w_<width>,f_<format>/<file>`: its own sharp (the version it depends on), from the original,
+ * `resize(width)` and `toFormat(format)` with its default quality (bench/lib/ipx-server.ts serves the same).
+ */
+async function ipxOutput(file: string, format: 'jpeg' | 'webp', width: number): Promise<Buffer> {
+  const ipxSharp = await ipxSharpModule();
+  const image = ipxSharp(file);
+  // createIPX's default sharp options (`jpegProgressive: true`), applied as ipx applies them.
+  Object.assign((image as unknown as { options: object }).options, { jpegProgressive: true });
+  return image.resize(width).toFormat(format).toBuffer();
+}
+
+let ipxSharpLoaded: typeof sharp | undefined;
+async function ipxSharpModule(): Promise<typeof sharp> {
+  if (!ipxSharpLoaded) {
+    // ipx's sharp: nested under ipx when its version differs from ours, else ours.
+    const require = createRequire(path.join(REPO, 'node_modules/ipx/package.json'));
+    ipxSharpLoaded = require('sharp') as typeof sharp;
+    log(`ipx's sharp ${ipxSharpLoaded.versions.sharp}`);
+  }
+  return ipxSharpLoaded;
 }
 
 const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
@@ -299,10 +430,76 @@ function formatReport(rows: Row[], elapsedMs: number): string {
   return ['## Encoder settings', '', facts, '', ...sections].join('\n');
 }
 
-/** Replaces the `## Encoder settings` section (or appends it), leaving everything else alone. */
-async function writeSection(file: string, section: string) {
+/** `--against-ipx`: per format, every family at ipx's similarity — interpolated, and at the first measured quality. */
+function formatIpxReport(rows: Row[], elapsedMs: number): string {
+  const sections: string[] = [];
+  for (const format of ['jpeg', 'webp'] as const) {
+    const group = rows.filter((r) => r.format === format);
+    const ipx = group.find((r) => r.family === IPX_FAMILY);
+    if (!ipx) continue;
+    const ipxBytes = mean(ipx.bytes);
+    const ipxSsim = mean(ipx.ssim);
+    const families = [...new Set(group.map((r) => r.family))].filter((name) => name !== IPX_FAMILY);
+    const rowsOf = (name: string) => group.filter((r) => r.family === name);
+    const summary = families.map((name) => {
+      const points = pointsOf(rowsOf(name));
+      const at = atSimilarity(points, ipxSsim);
+      const first = rowsOf(name)
+        .filter((r) => mean(r.ssim) >= ipxSsim)
+        .sort((a, b) => (a.quality ?? 0) - (b.quality ?? 0))[0];
+      return [
+        name,
+        at ? `q${fixed(at.quality, 1)}: ${fixed(at.bytes / ipxBytes, 3)}×` : 'not reached',
+        first ? `q${first.quality}` : '—',
+        first ? `${fixed(mean(first.bytes) / 1024, 1)} KB` : '',
+        first ? `${fixed(mean(first.bytes) / ipxBytes, 3)}×` : '',
+        first ? `+${fixed(mean(first.ssim) - ipxSsim, 4)}` : '',
+        first ? `${first.ssim.filter((v, i) => v >= (ipx.ssim[i] ?? 1)).length}/${first.ssim.length}` : '',
+        first ? fixed(median(first.ms), 0) : '',
+      ];
+    });
+    const curves = families.map(
+      (name) =>
+        `- ${name}: ${pointsOf(rowsOf(name))
+          .map((p) => `q${p.quality} ${fixed(p.bytes / ipxBytes, 3)}× / ${fixed(p.ssim, 4)}`)
+          .join('; ')}`,
+    );
+    sections.push(
+      `### ${format.toUpperCase()}, 853×640: ipx ${fixed(ipxBytes / 1024, 1)} KB at SSIM ${fixed(ipxSsim, 4)}`,
+      '',
+      table(
+        [
+          'settings',
+          "at ipx's SSIM (interpolated): q, bytes vs ipx",
+          "first measured q with mean SSIM ≥ ipx's",
+          'bytes',
+          'vs ipx',
+          'SSIM − ipx',
+          'photos ≥ ipx',
+          'CPU ms (decode + resize + encode)',
+        ],
+        summary,
+      ),
+      '',
+      "Curves (quality: bytes vs ipx's / mean SSIM):",
+      '',
+      ...curves,
+      '',
+    );
+  }
+  const facts = [
+    `- Command: \`npx tsx bench/encoder-curve.ts --against-ipx${QUICK ? ' --quick' : ''}\` (run ${new Date().toISOString().slice(0, 16)}Z, ${fixed(elapsedMs / 60_000, 1)} min)`,
+    `- Machine: \`nproc\` = ${os.availableParallelism()}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, shared with other agents (each photo waits ≤ 20 s for others to use < 25 %; CPU is this process's CPU time, median of ${ROUNDS} rounds); sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}, one libvips thread per pipeline as in the server.`,
+    `- Sources: ${PHOTOS} generated photo-like ${PHOTO_WIDTH}×${PHOTO_HEIGHT} JPEGs (bench/lib/photos.ts), the first of those \`bench/delivery-bytes.ts\` uses. ipx: its own sharp from the original, \`resize(853)\`, its default quality and options (q80; JPEG progressive 4:2:0, WebP effort 4), as its server answers \`/w_853,f_<format>/\`. Lightbox: like the server, from a pyramid level (level 2, 1000×750, unless the row says level 1, 2000×1500), resized to 853×640 (Lanczos 3 unless the row says Lanczos 2), encoded (JPEG 4:2:0). SSIM: ssim.js (Weber, full resolution; it compares luma only) against the original resized by sharp to 853 px wide (Lanczos 3, one scale for both axes — the reference of \`bench/delivery-bytes.ts\`; Lightbox resizes to exactly 853×640, 0.04 % taller, which costs it ≈ 0.0005 of SSIM against this reference). Means over the photos.`,
+    "- The issue's goal is ≤ 0.9× ipx's bytes at an SSIM ≥ ipx's. \"Pre-sharpened\": `sharpen({sigma: 0.5, m1: 0.5, m2: 1})` after the resize.",
+  ].join('\n');
+  return [IPX_SECTION, '', facts, '', ...sections].join('\n');
+}
+
+/** Replaces the section `title` (or appends it), leaving everything else alone. */
+async function writeSection(file: string, section: string, title: string) {
   let text = await readFile(file, 'utf8');
-  const start = text.search(/^## Encoder settings\s*$/m);
+  const start = text.search(new RegExp(`^${title}\\s*$`, 'm'));
   if (start === -1) {
     text = `${text.trimEnd()}\n\n${section.trimEnd()}\n`;
   } else {

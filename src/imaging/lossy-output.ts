@@ -8,11 +8,12 @@ import type { Sharp } from './sharp-lib.ts';
 type LossyFormat = Exclude<OutputFormat, 'png' | 'svg'>;
 
 /**
- * Default qualities of renditions; `q` overrides them. Chosen to keep the similarity of the previous defaults
- * (JPEG q80 baseline, WebP q80 effort 2) in fewer bytes: trellis JPEG needs q82 for it (−6 % bytes), WebP at effort
- * 4 q79 (−10 %). AVIF q50 at effort 0 is both smaller and closer than the previous effort 2 (measured).
+ * Default qualities of renditions; `q` overrides them. JPEG and WebP: where the curve of the settings below crosses
+ * the SSIM of ipx's default output (sharp q80 from the original), rounded — q84.3 and q82.1 on the benchmark photos
+ * (docs/benchmarks.md, "Encoder settings against ipx"): bytes are compared at equal similarity, not at equal `q`.
+ * AVIF q50 at effort 0 is both smaller and closer than the previous effort 2 (measured).
  */
-const QUALITY = { jpeg: 82, webp: 79, avif: 50 } as const;
+const QUALITY = { jpeg: 84, webp: 82, avif: 50 } as const;
 /** Originals re-encoded to drop their metadata stand for the uploaded file: more. */
 const ORIGINAL_QUALITY = { jpeg: 90, webp: 90, avif: 65 } as const;
 /**
@@ -22,11 +23,24 @@ const ORIGINAL_QUALITY = { jpeg: 90, webp: 90, avif: 65 } as const;
 const AUTO_RANGE = { jpeg: [50, 85], webp: [50, 85], avif: [35, 70] } as const;
 
 /**
- * mozjpeg's trellis quantisation, without the rest of its preset: at equal similarity it saves 6 % for 2.4× the
- * encode CPU; the full preset (progressive scans, table 3) saves 7 % for 3.6×, table 3 alone nothing.
+ * mozjpeg's coding (trellis quantisation, progressive scans with optimised scan splits) with the standard (Annex K)
+ * tables: at equal SSIM 6 % fewer bytes than trellis alone (the previous setting) and 11 % fewer than baseline (sharp's
+ * default), for ≈ 1.4× trellis' encode CPU. mozjpeg's own table (3) and the MS-SSIM-tuned one (2) need a higher
+ * quality for the same SSIM and end 1–2 % larger; 4:4:4 costs 40 % more (chroma stays 4:2:0 for photos, render.ts).
  */
-const JPEG_OPTIONS = { trellisQuantisation: true, optimiseCoding: true, mozjpeg: false } as const;
-/** At equal similarity: effort 2 costs 13 % more bytes than 4, effort 5 saves 3 % for 14 % more CPU, 6 saves 6 % for 2.4×. */
+const JPEG_OPTIONS = {
+  progressive: true,
+  trellisQuantisation: true,
+  optimiseScans: true,
+  optimiseCoding: true,
+  quantisationTable: 0,
+  mozjpeg: false,
+} as const;
+/**
+ * Effort 4 (sharp's default). At equal SSIM, from the level WebP reads (`RESAMPLING`), effort 5 saves nothing and 6
+ * saves 1–4 % for 2.3× the encode CPU; `smartSubsample` costs 5 % more bytes, presets `photo`/`picture` 2–3 %,
+ * `smartDeblock` saves nothing for 4× the CPU.
+ */
 const WEBP_EFFORT = 4;
 /**
  * At 1440×1080 (from its pyramid level): effort 0 encodes in ≈ 100 ms, effort 2 (the previous setting) in ≈ 520 ms
@@ -35,6 +49,31 @@ const WEBP_EFFORT = 4;
 const AVIF_EFFORT = 0;
 /** GIF effort 3 vs 7: 3× faster, same size (measured). */
 const GIF_EFFORT = 3;
+
+/** How the pixels an output format encodes are resampled (render.ts's resize, pyramid.ts's choice of level). */
+export interface Resampling {
+  readonly kernel: 'lanczos3' | 'lanczos2';
+  /**
+   * How much larger than the output a pyramid level must be to be resampled from: a level that covers the output by
+   * less is passed over for the next larger one (never for the original).
+   */
+  readonly levelMargin: number;
+}
+
+/**
+ * WebP's encoder spends bytes on the fine texture a small resampling step (a level of 1000 px to 853) leaves: from
+ * the next larger level (2000 px) and with the softer Lanczos 2 it reaches the same SSIM in 12–13 % fewer bytes, for
+ * ≈ 20 ms more decoding at 853×640. JPEG gains 1–3 % from the larger level, not worth that CPU, and loses with
+ * Lanczos 2: it keeps the covering level and libvips' default kernel, as do the other formats.
+ */
+const RESAMPLING: Readonly<Partial<Record<OutputFormat, Resampling>>> = {
+  webp: { kernel: 'lanczos2', levelMargin: 1.25 },
+};
+const DEFAULT_RESAMPLING: Resampling = { kernel: 'lanczos3', levelMargin: 1 };
+
+export function resamplingFor(format: OutputFormat): Resampling {
+  return RESAMPLING[format] ?? DEFAULT_RESAMPLING;
+}
 
 export interface LossyEncoding {
   readonly format: LossyFormat;

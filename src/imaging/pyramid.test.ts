@@ -48,7 +48,7 @@ describe('pyramid geometry', () => {
   it('picks the smallest level that covers the scaled source a rendition needs', () => {
     const pick = (ext: string, query: QueryInput) => pickLevel(BIG, 3, params(ext, query));
     expect(pick('jpg', { size: 's' })).toBe(3); // 427×320 from 500×375
-    expect(pick('webp', { size: 'm' })).toBe(2); // 853×640 from 1000×750
+    expect(pick('jpg', { size: 'm' })).toBe(2); // 853×640 from 1000×750
     expect(pick('avif', { size: 'l' })).toBe(1); // 1440×1080 from 2000×1500
     expect(pick('jpg', { size: 'social' })).toBe(2); // the image inside 1200×630 is 840×630
     expect(pick('jpg', { w: '500', h: '500', fit: 'cover' })).toBe(2); // scaled to 667×500, then cropped
@@ -56,6 +56,16 @@ describe('pyramid geometry', () => {
     expect(pick('jpg', { w: '1001' })).toBe(1);
     expect(pick('jpg', { w: '2001' })).toBe(0);
     expect(pick('jpg', { w: '4000', fit: 'contain' })).toBe(0);
+  });
+
+  it('gives WebP the next larger level when the covering one is within its resampling margin, never the original', () => {
+    const pick = (ext: string, query: QueryInput) => pickLevel(BIG, 3, params(ext, query));
+    expect(pick('webp', { size: 'm' })).toBe(1); // 853×640: 1000×750 is only 1.17× larger, 2000×1500 2.3×
+    expect(pick('webp', { size: 's' })).toBe(2); // 427×320: 500×375 1.17×, 1000×750 2.3×
+    expect(pick('webp', { size: 'l' })).toBe(1); // 1440×1080: 2000×1500 is 1.39× larger
+    expect(pick('webp', { w: '800' })).toBe(2); // 1000×750 is 1.25× larger
+    expect(pick('webp', { w: '1700' })).toBe(1); // within the margin of level 1, but not worth the original
+    expect(pick('avif', { size: 'm' })).toBe(2);
   });
 
   it('keeps lossless outputs, unresized renditions and sources without levels on the original', () => {

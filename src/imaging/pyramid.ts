@@ -3,6 +3,7 @@ import type { ImageFormat } from './image-format.ts';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits.ts';
 import type { ImageSource } from './image-source.ts';
 import { type ImageWorkQueue, sharedImageWorkQueue } from './image-work-queue.ts';
+import { resamplingFor } from './lossy-output.ts';
 import { decodeOptions, inspectRaster, type NativeFormat } from './raster-source.ts';
 import { keepsPyramid, planRendition, type RenditionParams } from './rendition-operations.ts';
 import { MAX_REQUESTED_DIMENSION, SIZE_PRESETS } from './resize-plan.ts';
@@ -56,16 +57,21 @@ export function pyramidDepth(source: PyramidSource): number {
 /**
  * The level a rendition is computed from: the smallest whose pixels cover the scaled source the rendition needs
  * (so nothing is enlarged that the original would not have enlarged), or 0 for the original — also when an
- * operation needs the original (`keepsPyramid`: lossless outputs, unresized renditions).
+ * operation needs the original (`keepsPyramid`: lossless outputs, unresized renditions). A format that wants room
+ * to resample from (`levelMargin`, lossy-output.ts) gets the next larger level when the covering one is within that
+ * margin; the original is never decoded for it.
  */
 export function pickLevel(original: Dimensions, depth: number, params: RenditionParams): number {
   if (depth <= 0 || params.original || !keepsPyramid(params)) return 0;
   const plan = planRendition(original, params, MAX_REQUESTED_DIMENSION);
   const needWidth = Math.ceil(original.width * plan.scale);
   const needHeight = Math.ceil(original.height * plan.scale);
+  const margin = resamplingFor(params.format).levelMargin;
   for (let level = depth; level >= 1; level--) {
     const size = levelSize(original, level);
-    if (size.width >= needWidth && size.height >= needHeight) return level;
+    if (size.width < needWidth || size.height < needHeight) continue;
+    const roomy = size.width >= needWidth * margin && size.height >= needHeight * margin;
+    return roomy || level === 1 ? level : level - 1;
   }
   return 0;
 }
