@@ -206,10 +206,11 @@ async function openMail(
 export async function openBlobs(
   config: BlobsConfig,
   tmpDir: string,
+  options: { cleanTemp?: boolean } = {},
 ): Promise<BlobStore & { close?(): Promise<void> }> {
   switch (config.kind) {
     case 'fs':
-      return createFsBlobStore(config.dir);
+      return createFsBlobStore(config.dir, options);
     case 's3': {
       const { createS3BlobStore } = await import('../blobs/s3-blobs.ts');
       return createS3BlobStore({

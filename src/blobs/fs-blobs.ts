@@ -11,11 +11,15 @@ import { assertBlobKey, type BlobStore } from './blobs.ts';
  * is fsynced, then renamed into place, so a crash leaves either the old blob, the new one, or a temp file
  * that `cleanTemp` removes at start — never a half-written blob.
  */
-export async function createFsBlobStore(root: string): Promise<BlobStore> {
+export async function createFsBlobStore(
+  root: string,
+  options: { cleanTemp?: boolean } = {},
+): Promise<BlobStore> {
   const tmpDir = path.join(root, '.tmp');
-  await mkdir(tmpDir, { recursive: true });
-  // Temp files left by a crash are garbage by definition: nothing points at them.
-  await rm(tmpDir, { recursive: true, force: true });
+  // Temp files left by a crash are garbage by definition: nothing points at them. Only the owner of the data
+  // directory (the server, holding its lock) may say so: `lightbox backup` opens the store beside a running
+  // server, whose uploads are writing temp files there at that moment.
+  if (options.cleanTemp ?? true) await rm(tmpDir, { recursive: true, force: true });
   await mkdir(tmpDir, { recursive: true });
 
   const fileOf = (key: string) => {

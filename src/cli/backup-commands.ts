@@ -18,7 +18,8 @@ import { loadConfigOrExit, refuseToStart } from './cli-config.ts';
 /** `lightbox backup <dir>`: a consistent copy of the data directory's database, originals and secrets. */
 export async function runBackup(dir: string): Promise<void> {
   const config = loadConfigOrExit();
-  const blobs = await openBlobs(config.blobs, path.join(config.dataDir, 'tmp'));
+  // Beside a running server: its uploads' temp files are not ours to clean.
+  const blobs = await openBlobs(config.blobs, path.join(config.dataDir, 'tmp'), { cleanTemp: false });
   let manifest: BackupManifest;
   try {
     manifest = await createBackup(
