@@ -15,9 +15,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Child, freePort, startChild } from './lib/children.ts';
+import { startApiChild } from './lib/api-child.ts';
+import { percentile } from './lib/stats.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const CREATES = Number(process.env.BENCH_CREATES ?? 200);
 const WARMUP = 20;
 const IMAGES = 20;
@@ -25,38 +25,19 @@ const CREDITS_PER_IMAGE = 5;
 const BUDGET_MEDIAN_MS = 25;
 const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`;
 
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank] ?? Number.NaN;
-}
-
 const ms = (value: number) => value.toFixed(2).padStart(7);
 
-/** `serve --role api` on a scratch data directory; its output goes to `<dataDir>/server.log`. */
-async function startServer(dataDir: string): Promise<Child> {
-  const port = await freePort();
-  return startChild({
-    args: [path.join(ROOT, 'bin/lightbox.js'), 'serve', '--role', 'api'],
-    cwd: ROOT,
-    port,
-    probe: '/healthz',
-    logFile: path.join(dataDir, 'server.log'),
-    timeoutMs: 60_000,
+const startServer = (dataDir: string) =>
+  startApiChild({
+    dataDir,
+    adminToken: ADMIN_TOKEN,
     env: {
-      PORT: String(port),
-      LIGHTBOX_HOST: '127.0.0.1',
-      LIGHTBOX_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      LIGHTBOX_DATA_DIR: dataDir,
-      LIGHTBOX_ADMIN_TOKEN: ADMIN_TOKEN,
-      LIGHTBOX_LOG_LEVEL: 'warn',
       LIGHTBOX_ACTIVE_ENHANCEMENTS_PER_KEY: '1000',
       LIGHTBOX_ACTIVE_ENHANCEMENTS_PER_ACCOUNT: '1000',
       LIGHTBOX_ENHANCEMENT_CREATES_PER_MINUTE: '1000000',
       LIGHTBOX_ENHANCEMENT_READS_PER_MINUTE: '1000000',
     },
   });
-}
 
 async function main(): Promise<number> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lightbox-bench-create-'));

@@ -12,16 +12,15 @@
 // indexes of 0011 dropped (the reads as they were before it), then with them back.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { operatorStatus } from '../src/store/migrations/0011-operator-status.ts';
 import { openStore } from '../src/store/open-store.ts';
-import { type Child, freePort, startChild } from './lib/children.ts';
+import { firstByte, startApiChild } from './lib/api-child.ts';
 import { fixed, median, percentile, table } from './lib/stats.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 60);
 const WARMUP = 5;
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 20_000);
@@ -204,39 +203,6 @@ async function setIndexes(file: string, present: boolean): Promise<void> {
   await store.close();
 }
 
-async function startServer(dataDir: string): Promise<Child> {
-  const port = await freePort();
-  return startChild({
-    args: [path.join(ROOT, 'bin/lightbox.js'), 'serve', '--role', 'api'],
-    cwd: ROOT,
-    port,
-    probe: '/healthz',
-    logFile: path.join(dataDir, 'server.log'),
-    timeoutMs: 60_000,
-    env: {
-      PORT: String(port),
-      LIGHTBOX_HOST: '127.0.0.1',
-      LIGHTBOX_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      LIGHTBOX_DATA_DIR: dataDir,
-      LIGHTBOX_ADMIN_TOKEN: ADMIN_TOKEN,
-      LIGHTBOX_LOG_LEVEL: 'warn',
-    },
-  });
-}
-
-function firstByte(url: string, headers: Record<string, string>): Promise<{ ms: number; status: number }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const req = request(url, { agent, headers }, (res) => {
-      const ms = performance.now() - started;
-      res.resume();
-      res.on('end', () => resolve({ ms, status: res.statusCode ?? 0 }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 /** Signs in as a browser does: the admin token typed into the form; returns the operator cookie. */
 async function operatorCookie(url: string): Promise<string> {
   const signedIn = await fetch(`${url}/admin/sign-in`, {
@@ -258,7 +224,7 @@ async function measure(
   for (let round = 0; round < WARMUP + ROUNDS; round++) {
     const order = round % 2 === 0 ? targets : [...targets].reverse();
     for (const target of order) {
-      const { ms, status } = await firstByte(`${url}${target.path}`, target.headers);
+      const { ms, status } = await firstByte(agent, `${url}${target.path}`, target.headers);
       if (status !== 200) throw new Error(`${target.path} answered ${status}`);
       if (round >= WARMUP) samples.get(target.name)?.push(ms);
     }
@@ -278,7 +244,7 @@ async function main(): Promise<void> {
     const results: { indexes: string; samples: Map<string, number[]>; names: string[] }[] = [];
     for (const present of [false, true]) {
       await setIndexes(file, present);
-      const server = await startServer(dataDir);
+      const server = await startApiChild({ dataDir, adminToken: ADMIN_TOKEN });
       try {
         const headers = { accept: 'text/html', cookie: await operatorCookie(server.url) };
         const targets = [

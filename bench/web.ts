@@ -15,56 +15,21 @@
 // requests one at a time). Prints median and p95 per page and their ratio to /healthz.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DAY_MS } from '../src/lib/time.ts';
 import { newMediaId, newMediaToken } from '../src/media/media-repo.ts';
 import type { MediaTable } from '../src/store/database.ts';
 import { openStore } from '../src/store/open-store.ts';
-import { type Child, freePort, startChild } from './lib/children.ts';
+import { firstByte, startApiChild } from './lib/api-child.ts';
 import { fixed, median, percentile, table } from './lib/stats.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
 const MEDIA = Number(process.env.BENCH_MEDIA ?? 10_000);
 const WARMUP = 30;
 const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString('hex')}`;
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-
-async function startServer(dataDir: string): Promise<Child> {
-  const port = await freePort();
-  return startChild({
-    args: [path.join(ROOT, 'bin/lightbox.js'), 'serve', '--role', 'api'],
-    cwd: ROOT,
-    port,
-    probe: '/healthz',
-    logFile: path.join(dataDir, 'server.log'),
-    timeoutMs: 60_000,
-    env: {
-      PORT: String(port),
-      LIGHTBOX_HOST: '127.0.0.1',
-      LIGHTBOX_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      LIGHTBOX_DATA_DIR: dataDir,
-      LIGHTBOX_ADMIN_TOKEN: ADMIN_TOKEN,
-      LIGHTBOX_LOG_LEVEL: 'warn',
-    },
-  });
-}
-
-/** Milliseconds from sending the request to the response head (the first byte); the body is drained after. */
-function firstByte(url: string, headers: Record<string, string>): Promise<{ ms: number; status: number }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const req = request(url, { agent, headers }, (res) => {
-      const ms = performance.now() - started;
-      res.resume();
-      res.on('end', () => resolve({ ms, status: res.statusCode ?? 0 }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 async function signedInCookie(url: string): Promise<{ cookie: string; accountId: string }> {
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
@@ -174,7 +139,7 @@ async function pageOf(url: string, cookie: string): Promise<{ next_cursor: strin
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lightbox-bench-web-'));
-  const server = await startServer(dataDir);
+  const server = await startApiChild({ dataDir, adminToken: ADMIN_TOKEN });
   try {
     const { cookie, accountId } = await signedInCookie(server.url);
     const seeding = performance.now();
@@ -220,7 +185,7 @@ async function main(): Promise<void> {
       // Alternate who goes first, so no page always follows the same one.
       const order = round % 2 === 0 ? targets : [...targets].reverse();
       for (const target of order) {
-        const { ms, status } = await firstByte(`${server.url}${target.path}`, target.headers);
+        const { ms, status } = await firstByte(agent, `${server.url}${target.path}`, target.headers);
         if (status !== 200) throw new Error(`${target.path} answered ${status}`);
         if (round >= WARMUP) samples.get(target.name)?.push(ms);
       }

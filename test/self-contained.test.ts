@@ -51,6 +51,12 @@ describe('a fresh clone is self-contained', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('no file keeps a merge-conflict marker', () => {
+    // Also the spaced form a Markdown formatter makes of one (`> > > > > > > branch`).
+    const marker = /^\s*(<{7}|={7}|>{7}|(> ){7}|(< ){7})( |$|\S)/m;
+    expect(files.filter((file) => marker.test(readFileSync(file, 'utf8'))).map(show)).toEqual([]);
+  });
+
   it('every relative Markdown link points at a file inside the repository', () => {
     const broken: string[] = [];
     for (const file of files.filter((f) => f.endsWith('.md'))) {

@@ -80,6 +80,7 @@ export async function setUpSegmentation(
     httpFetch,
     timeoutMs,
     maxUpscale: config.enhanceMaxUpscale,
+    shadow: config.enhanceShadow,
     onnxConcurrency: config.onnxConcurrency,
     onnxThreads: config.onnxThreads,
   });
@@ -90,6 +91,7 @@ export async function setUpSegmentation(
           providers: ['classical'],
           timeoutMs,
           maxUpscale: config.enhanceMaxUpscale,
+          shadow: config.enhanceShadow,
           onnxConcurrency: 1,
           onnxThreads: 1,
         });

@@ -333,6 +333,12 @@ export const settings = {
     decimal(1, 100),
     'Largest enlargement of the product to fill the catalog canvas; an item that needs more fails with `provider_error` (send a larger photo). Above 2× the item gets the `upscaled` warning.',
   ),
+  enhanceShadow: setting(
+    'LIGHTBOX_ENHANCE_SHADOW',
+    'remove',
+    oneOf('remove', 'synthetic'),
+    'What replaces a soft cast shadow the classical segmenter removed: `remove` (nothing: pure white) or `synthetic` (a clean soft contact shadow under the product; fill and centring are measured on the product).',
+  ),
   onnxConcurrency: setting(
     'LIGHTBOX_ONNX_CONCURRENCY',
     '1',

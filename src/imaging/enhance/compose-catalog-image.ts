@@ -5,6 +5,7 @@ import type { EnhancePreset, PreservationLevel } from './enhance-types.ts';
 import type { ForegroundSelection } from './foreground-selection.ts';
 import { type AlphaMask, type Box, ColourHistogram, type Rgb, type RgbImage } from './pixel-buffers.ts';
 import { PRESET_IDS, PRESETS } from './presets.ts';
+import { drawContactShadow } from './synthetic-shadow.ts';
 import { type EnhanceWarning, warning } from './warnings.ts';
 
 const THUMBNAIL_SIZE = 400;
@@ -29,6 +30,8 @@ export interface ComposeRequest {
   readonly selection: ForegroundSelection;
   readonly preset: EnhancePreset;
   readonly preservationLevel: PreservationLevel;
+  /** Draw a clean soft shadow under the product (the segmenter removed the photo's own). */
+  readonly syntheticShadow?: boolean;
 }
 
 export interface ComposedImage {
@@ -95,6 +98,22 @@ export async function composeCatalogImage(request: ComposeRequest): Promise<Comp
       canvas[to + 1] = product[from + 1]!;
       canvas[to + 2] = product[from + 2]!;
     }
+  }
+
+  if (request.syntheticShadow) {
+    const onCanvas = {
+      left: left + (box.left - crop.left) * plan.scale,
+      top: top + (box.top - crop.top) * plan.scale,
+      width: box.width * plan.scale,
+      height: box.height * plan.scale,
+    };
+    drawContactShadow(canvas, size, onCanvas, (x, y) => {
+      const px = x - left;
+      const py = y - top;
+      if (px < 0 || py < 0 || px >= width || py >= height) return 0;
+      const c = coverage[py * width + px]!;
+      return c < MIN_COVERAGE ? 0 : c;
+    });
   }
 
   const raw = { raw: { width: size, height: size, channels: 3 } } as const;

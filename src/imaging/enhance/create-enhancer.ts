@@ -10,6 +10,7 @@ import type {
   ProviderHealth,
   ProviderStatus,
 } from './enhance-types.ts';
+import { SHADOW_HANDLINGS } from './enhance-types.ts';
 import { httpProvider } from './http-provider.ts';
 import { modelProfile } from './model-profiles.ts';
 import { onnxProvider } from './onnx-provider.ts';
@@ -17,6 +18,7 @@ import { isPreservationLevel, isPresetId } from './presets.ts';
 import { segmentWithChain } from './provider-chain.ts';
 import { ProviderError } from './provider-error.ts';
 import type { ImageWorkRunner, SegmentationProvider } from './segmentation-provider.ts';
+import { warning } from './warnings.ts';
 import { decodeWorkingImage } from './working-image.ts';
 
 /**
@@ -32,6 +34,9 @@ export function createEnhancer(options: EnhancerOptions): Enhancer {
   const providers = buildProviders(options, runImageWork);
   const maxUpscale = options.maxUpscale ?? DEFAULT_MAX_UPSCALE;
   if (!(maxUpscale >= 1)) throw new TypeError('maxUpscale must be ≥ 1');
+  if (options.shadow !== undefined && !SHADOW_HANDLINGS.includes(options.shadow)) {
+    throw new TypeError(`unknown shadow handling: ${String(options.shadow)}`);
+  }
 
   return {
     async enhance(request: EnhanceRequest): Promise<EnhanceResult> {
@@ -47,6 +52,7 @@ export function createEnhancer(options: EnhancerOptions): Enhancer {
       const { box } = chosen.selection;
       const tooSmall = upscaleRefusal(preset, Math.max(box.width, box.height), maxUpscale);
       if (tooSmall) throw new ProviderError(tooSmall);
+      const shadowRemoved = chosen.segmentation.warnings.some((w) => w.code === 'shadow_removed');
       const composed = await runImageWork(() =>
         composeCatalogImage({
           image,
@@ -54,6 +60,7 @@ export function createEnhancer(options: EnhancerOptions): Enhancer {
           selection: chosen.selection,
           preset,
           preservationLevel,
+          syntheticShadow: shadowRemoved && options.shadow === 'synthetic',
         }),
       );
       return {
@@ -62,7 +69,12 @@ export function createEnhancer(options: EnhancerOptions): Enhancer {
         width: composed.width,
         height: composed.height,
         provider: chosen.provider,
-        warnings: [...chosen.segmentation.warnings, ...composed.warnings],
+        warnings: [
+          ...chosen.segmentation.warnings.map((w) =>
+            w.code === 'shadow_removed' && options.shadow === 'synthetic' ? SHADOW_REPLACED : w,
+          ),
+          ...composed.warnings,
+        ],
       };
     },
     check: () => Promise.all(providers.map(async (p) => providerStatus(p, (await p.check?.()) ?? OK))),
@@ -74,6 +86,10 @@ export function createEnhancer(options: EnhancerOptions): Enhancer {
 }
 
 const OK: ProviderHealth = { state: 'ok' };
+const SHADOW_REPLACED = warning(
+  'shadow_removed',
+  "The photo's cast shadow was removed and a clean soft shadow drawn under the product instead.",
+);
 const providerStatus = (p: SegmentationProvider, health: ProviderHealth): ProviderStatus => ({
   provider: p.name,
   health,

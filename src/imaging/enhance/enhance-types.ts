@@ -5,6 +5,8 @@ export type { PreservationLevel } from './presets.ts';
 /** A preset id of the registry (`presets.ts`). */
 export type EnhancePreset = PresetId;
 export type ProviderName = 'onnx' | 'http' | 'classical';
+export const SHADOW_HANDLINGS = ['remove', 'synthetic'] as const;
+export type ShadowHandling = (typeof SHADOW_HANDLINGS)[number];
 
 export interface EnhanceRequest {
   /** The downloaded source image (JPEG, PNG or WebP). */
@@ -57,6 +59,11 @@ export interface EnhancerOptions {
    * item with a `ProviderError`. Default `DEFAULT_MAX_UPSCALE` (canvas-plan.ts).
    */
   maxUpscale?: number;
+  /**
+   * What replaces a soft cast shadow the segmenter removed (LIGHTBOX_ENHANCE_SHADOW): nothing (`remove`, the
+   * default) or a clean synthetic contact shadow under the product (`synthetic`).
+   */
+  shadow?: ShadowHandling;
   /** Parallel ONNX inferences (each holds a loaded model). */
   onnxConcurrency: number;
   /** Intra-op threads per ONNX inference. */

@@ -31,7 +31,7 @@ function scene(colour: number, backdrop: number, noise = 0.5) {
 describe('mask confidence', () => {
   it('trusts a product with a clear outline all round', () => {
     const { lab, mask, model } = scene(60, 230);
-    const confidence = measureConfidence(lab, mask, model, mask);
+    const confidence = measureConfidence(lab, mask, model, mask, 1);
     expect(confidence.clearEdgeShare).toBe(1);
     expect(confidence.edgeContrast).toBeGreaterThan(50);
     expect(confidence.agreement).toBe(1);
@@ -42,7 +42,7 @@ describe('mask confidence', () => {
 
   it('refuses a product that barely differs from the backdrop, and says why', () => {
     const { lab, mask, model } = scene(240, 233);
-    const confidence = measureConfidence(lab, mask, model, mask);
+    const confidence = measureConfidence(lab, mask, model, mask, 1);
     expect(confidence.clearEdgeShare).toBeLessThan(MIN_CLEAR_EDGE_SHARE);
     expect(confidence.score).toBe(0);
     expect(confidence.refusal).toMatch(/only 0 % of it stands out from the backdrop \(65 % needed\)/);
@@ -53,9 +53,16 @@ describe('mask confidence', () => {
     // What the backdrop model calls different: the product and 500 px attached to it that the cut dropped.
     const different = Uint8Array.from(mask);
     for (let y = 20; y < 40; y++) for (let x = 50; x < 75; x++) different[y * W + x] = 1;
-    const confidence = measureConfidence(lab, mask, model, different);
+    const confidence = measureConfidence(lab, mask, model, different, 1);
     expect(confidence.agreement).toBeCloseTo(400 / 900, 3);
     expect(confidence.refusal).toMatch(/overlap by only 44 % \(50 % needed\)/);
+  });
+
+  it('refuses a thin or hollow shape even when its edges are clear', () => {
+    const { lab, mask, model } = scene(60, 230);
+    expect(measureConfidence(lab, mask, model, mask, 0.37).refusal).toMatch(
+      /only a thin or hollow shape \(it fills 37 %/,
+    );
   });
 
   it('refuses a textured backdrop and a border that is mostly not backdrop', () => {

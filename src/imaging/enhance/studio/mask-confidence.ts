@@ -25,6 +25,12 @@ const MIN_COMPACTNESS = 0.03;
  * or the label and highlights of a black bottle on black.
  */
 const MIN_MODEL_AGREEMENT = 0.5;
+/**
+ * Below this solidity (area over convex-hull area, object by object) the mask is a rim or a ring, not a product:
+ * the shaded edges of a light box whose faces the fill took for backdrop (0.37 on the held-out grey carton),
+ * where the least solid real product, a goblet on a thin stem, has 0.58.
+ */
+const MIN_SOLIDITY = 0.45;
 /** Inside and outside samples this far (px, working size) from the outline pixel. */
 const REACH = 2;
 
@@ -39,6 +45,8 @@ export interface MaskConfidence {
   readonly backdropNoise: number;
   /** IoU of the cut with the pixels that differ from the backdrop model in the regions it touches. */
   readonly agreement: number;
+  /** Area over convex-hull area, object by object (mask-solidity.ts). */
+  readonly solidity: number;
   /** 4πA/P² of the mask (1 for a disc). */
   readonly compactness: number;
   /** Why the mask is refused, for API users; null when it is usable. */
@@ -55,6 +63,7 @@ export function measureConfidence(
   mask: Uint8Array,
   model: BackgroundModel,
   candidate: Uint8Array,
+  solidity: number,
 ): MaskConfidence {
   const backdropNoise = model.noise;
   const { width, height } = lab;
@@ -98,6 +107,7 @@ export function measureConfidence(
       (MAX_BACKDROP_NOISE - backdropNoise) / (MAX_BACKDROP_NOISE / 2),
       (compactness - MIN_COMPACTNESS) / MIN_COMPACTNESS,
       (agreement - MIN_MODEL_AGREEMENT) / (1 - MIN_MODEL_AGREEMENT),
+      (solidity - MIN_SOLIDITY) / (1 - MIN_SOLIDITY),
     ),
   );
   return {
@@ -106,8 +116,9 @@ export function measureConfidence(
     edgeContrast,
     backdropNoise,
     agreement,
+    solidity,
     compactness,
-    refusal: backdropRefusal(model) ?? maskRefusal(clearEdgeShare, compactness, agreement, area),
+    refusal: backdropRefusal(model) ?? maskRefusal(clearEdgeShare, compactness, agreement, solidity, area),
   };
 }
 
@@ -143,6 +154,7 @@ function maskRefusal(
   clearEdgeShare: number,
   compactness: number,
   agreement: number,
+  solidity: number,
   area: number,
 ): string | null {
   if (area === 0) return 'classical segmentation found no product that stands out from the backdrop';
@@ -158,6 +170,12 @@ function maskRefusal(
       'classical segmentation could not settle the product: the cut-out and the parts of the photo that differ ' +
       `from the backdrop overlap by only ${percent(agreement)} (${percent(MIN_MODEL_AGREEMENT)} needed); the product ` +
       'is probably too close to the backdrop colour'
+    );
+  }
+  if (solidity < MIN_SOLIDITY) {
+    return (
+      `classical segmentation found only a thin or hollow shape (it fills ${percent(solidity)} of its outline's ` +
+      `convex hull, ${percent(MIN_SOLIDITY)} needed): probably the shaded rim of a product too close to the backdrop colour`
     );
   }
   if (compactness < MIN_COMPACTNESS) {

@@ -13,6 +13,7 @@ import {
   WARN_CLEAR_EDGE_SHARE,
   WARN_EDGE_CONTRAST,
 } from './mask-confidence.ts';
+import { maskSolidity } from './mask-solidity.ts';
 import type { OpenCv } from './opencv.ts';
 import { findSoftShadows } from './soft-shadow.ts';
 import { buildTrimap, foregroundThreshold } from './trimap.ts';
@@ -78,7 +79,13 @@ export async function segmentStudioPhoto(cv: OpenCv, image: RgbImage): Promise<S
       'classical segmentation could not separate the product: it covers almost the whole photo',
     );
   }
-  const confidence = measureConfidence(lab, cut, model, candidate);
+  const confidence = measureConfidence(
+    lab,
+    cut,
+    model,
+    candidate,
+    maskSolidity(cv, cut, small.width, small.height),
+  );
   if (confidence.refusal) throw new ProviderError(confidence.refusal);
 
   const warnings = confidenceWarnings(confidence);
@@ -114,7 +121,13 @@ async function floodFillPath(
     }
   }
   if (shadowInside / mask.length > FAST_PATH_MAX_SHADOW) return null;
-  const confidence = measureConfidence(lab, mask, model, candidate);
+  const confidence = measureConfidence(
+    lab,
+    mask,
+    model,
+    candidate,
+    maskSolidity(cv, mask, small.width, small.height),
+  );
   if (confidence.refusal) return null;
   // The flood fill's own low-contrast warning says the same as the confidence's: keep one.
   const warnings = [
