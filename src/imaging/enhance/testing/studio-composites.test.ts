@@ -85,7 +85,7 @@ describe('studio composites', () => {
       expect([c.truth.width, c.truth.height], c.name).toEqual([c.image.width, c.image.height]);
       expect(c.truth.data.length, c.name).toBe(c.truth.width * c.truth.height);
       const share = foregroundShare(c.truth);
-      expect(share, c.name).toBeGreaterThan(0.05);
+      expect(share, c.name).toBeGreaterThan(0.02); // a desk lamp is mostly thin parts
       expect(share, c.name).toBeLessThan(0.5);
     }
   });

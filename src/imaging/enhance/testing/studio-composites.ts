@@ -191,6 +191,44 @@ function goblet(id: string, cx: number, y: number, w: number, h: number, colour:
     <ellipse cx="${cx}" cy="${y + h * 0.96}" rx="${w * 0.32}" ry="${h * 0.04}" fill="${rgb(shade(colour, 0.7))}"/>`;
 }
 
+/** A bangle seen face-on: a thick ring with a metallic gradient. Most of its convex hull is backdrop. */
+function bangle(id: string, cx: number, cy: number, r: number, thickness: number, colour: Rgb): string {
+  return `<defs><linearGradient id="${id}" x1="0" y1="0" x2="1" y2="1">
+      <stop offset="0" stop-color="${rgb(shade(colour, 1.25))}"/><stop offset="0.5" stop-color="${rgb(colour)}"/>
+      <stop offset="1" stop-color="${rgb(shade(colour, 0.55))}"/></linearGradient></defs>
+    <circle cx="${cx}" cy="${cy}" r="${r}" fill="none" stroke="url(#${id})" stroke-width="${thickness}"/>`;
+}
+
+/** Over-ear headphones: a headband arc and two ear cups; the space under the band is backdrop. */
+function headphones(id: string, cx: number, top: number, w: number, colour: Rgb): string {
+  const band = w * 0.06;
+  const cupW = w * 0.2;
+  const cupH = w * 0.34;
+  const left = cx - w / 2 + cupW / 2;
+  const right = cx + w / 2 - cupW / 2;
+  const cupsTop = top + w * 0.42;
+  return `<defs><linearGradient id="${id}" x1="0" y1="0" x2="0" y2="1">
+      <stop offset="0" stop-color="${rgb(shade(colour, 1.3))}"/><stop offset="1" stop-color="${rgb(colour)}"/></linearGradient></defs>
+    <path d="M ${left} ${cupsTop + 10} C ${left} ${top - w * 0.12}, ${right} ${top - w * 0.12}, ${right} ${cupsTop + 10}"
+      fill="none" stroke="url(#${id})" stroke-width="${band}" stroke-linecap="round"/>
+    <rect x="${left - cupW / 2}" y="${cupsTop}" width="${cupW}" height="${cupH}" rx="${cupW * 0.4}" fill="url(#${id})"/>
+    <rect x="${right - cupW / 2}" y="${cupsTop}" width="${cupW}" height="${cupH}" rx="${cupW * 0.4}" fill="url(#${id})"/>`;
+}
+
+/** A desk lamp: heavy base, two thin arm segments and a conical shade (thin parts, a sparse outline). */
+function deskLamp(id: string, baseX: number, baseY: number, colour: Rgb): string {
+  const elbowX = baseX + 170;
+  const elbowY = baseY - 330;
+  const headX = baseX + 400;
+  const headY = baseY - 420;
+  return `<defs>${cylinderGradient(id, colour)}</defs>
+    <ellipse cx="${baseX}" cy="${baseY}" rx="110" ry="26" fill="${rgb(shade(colour, 0.7))}"/>
+    <line x1="${baseX}" y1="${baseY - 10}" x2="${elbowX}" y2="${elbowY}" stroke="${rgb(shade(colour, 0.8))}" stroke-width="12" stroke-linecap="round"/>
+    <line x1="${elbowX}" y1="${elbowY}" x2="${headX}" y2="${headY}" stroke="${rgb(shade(colour, 0.8))}" stroke-width="12" stroke-linecap="round"/>
+    <circle cx="${elbowX}" cy="${elbowY}" r="14" fill="${rgb(shade(colour, 0.6))}"/>
+    <polygon points="${headX - 40},${headY - 40} ${headX + 40},${headY - 20} ${headX + 120},${headY + 150} ${headX - 80},${headY + 130}" fill="url(#${id})"/>`;
+}
+
 /** The shadow a product on the floor of a sweep casts: a soft ellipse under and behind it. */
 const floorShadow = (cx: number, cy: number, rx: number, strength = 0.35, softness = 18): Shadow => ({
   cx,
@@ -621,6 +659,45 @@ const HOLDOUT_SCENES: readonly Scene[] = [
     grain: 3,
     jpegQuality: 90,
     seed: 109,
+  },
+  // Added after the thresholds of the new segmenter were final (a solidity refusal came from the cases above):
+  // legitimate products whose outline is sparse or hollow.
+  {
+    name: 'holdout-bangle',
+    category: 'studio',
+    description: 'gold bangle seen face-on on a white sweep: a ring whose middle is backdrop',
+    expect: 'complete',
+    backdrop: { top: [246, 246, 244], bottom: [222, 222, 220], vignette: 0.12 },
+    shadows: [floorShadow(620, 760, 230, 0.25)],
+    products: bangle('r', 600, 450, 230, 46, [200, 160, 60]),
+    grain: 3,
+    jpegQuality: 90,
+    seed: 110,
+  },
+  {
+    name: 'holdout-headphones',
+    category: 'studio',
+    description: 'black over-ear headphones on a light grey sweep: band and cups around an open middle',
+    expect: 'complete',
+    backdrop: { top: [232, 232, 234], bottom: [210, 210, 212], vignette: 0.15 },
+    shadows: [floorShadow(600, 780, 300, 0.3)],
+    products: headphones('h', 600, 180, 560, [35, 35, 40]),
+    texture: 0.05,
+    grain: 3,
+    jpegQuality: 88,
+    seed: 111,
+  },
+  {
+    name: 'holdout-desk-lamp',
+    category: 'studio',
+    description: 'desk lamp with thin arms and a conical shade on a white sweep',
+    expect: 'complete',
+    backdrop: WHITE_SWEEP,
+    shadows: [floorShadow(420, 780, 180, 0.3)],
+    products: deskLamp('l', 380, 770, [30, 90, 160]),
+    grain: 3,
+    jpegQuality: 90,
+    seed: 112,
   },
 ];
 
