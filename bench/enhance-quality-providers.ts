@@ -1,7 +1,8 @@
 // The segmenters bench/enhance-quality.ts compares, one entry each, in column order. An entry builds a
-// provider the same way create-enhancer.ts does (with the image work runner), so the benchmark measures what
-// the server would run.
+// provider the same way create-enhancer.ts does (with the image work runner and the enhancement worker threads),
+// so the benchmark measures what the server would run.
 import { classicalProvider } from '../src/imaging/enhance/classical-provider.ts';
+import type { EnhanceWorkers } from '../src/imaging/enhance/enhance-workers.ts';
 import { segmentClassically } from '../src/imaging/enhance/flood-fill-segmentation.ts';
 import type { ImageWorkRunner, SegmentationProvider } from '../src/imaging/enhance/segmentation-provider.ts';
 
@@ -10,7 +11,7 @@ export interface QualityProvider {
   readonly label: string;
   /** One line for the report: what this segmenter is. */
   readonly description: string;
-  create(runImageWork: ImageWorkRunner): SegmentationProvider;
+  create(runImageWork: ImageWorkRunner, workers: EnhanceWorkers): SegmentationProvider;
 }
 
 export const QUALITY_PROVIDERS: readonly QualityProvider[] = [
@@ -26,6 +27,6 @@ export const QUALITY_PROVIDERS: readonly QualityProvider[] = [
     label: 'new',
     description:
       'classical studio segmenter in worker threads: flood fill fast path, else backdrop model + GrabCut + guided filter, confidence refusals (classical-provider.ts)',
-    create: (runImageWork) => classicalProvider({ timeoutMs: 60_000 }, runImageWork),
+    create: (runImageWork, workers) => classicalProvider({ timeoutMs: 60_000, workers }, runImageWork),
   },
 ];

@@ -2,7 +2,9 @@
 // whole pipeline makes of it. Every case of the studio composites (src/imaging/enhance/testing/
 // studio-composites.ts: generated photos with a known ground-truth mask) goes through
 //   decode → segment (that one provider) → select → enlargement limit → compose the catalog image,
-// the steps of create-enhancer.ts with the provider injected (limit at its default, 4×). Keep the two in step.
+// the steps of create-enhancer.ts with the provider injected (limit at its default, 4×; selection and composing
+// in the enhancement worker threads, enhance-workers.ts, shared with the classical segmenter). Keep the two in
+// step.
 // Per case and in total: mask IoU against the truth, refusals, results completed with IoU < 0.8 (must be 0),
 // the catalog-image checks (pure 255 frame, no alpha, 85 % fill, centring), wall time, CPU (the whole
 // process: main thread, libvips and worker threads), main-thread busy time, the longest event-loop stall,
@@ -18,8 +20,9 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_UPSCALE, upscaleRefusal } from '../src/imaging/enhance/canvas-plan.ts';
-import { composeCatalogImage } from '../src/imaging/enhance/compose-catalog-image.ts';
+import type { ComposedImage } from '../src/imaging/enhance/compose-catalog-image.ts';
 import type { EnhancePreset } from '../src/imaging/enhance/enhance-types.ts';
+import { EnhanceWorkers } from '../src/imaging/enhance/enhance-workers.ts';
 import type { AlphaMask } from '../src/imaging/enhance/pixel-buffers.ts';
 import { segmentWithChain } from '../src/imaging/enhance/provider-chain.ts';
 import { ProviderError } from '../src/imaging/enhance/provider-error.ts';
@@ -89,7 +92,7 @@ interface CaseResult {
   /** Main-thread busy time during the item (event-loop utilisation × time). */
   readonly mainThreadMs: number;
   readonly segmentLoopMaxMs: number;
-  /** After the provider answered: object selection and composing, both on the main thread today. */
+  /** After the provider answered: object selection and composing (their pixel loops run in worker threads). */
   readonly afterSegmentMainThreadMs: number;
   readonly afterSegmentLoopMaxMs: number;
   readonly itemLoopMaxMs: number;
@@ -129,7 +132,12 @@ const cpuMsSince = (start: NodeJS.CpuUsage): number => {
   return (user + system) / 1000;
 };
 
-async function runCase(label: string, entry: SegmentationProvider, c: EvaluationCase): Promise<CaseResult> {
+async function runCase(
+  label: string,
+  entry: SegmentationProvider,
+  workers: EnhanceWorkers,
+  c: EvaluationCase,
+): Promise<CaseResult> {
   const preset = presetFor(c);
   const segmentLoop = monitorEventLoopDelay({ resolution: 1 });
   const itemLoop = monitorEventLoopDelay({ resolution: 1 });
@@ -169,18 +177,20 @@ async function runCase(label: string, entry: SegmentationProvider, c: Evaluation
   const cpu = process.cpuUsage();
   let outcome: CaseResult['outcome'] = 'completed';
   let message: string | undefined;
-  let composed: Awaited<ReturnType<typeof composeCatalogImage>> | null = null;
+  let composed: ComposedImage | null = null;
   let kept: Uint8Array | null = null;
   let warnings: string[] = [];
   try {
     const image = await runImageWork(() => decodeWorkingImage(c.jpeg));
-    const chosen = await segmentWithChain([measured], image, preset);
+    const chosen = await segmentWithChain([measured], image, preset, (mask, keep, signal) =>
+      runImageWork(() => workers.selectForeground(mask, keep, signal)),
+    );
     kept = chosen.selection.alpha;
     const { box } = chosen.selection;
     const tooSmall = upscaleRefusal(preset, Math.max(box.width, box.height), DEFAULT_MAX_UPSCALE);
     if (tooSmall) throw new ProviderError(tooSmall);
     composed = await runImageWork(() =>
-      composeCatalogImage({
+      workers.compose({
         image,
         mask: chosen.segmentation.mask,
         selection: chosen.selection,
@@ -254,11 +264,13 @@ const catalogPasses = (k: CatalogChecks): boolean =>
   k.centreError <= CENTRE_TOLERANCE;
 
 async function runProvider(quality: QualityProvider, cases: readonly EvaluationCase[]): Promise<ProviderRun> {
-  const provider = quality.create(runImageWork);
+  // As in create-enhancer.ts: one pool of worker threads for the classical segmenter, selection and composing.
+  const workers = new EnhanceWorkers();
+  const provider = quality.create(runImageWork, workers);
   try {
     // The first item pays for module loading, worker start-up and JIT; it is reported, not counted.
     const warmStarted = performance.now();
-    await runCase(quality.label, provider, cases[0]!);
+    await runCase(quality.label, provider, workers, cases[0]!);
     const warmUpMs = performance.now() - warmStarted;
 
     let peakRss = process.memoryUsage.rss();
@@ -270,7 +282,7 @@ async function runProvider(quality: QualityProvider, cases: readonly EvaluationC
       async () => {
         const results: CaseResult[] = [];
         for (const c of cases) {
-          results.push(await runCase(quality.label, provider, c));
+          results.push(await runCase(quality.label, provider, workers, c));
           if (!args.json) process.stderr.write('.');
         }
         return results;
@@ -288,6 +300,7 @@ async function runProvider(quality: QualityProvider, cases: readonly EvaluationC
     };
   } finally {
     await provider.close?.();
+    await workers.close();
   }
 }
 

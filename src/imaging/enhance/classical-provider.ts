@@ -1,17 +1,17 @@
-import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
+import { EnhanceWorkers } from './enhance-workers.ts';
 import { ProviderError } from './provider-error.ts';
 import type { ImageWorkRunner, SegmentationProvider } from './segmentation-provider.ts';
-import type { StudioReply, StudioTask } from './studio/studio-worker.ts';
-
-const WORKER_ENTRY = new URL('./studio/studio-worker-bootstrap.mjs', import.meta.url);
-/** An idle worker holds OpenCV (≈ 100–270 MB): it goes after this long without work. */
-const IDLE_TIMEOUT_MS = 30_000;
+import type { StudioReply } from './studio/studio-worker.ts';
 
 export interface ClassicalProviderOptions {
   /** Worker threads at most (each item takes one for ≈ 0.3–1 s of CPU); default: one per core. */
   readonly threads?: number;
   readonly timeoutMs: number;
+  /**
+   * The enhancer's worker threads, shared with selection and composing (`threads` is then theirs). Without
+   * them the provider starts its own and ends them on `close`.
+   */
+  readonly workers?: EnhanceWorkers;
 }
 
 /**
@@ -23,32 +23,16 @@ export function classicalProvider(
   options: ClassicalProviderOptions,
   runImageWork: ImageWorkRunner,
 ): SegmentationProvider {
-  const pool = new Piscina<StudioTask, StudioReply>({
-    filename: WORKER_ENTRY.href,
-    name: 'segmentStudioTask',
-    minThreads: 0,
-    maxThreads: options.threads ?? availableParallelism(),
-    idleTimeout: IDLE_TIMEOUT_MS,
-    // The task awaits sharp (libuv) inside the worker: its event loop must keep running between tasks.
-    atomics: 'disabled',
-  });
+  const workers =
+    options.workers ?? new EnhanceWorkers(options.threads === undefined ? {} : { threads: options.threads });
   return {
     name: 'classical',
     segment: (image, signal) =>
       runImageWork(async () => {
         const timeout = AbortSignal.timeout(options.timeoutMs);
-        const task: StudioTask = {
-          width: image.width,
-          height: image.height,
-          // A copy (memcpy) the worker takes over; the caller keeps its image.
-          data: new Uint8Array(image.data),
-        };
         let reply: StudioReply;
         try {
-          reply = await pool.run(task, {
-            signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-            transferList: [task.data.buffer as ArrayBuffer],
-          });
+          reply = await workers.segmentStudio(image, signal ? AbortSignal.any([signal, timeout]) : timeout);
         } catch (error) {
           if (signal?.aborted) throw signal.reason;
           if (timeout.aborted) {
@@ -65,6 +49,7 @@ export function classicalProvider(
           warnings: reply.warnings,
         };
       }),
-    close: () => pool.destroy(),
+    // Shared workers belong to the enhancer, which ends them.
+    close: () => (options.workers ? Promise.resolve() : workers.close()),
   };
 }

@@ -1,7 +1,6 @@
 import { sharedImageWorkQueue } from '../image-work-queue.ts';
 import { DEFAULT_MAX_UPSCALE, upscaleRefusal } from './canvas-plan.ts';
 import { classicalProvider } from './classical-provider.ts';
-import { composeCatalogImage } from './compose-catalog-image.ts';
 import type {
   EnhanceRequest,
   EnhanceResult,
@@ -11,11 +10,12 @@ import type {
   ProviderStatus,
 } from './enhance-types.ts';
 import { SHADOW_HANDLINGS } from './enhance-types.ts';
+import { EnhanceWorkers } from './enhance-workers.ts';
 import { httpProvider } from './http-provider.ts';
 import { modelProfile } from './model-profiles.ts';
 import { onnxProvider } from './onnx-provider.ts';
 import { isPreservationLevel, isPresetId } from './presets.ts';
-import { segmentWithChain } from './provider-chain.ts';
+import { type ForegroundSelector, segmentWithChain } from './provider-chain.ts';
 import { ProviderError } from './provider-error.ts';
 import type { ImageWorkRunner, SegmentationProvider } from './segmentation-provider.ts';
 import { warning } from './warnings.ts';
@@ -31,12 +31,17 @@ export function createEnhancer(options: EnhancerOptions): Enhancer {
   // Sharp and pixel loops take a slot on the shared image work queue; waiting on a model or a remote
   // service does not hold one.
   const runImageWork: ImageWorkRunner = (job) => sharedImageWorkQueue.run(job);
-  const providers = buildProviders(options, runImageWork);
   const maxUpscale = options.maxUpscale ?? DEFAULT_MAX_UPSCALE;
   if (!(maxUpscale >= 1)) throw new TypeError('maxUpscale must be ≥ 1');
   if (options.shadow !== undefined && !SHADOW_HANDLINGS.includes(options.shadow)) {
     throw new TypeError(`unknown shadow handling: ${String(options.shadow)}`);
   }
+  // Every pixel loop after decoding runs in these threads, whichever provider made the mask: the event loop
+  // only decodes (sharp, off-thread too), copies buffers and waits.
+  const workers = new EnhanceWorkers();
+  const providers = buildProviders(options, workers, runImageWork);
+  const select: ForegroundSelector = (mask, keep, signal) =>
+    runImageWork(() => workers.selectForeground(mask, keep, signal));
 
   return {
     async enhance(request: EnhanceRequest): Promise<EnhanceResult> {
@@ -47,21 +52,24 @@ export function createEnhancer(options: EnhancerOptions): Enhancer {
       }
       signal?.throwIfAborted();
       const image = await runImageWork(() => decodeWorkingImage(request.input));
-      const chosen = await segmentWithChain(providers, image, preset, signal);
+      const chosen = await segmentWithChain(providers, image, preset, select, signal);
       signal?.throwIfAborted();
       const { box } = chosen.selection;
       const tooSmall = upscaleRefusal(preset, Math.max(box.width, box.height), maxUpscale);
       if (tooSmall) throw new ProviderError(tooSmall);
       const shadowRemoved = chosen.segmentation.warnings.some((w) => w.code === 'shadow_removed');
       const composed = await runImageWork(() =>
-        composeCatalogImage({
-          image,
-          mask: chosen.segmentation.mask,
-          selection: chosen.selection,
-          preset,
-          preservationLevel,
-          syntheticShadow: shadowRemoved && options.shadow === 'synthetic',
-        }),
+        workers.compose(
+          {
+            image,
+            mask: chosen.segmentation.mask,
+            selection: chosen.selection,
+            preset,
+            preservationLevel,
+            syntheticShadow: shadowRemoved && options.shadow === 'synthetic',
+          },
+          signal,
+        ),
       );
       return {
         image: composed.image,
@@ -81,6 +89,7 @@ export function createEnhancer(options: EnhancerOptions): Enhancer {
     status: () => providers.map((p) => providerStatus(p, p.health?.() ?? OK)),
     async close() {
       await Promise.all(providers.map((p) => p.close?.()));
+      await workers.close();
     },
   };
 }
@@ -95,13 +104,17 @@ const providerStatus = (p: SegmentationProvider, health: ProviderHealth): Provid
   health,
 });
 
-function buildProviders(options: EnhancerOptions, runImageWork: ImageWorkRunner): SegmentationProvider[] {
+function buildProviders(
+  options: EnhancerOptions,
+  workers: EnhanceWorkers,
+  runImageWork: ImageWorkRunner,
+): SegmentationProvider[] {
   if (options.providers.length === 0) throw new TypeError('at least one enhancement provider is needed');
   if (!(options.timeoutMs > 0)) throw new TypeError('timeoutMs must be > 0');
   return options.providers.map((name): SegmentationProvider => {
     switch (name) {
       case 'classical':
-        return classicalProvider({ timeoutMs: options.timeoutMs }, runImageWork);
+        return classicalProvider({ timeoutMs: options.timeoutMs, workers }, runImageWork);
       case 'onnx':
         if (!options.modelPath) throw new TypeError('the onnx provider needs modelPath');
         return onnxProvider(

@@ -1,5 +1,6 @@
 import { sharp } from '../sharp-lib.ts';
 import type { AlphaMask } from './pixel-buffers.ts';
+import { inSlices } from './pixel-slices.ts';
 import { ProviderError } from './provider-error.ts';
 
 /** Pixel bound for what a service sends back (a mask is no bigger than the image we sent). */
@@ -47,20 +48,25 @@ export async function maskFromResponse(
     ? (index: number): number => Math.round(data.readUInt16LE(index * 2) / 257)
     : (index: number): number => data[index]!;
   const hasAlpha = channels === 2 || channels === 4;
+  // Up to MAX_RESPONSE_PIXELS: sliced, so that a large answer never holds the event loop.
   if (!hasAlpha && channels === 3) {
-    for (let p = 0; p < pixels; p++) {
-      const r = sample(p * 3);
-      if (
-        Math.abs(r - sample(p * 3 + 1)) > GREY_TOLERANCE ||
-        Math.abs(r - sample(p * 3 + 2)) > GREY_TOLERANCE
-      ) {
-        throw unusable('a colour image without transparency is neither a mask nor a cut-out');
+    await inSlices(pixels, (start, end) => {
+      for (let p = start; p < end; p++) {
+        const r = sample(p * 3);
+        if (
+          Math.abs(r - sample(p * 3 + 1)) > GREY_TOLERANCE ||
+          Math.abs(r - sample(p * 3 + 2)) > GREY_TOLERANCE
+        ) {
+          throw unusable('a colour image without transparency is neither a mask nor a cut-out');
+        }
       }
-    }
+    });
   }
   const channel = hasAlpha ? channels - 1 : 0;
   const mask = Buffer.alloc(pixels);
-  for (let p = 0; p < pixels; p++) mask[p] = sample(p * channels + channel);
+  await inSlices(pixels, (start, end) => {
+    for (let p = start; p < end; p++) mask[p] = sample(p * channels + channel);
+  });
   // A 1-channel raw input comes back with 3 channels after resize unless the channel is extracted.
   const data8 = await sharp(mask, { raw: { width: info.width, height: info.height, channels: 1 } })
     .resize(width, height, { fit: 'fill', kernel: 'cubic' })

@@ -2,6 +2,7 @@ import { sharp } from '../sharp-lib.ts';
 import { type ModelProfile, modelProfile } from './model-profiles.ts';
 import { OnnxWorkerPool } from './onnx-worker-pool.ts';
 import type { AlphaMask, RgbImage } from './pixel-buffers.ts';
+import { inSlices } from './pixel-slices.ts';
 import type { ImageWorkRunner, SegmentationProvider } from './segmentation-provider.ts';
 
 export interface OnnxProviderOptions {
@@ -67,7 +68,9 @@ export async function toModelInput(
     const mean = spec.mean[k]!;
     const std = spec.std[k]!;
     const base = k * plane;
-    for (let p = 0; p < plane; p++) pixels[base + p] = (rgb[p * 3 + channel]! - mean) / std;
+    await inSlices(plane, (start, end) => {
+      for (let p = start; p < end; p++) pixels[base + p] = (rgb[p * 3 + channel]! - mean) / std;
+    });
   }
   return pixels;
 }
@@ -80,10 +83,12 @@ export async function toImageMask(
   profile: ModelProfile = modelProfile(),
 ): Promise<AlphaMask> {
   const spec = profile.output;
-  const activate = activation(output, spec.activation);
+  const activate = await activation(output, spec.activation);
   // Clamped array: out-of-range values saturate and NaN becomes 0 on assignment.
   const bytes = new Uint8ClampedArray(spec.width * spec.height);
-  for (let p = 0; p < bytes.length; p++) bytes[p] = activate(output[p]!) * 255;
+  await inSlices(bytes.length, (start, end) => {
+    for (let p = start; p < end; p++) bytes[p] = activate(output[p]!) * 255;
+  });
   // A 1-channel raw input comes back with 3 channels after resize unless the channel is extracted.
   const data = await sharp(bytes, { raw: { width: spec.width, height: spec.height, channels: 1 } })
     .resize(width, height, { fit: 'fill', kernel: 'cubic' })
@@ -93,7 +98,10 @@ export async function toImageMask(
   return { width, height, data };
 }
 
-function activation(output: Float32Array, kind: ModelProfile['output']['activation']): (v: number) => number {
+async function activation(
+  output: Float32Array,
+  kind: ModelProfile['output']['activation'],
+): Promise<(v: number) => number> {
   switch (kind) {
     case 'none':
       return (v) => v;
@@ -102,10 +110,13 @@ function activation(output: Float32Array, kind: ModelProfile['output']['activati
     case 'min-max': {
       let min = Number.POSITIVE_INFINITY;
       let max = Number.NEGATIVE_INFINITY;
-      for (const v of output) {
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
+      await inSlices(output.length, (start, end) => {
+        for (let p = start; p < end; p++) {
+          const v = output[p]!;
+          if (v < min) min = v;
+          if (v > max) max = v;
+        }
+      });
       const range = max - min;
       return range > 0 ? (v) => (v - min) / range : () => 0;
     }

@@ -1,12 +1,22 @@
 import type { EnhancePreset } from './enhance-types.ts';
-import { type ForegroundSelection, selectForeground } from './foreground-selection.ts';
-import type { RgbImage } from './pixel-buffers.ts';
-import { PRESETS } from './presets.ts';
+import type { ForegroundSelection } from './foreground-selection.ts';
+import type { AlphaMask, RgbImage } from './pixel-buffers.ts';
+import { PRESETS, type PresetSpec } from './presets.ts';
 import { ProviderError } from './provider-error.ts';
 import type { Segmentation, SegmentationProvider } from './segmentation-provider.ts';
 
 /** A mask that keeps more than this share of the image did not find a product: it found the photo. */
 const MAX_KEPT_SHARE = 0.98;
+
+/**
+ * Object selection (`selectForeground` of foreground-selection.ts), run where the caller wants it: the enhancer
+ * runs it in its worker threads (enhance-workers.ts), so that no provider's mask is labelled on the event loop.
+ */
+export type ForegroundSelector = (
+  mask: AlphaMask,
+  keep: PresetSpec['keep'],
+  signal?: AbortSignal,
+) => Promise<ForegroundSelection | null>;
 
 export interface ChainResult {
   readonly provider: string;
@@ -23,6 +33,7 @@ export async function segmentWithChain(
   providers: readonly SegmentationProvider[],
   image: RgbImage,
   preset: EnhancePreset,
+  select: ForegroundSelector,
   signal?: AbortSignal,
 ): Promise<ChainResult> {
   const failures: ProviderError[] = [];
@@ -30,7 +41,7 @@ export async function segmentWithChain(
     signal?.throwIfAborted();
     try {
       const segmentation = await provider.segment(image, signal);
-      const selection = selectForeground(segmentation.mask, PRESETS[preset].keep);
+      const selection = await select(segmentation.mask, PRESETS[preset].keep, signal);
       if (!selection) throw new ProviderError(`${provider.name} segmentation found no product in the photo`);
       if (selection.keptArea > image.width * image.height * MAX_KEPT_SHARE) {
         throw new ProviderError(`${provider.name} segmentation marked the whole photo as product`);
