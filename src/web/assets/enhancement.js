@@ -52,8 +52,8 @@ async function onRedeliver(button) {
   button.disabled = true;
   try {
     await api('POST', `/webhook-events/${encodeURIComponent(button.dataset.eventId)}/redeliver`);
-    announce(STATUS, 'success', 'Redelivery queued: the event is sent again now.');
     await refreshRegion('deliveries');
+    announce(STATUS, 'success', 'Redelivery queued: the event is sent again now.');
     pollDeliveries();
   } catch (error) {
     announce(STATUS, 'error', error.message);

@@ -46,8 +46,8 @@ async function onCreate(event) {
     reveal.hidden = false;
     reveal.focus();
     form.reset();
-    announce(STATUS, 'success', `Key “${created.name}” created. Copy it now: it is shown once.`);
     await refreshRegion('keys-table');
+    announce(STATUS, 'success', `Key “${created.name}” created. Copy it now: it is shown once.`);
   } catch (error) {
     announce(STATUS, 'error', error.message);
   } finally {
@@ -70,8 +70,8 @@ async function onAction(button) {
   try {
     if (action === 'delete') await api('DELETE', `/keys/${encodeURIComponent(keyId)}`);
     else await api('POST', `/keys/${encodeURIComponent(keyId)}/${action}`);
-    announce(STATUS, 'success', `Key “${keyName}” ${spec.verb}.`);
     await refreshRegion('keys-table');
+    announce(STATUS, 'success', `Key “${keyName}” ${spec.verb}.`);
     document.getElementById('keys-heading')?.setAttribute('tabindex', '-1');
     document.getElementById('keys-heading')?.focus();
   } catch (error) {

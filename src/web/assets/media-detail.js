@@ -34,8 +34,9 @@ async function onSave(event) {
     document.getElementById('media-name').textContent = saved.name;
     document.title = `${saved.name} · Lightbox`;
     form.querySelector('[name="ttl"]').value = '';
-    announce(STATUS, 'success', 'Changes saved.');
+    // The facts first: "Changes saved." is read out once the page shows them.
     await refreshRegion('media-facts');
+    announce(STATUS, 'success', 'Changes saved.');
   } catch (error) {
     announce(STATUS, 'error', error.message);
     if (error instanceof ApiError) showFieldErrors('edit-errors', error);
