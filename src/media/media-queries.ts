@@ -142,13 +142,25 @@ async function tagRange(
       .orderBy('t.created_at', 'desc')
       .orderBy('t.media_id', 'desc')
       .limit(wanted);
+    // Each other tag is probed at the walked row's key in that tag's own range of `media_tags_page`: successive
+    // rows walk backwards through the same few index pages of it (a leapfrog seek per row), where a primary-key
+    // probe by media id lands on a random page each time (PostgreSQL read ~260 pages from disk at 10⁶). The key
+    // is matched with two row-value bounds, which only `media_tags_page` can serve (an `=` on each column would let
+    // the planner take the primary key again).
     for (const other of others) {
       q = q.where(({ exists, selectFrom }) =>
         exists(
           selectFrom('media_tags as o')
             .select('o.media_id')
-            .whereRef('o.media_id', '=', 't.media_id')
-            .where('o.tag', '=', other),
+            .whereRef('o.account_id', '=', 't.account_id')
+            .whereRef('o.environment', '=', 't.environment')
+            .where('o.tag', '=', other)
+            .where(({ eb, refTuple }) =>
+              eb.and([
+                eb(refTuple('o.created_at', 'o.media_id'), '>=', refTuple('t.created_at', 't.media_id')),
+                eb(refTuple('o.created_at', 'o.media_id'), '<=', refTuple('t.created_at', 't.media_id')),
+              ]),
+            ),
         ),
       );
     }
