@@ -90,7 +90,8 @@ describeOnEachDialect('query plans at scale', (store) => {
     const ids = ['media_tags_page'];
     const rows = ['media:pk'];
     await expectIndexed(list({ tags: a, cursor: middleCursor }), [ids, rows], { cursorBound: true });
-    await expectIndexed(list({ tags: `${a},${b},${c}`, tag_mode: 'any' }), [ids, ids, ids, rows, rows, rows]);
+    // `any` reads each tag's ids, then only the merged page's media.
+    await expectIndexed(list({ tags: `${a},${b},${c}`, tag_mode: 'any' }), [ids, ids, ids, rows]);
     // `all` probes the other tags in their own ranges of media_tags_page, never by the tag table's primary key
     // (random pages at scale).
     await expectIndexed(
