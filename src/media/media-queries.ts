@@ -77,18 +77,28 @@ export async function listMediaRows(db: Db, principal: Actor, query: ListQuery):
   const scope = { accountId: principal.account.id, environment: principal.key.environment };
   if (ids.length > 0) return listByIds(db, scope, query, ids, tags, cursor);
   if (tags.length === 0) return listAll(db, scope, query, cursor);
+  const wanted = query.limit + 1;
   if (query.tag_mode === 'all') {
     if (tags.length > MAX_TAGS_PER_MEDIA) return { rows: [], nextCursor: null };
+    const [walked, ...others] = (await rarestFirst(db, scope, tags, cursor)) as [string, ...string[]];
     return toPage(
-      await tagRange(db, scope, query, await rarestFirst(db, scope, tags, cursor), cursor),
+      await filteredRows(db, query, wanted, cursor, (from) =>
+        tagWalk(db, scope, walked, others, wanted, from),
+      ),
       query.limit,
     );
   }
-  // `any`: one range per tag, each at most a page long; merged newest first without repeats.
-  const ranges = await Promise.all(tags.map((tag) => tagRange(db, scope, query, [tag], cursor)));
-  const merged = new Map<string, MediaRow>();
-  for (const row of ranges.flat()) merged.set(row.id, row);
-  return toPage([...merged.values()].sort(newestFirst), query.limit);
+  // `any`: each tag's next ids (at most a page and one), merged newest first without repeats; only the merged
+  // page's media are read, so the rows read stay one page whatever the number of tags.
+  return toPage(
+    await filteredRows(db, query, wanted, cursor, async (from) => {
+      const ranges = await Promise.all(tags.map((tag) => tagWalk(db, scope, tag, [], wanted, from)));
+      const merged = new Map<string, Candidate>();
+      for (const candidate of ranges.flat()) merged.set(candidate.media_id, candidate);
+      return [...merged.values()].sort(newestKeyFirst).slice(0, wanted);
+    }),
+    query.limit,
+  );
 }
 
 interface Scope {
@@ -115,69 +125,95 @@ async function listAll(db: Db, scope: Scope, query: ListQuery, cursor: Cursor | 
   return toPage(await q.execute(), query.limit);
 }
 
+/** A media id from `media_tags_page` with its creation time: the key a tag walk is ordered by. */
+interface Candidate {
+  media_id: string;
+  created_at: number | string;
+}
+
+const newestKeyFirst = (a: Candidate, b: Candidate): number =>
+  Number(b.created_at) - Number(a.created_at) ||
+  (a.media_id < b.media_id ? 1 : a.media_id > b.media_id ? -1 : 0);
+
 /**
- * Media holding every tag of `tags`, newest first, at most a page and one. Two steps, so neither planner can join
- * the media before the tag checks: ids from the first tag's range of `media_tags_page` walked backwards, each
- * checked for the other tags by primary key (index only); then those media by primary key with the row filters
- * (expiry, namespace, name). When the filters drop some, the walk goes on from the last id read.
+ * Tag pages in two steps, so neither planner can join the media before the tag checks: `next` gives the ids of
+ * the next candidates after a key (index only, newest first, at most `wanted`; fewer means the ranges ended), then
+ * those media are read by primary key with the row filters (expiry, namespace, name). When the filters drop some,
+ * the walk goes on from the last candidate.
  */
-async function tagRange(
+async function filteredRows(
   db: Db,
-  scope: Scope,
   query: ListQuery,
-  tags: string[],
+  wanted: number,
   cursor: Cursor | undefined,
+  next: (from: Cursor | undefined) => Promise<Candidate[]>,
 ): Promise<MediaRow[]> {
-  const [walked, ...others] = tags as [string, ...string[]];
-  const wanted = query.limit + 1;
   const found: MediaRow[] = [];
   let from = cursor;
   for (;;) {
-    let q = db
-      .selectFrom('media_tags as t')
-      .select(['t.media_id', 't.created_at'])
-      .where('t.account_id', '=', scope.accountId)
-      .where('t.environment', '=', scope.environment)
-      .where('t.tag', '=', walked)
-      .orderBy('t.created_at', 'desc')
-      .orderBy('t.media_id', 'desc')
-      .limit(wanted);
-    for (const other of others) {
-      q = q.where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('media_tags as o')
-            .select('o.media_id')
-            .whereRef('o.media_id', '=', 't.media_id')
-            .where('o.tag', '=', other),
-        ),
-      );
-    }
-    const after = from;
-    if (after)
-      q = q.where(({ eb, refTuple, tuple }) =>
-        eb(refTuple('t.created_at', 't.media_id'), '<', tuple(after.createdAt, after.id)),
-      );
-    const candidates = await q.execute();
+    const candidates = await next(from);
     if (candidates.length > 0) {
+      const ids = candidates.map((c) => c.media_id);
       const rows = await mediaFilters(
         query,
         Date.now(),
-      )(
-        db
-          .selectFrom('media as m')
-          .selectAll('m')
-          .where(
-            'm.id',
-            'in',
-            candidates.map((c) => c.media_id),
-          ),
-      ).execute();
+      )(db.selectFrom('media as m').selectAll('m').where('m.id', 'in', ids)).execute();
       found.push(...rows.sort(newestFirst));
     }
     const last = candidates.at(-1);
     if (found.length >= wanted || candidates.length < wanted || !last) return found.slice(0, wanted);
     from = { createdAt: Number(last.created_at), id: last.media_id };
   }
+}
+
+/**
+ * The next ids of `walked`'s range of `media_tags_page` after `from`, backwards, that also hold every tag of
+ * `others`: at most `wanted`, index only.
+ */
+function tagWalk(
+  db: Db,
+  scope: Scope,
+  walked: string,
+  others: string[],
+  wanted: number,
+  from: Cursor | undefined,
+): Promise<Candidate[]> {
+  let q = db
+    .selectFrom('media_tags as t')
+    .select(['t.media_id', 't.created_at'])
+    .where('t.account_id', '=', scope.accountId)
+    .where('t.environment', '=', scope.environment)
+    .where('t.tag', '=', walked)
+    .orderBy('t.created_at', 'desc')
+    .orderBy('t.media_id', 'desc')
+    .limit(wanted);
+  // Each other tag is probed at the walked row's key in that tag's own range of `media_tags_page`: successive
+  // rows walk backwards through the same few index pages of it (a leapfrog seek per row), where a primary-key
+  // probe by media id lands on a random page each time (PostgreSQL read ~260 pages from disk at 10⁶). The key
+  // is matched with two row-value bounds, which only `media_tags_page` can serve (an `=` on each column would let
+  // the planner take the primary key again).
+  for (const other of others) {
+    q = q.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('media_tags as o')
+          .select('o.media_id')
+          .whereRef('o.account_id', '=', 't.account_id')
+          .whereRef('o.environment', '=', 't.environment')
+          .where('o.tag', '=', other)
+          .where(({ eb, refTuple }) =>
+            eb.and([
+              eb(refTuple('o.created_at', 'o.media_id'), '>=', refTuple('t.created_at', 't.media_id')),
+              eb(refTuple('o.created_at', 'o.media_id'), '<=', refTuple('t.created_at', 't.media_id')),
+            ]),
+          ),
+      ),
+    );
+  }
+  if (from)
+    q = q.where(({ eb, refTuple, tuple }) =>
+      eb(refTuple('t.created_at', 't.media_id'), '<', tuple(from.createdAt, from.id)),
+    );
+  return q.execute();
 }
 
 /**
