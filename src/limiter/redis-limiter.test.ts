@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../test/support/processes.ts';
 import { deleteRedisPrefix, redisKeysUnder, redisUrlWithDatabase } from '../../test/support/redis.ts';
+import { seededRandom } from '../lib/seeded-random.ts';
 import { limiterContract } from './limiter.contract.ts';
 import { LimiterUnavailableError, type RateLimiter } from './limiter.ts';
 import { createMemoryLimiter } from './memory-limiter.ts';
@@ -67,17 +68,6 @@ async function timed(promise: Promise<unknown>): Promise<{ ms: number; unavailab
   }
 }
 
-/** Deterministic, so a failing sequence can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const rule = { limit: 5, periodMs: 3_600_000 };
 const opened: RateLimiter[] = [];
 const children: ChildProcess[] = [];
@@ -120,7 +110,7 @@ describe('redis limiter specifics', () => {
   it('decides exactly like the in-process limiter, hit for hit', async () => {
     const redis = open(REDIS_URL);
     const memory = createMemoryLimiter();
-    const random = mulberry32(20_240_601);
+    const random = seededRandom(20_240_601);
     const rules = [
       { limit: 7, periodMs: 1_000 },
       { limit: 3, periodMs: 10_000 },

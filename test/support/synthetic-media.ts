@@ -1,5 +1,7 @@
 // Synthetic media shaped like real uploads, bulk-loaded through the store's own insert (media-repo.ts), for the
 // query-plan test and bench/scale.ts.
+
+import { seededRandom } from '../../src/lib/seeded-random.ts';
 import { DAY_MS } from '../../src/lib/time.ts';
 import { insertMediaRows, type MediaRow, newMediaId, newMediaToken } from '../../src/media/media-repo.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -10,18 +12,6 @@ const SPAN_MS = 3 * 365 * DAY_MS;
 
 export const syntheticTag = (n: number): string => `tag-${n}`;
 export const syntheticNamespace = (n: number): string => `ns-${n}`;
-
-/** A small seeded generator (mulberry32): the same seed loads the same library. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * Media `index` of `count` in one account's library: created over three years (oldest first), in one of 50

@@ -1,5 +1,7 @@
 // Product photos drawn in code (SVG rendered by sharp, noise added in JavaScript), for the tests and the
 // benchmark. Each knows where its product is and which colour a flat patch of it has.
+
+import { seededRandom } from '../../../lib/seeded-random.ts';
 import { sharp } from '../../sharp-lib.ts';
 import type { Box, Rgb } from '../pixel-buffers.ts';
 
@@ -31,7 +33,7 @@ async function render(svgBody: string, noise = 0, seed = 1): Promise<Buffer> {
   const image = sharp(Buffer.from(svg)).flatten({ background: '#ffffff' }).removeAlpha();
   if (noise === 0) return image.jpeg({ quality: 92 }).toBuffer();
   const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
-  const random = prng(seed);
+  const random = seededRandom(seed);
   for (let i = 0; i < data.length; i++) {
     // Sum of three uniforms: close enough to Gaussian sensor noise with this standard deviation.
     const n = (random() + random() + random() - 1.5) * 2 * noise;
@@ -40,18 +42,6 @@ async function render(svgBody: string, noise = 0, seed = 1): Promise<Buffer> {
   return sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } })
     .jpeg({ quality: 92 })
     .toBuffer();
-}
-
-/** Mulberry32: small, seedable, good enough for test noise. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const box = (left: number, top: number, width: number, height: number): Box => ({ left, top, width, height });
@@ -139,7 +129,7 @@ export async function noisyBackdropPhoto(): Promise<ProductPhoto> {
 
 /** A product on a table among other things: no plain backdrop at all. */
 export async function clutteredPhoto(): Promise<ProductPhoto> {
-  const random = prng(42);
+  const random = seededRandom(42);
   const shapes: string[] = [];
   for (let i = 0; i < 160; i++) {
     const c: Rgb = [Math.floor(random() * 256), Math.floor(random() * 256), Math.floor(random() * 256)];

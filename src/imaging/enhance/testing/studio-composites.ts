@@ -3,6 +3,8 @@
 // paper, soft cast shadows), then sensor grain and a JPEG round trip. Nothing is downloaded, so the set
 // can be committed and regenerated anywhere; everything random is seeded, so a case is the same bytes on
 // every run with the same sharp/libvips. Used by the segmenter tests and bench/enhance-quality.ts.
+
+import { seededRandom } from '../../../lib/seeded-random.ts';
 import { sharp } from '../../sharp-lib.ts';
 import type { AlphaMask, Rgb, RgbImage } from '../pixel-buffers.ts';
 
@@ -752,7 +754,7 @@ export function maskIoU(mask: AlphaMask, truth: AlphaMask): number {
 }
 
 async function renderScene(scene: Scene): Promise<EvaluationCase> {
-  const random = prng(scene.seed);
+  const random = seededRandom(scene.seed);
   const pixels = WIDTH * HEIGHT;
   const backdrop = await drawBackdrop(scene.backdrop, random);
   for (const shadow of scene.shadows ?? []) await castShadow(backdrop, shadow);
@@ -892,15 +894,3 @@ function addGrain(data: Buffer, sigma: number, random: () => number): void {
 
 const clampByte = (v: number): number => Math.max(0, Math.min(255, Math.round(v)));
 const smoothstep = (t: number): number => t * t * (3 - 2 * t);
-
-/** Mulberry32: small, seedable, good enough for test images. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
