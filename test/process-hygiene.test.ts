@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -52,12 +53,22 @@ function run(
 
 const serveArgs = [path.join(ROOT, 'bin/lightbox.js'), 'serve', '--role', 'all'];
 
+/**
+ * Whether the process still runs. An orphan that exited stays a zombie until its new parent (PID 1 or a subreaper)
+ * reaps it, which a busy or lazy init may take seconds to do, and `kill(pid, 0)` succeeds on a zombie.
+ */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    // Gone between the two looks; or no /proc (not Linux), where the signal check is all there is.
+    return !existsSync('/proc/self');
   }
 }
 
