@@ -187,12 +187,10 @@ function tagWalk(
     .orderBy('t.created_at', 'desc')
     .orderBy('t.media_id', 'desc')
     .limit(wanted);
-  // Each other tag is probed at the walked row's key in that tag's own range of `media_tags_page`: successive
-  // rows walk backwards through the same few index pages of it (a leapfrog seek per row), where a primary-key
-  // probe by media id lands on a random page each time (PostgreSQL read ~260 pages from disk at 10⁶). The key
-  // is matched with two row-value bounds, which only `media_tags_page` can serve (an `=` on each column would let
-  // the planner take the primary key again).
-  for (const other of others) {
+  // Each other tag is matched on the walked row's key in that tag's own range of `media_tags_page`, bounded by the
+  // same cursor: both ranges are ordered by that key, so PostgreSQL merges them (one pass down each, index only)
+  // where they are long, and seeks per row where the other range is much longer than the walk; SQLite seeks.
+  for (const [index, other] of others.entries()) {
     q = q.where(({ exists, selectFrom }) =>
       exists(
         selectFrom('media_tags as o')
@@ -200,11 +198,20 @@ function tagWalk(
           .whereRef('o.account_id', '=', 't.account_id')
           .whereRef('o.environment', '=', 't.environment')
           .where('o.tag', '=', other)
+          // The key matched as an equality on `created_at` (what a merge needs) and two row-value bounds, not
+          // an `=` on `media_id`: that would let the planner seek the primary key `(media_id, tag)` per row
+          // instead, a random page each (PostgreSQL read ~260 pages from disk at 10⁶).
+          .$if(index === 0, (o) => o.whereRef('o.created_at', '=', 't.created_at'))
           .where(({ eb, refTuple }) =>
             eb.and([
               eb(refTuple('o.created_at', 'o.media_id'), '>=', refTuple('t.created_at', 't.media_id')),
               eb(refTuple('o.created_at', 'o.media_id'), '<=', refTuple('t.created_at', 't.media_id')),
             ]),
+          )
+          .$if(from !== undefined, (o) =>
+            o.where(({ eb, refTuple, tuple }) =>
+              eb(refTuple('o.created_at', 'o.media_id'), '<', tuple(from?.createdAt ?? 0, from?.id ?? '')),
+            ),
           ),
       ),
     );
