@@ -1,7 +1,7 @@
 import type { BlobStore } from '../blobs/blobs.ts';
 import type { Log } from '../lib/log.ts';
 import type { Store } from '../store/store.ts';
-import { blobOwned, dueGarbage } from './media-repo.ts';
+import { dueGarbage, ownedBlobKeys } from './media-repo.ts';
 
 /**
  * Deletes owed blobs and forgets each marker only after the blob store confirmed. A marker of an upload whose
@@ -14,10 +14,15 @@ export async function collectGarbage(
 ): Promise<number> {
   const due = keys ?? (await dueGarbage(deps.store, 200, now)).map((g) => g.blob_key);
   const confirmed: string[] = [];
+  // The owners of the whole batch in one statement, not one probe per key.
+  const owned = await ownedBlobKeys(
+    deps.store.db,
+    due.filter((key) => !key.endsWith('/')),
+  );
   for (const key of due) {
     try {
       if (key.endsWith('/')) await deps.blobs.deletePrefix(key);
-      else if (!(await blobOwned(deps.store.db, key))) await deps.blobs.delete(key);
+      else if (!owned.has(key)) await deps.blobs.delete(key);
       confirmed.push(key);
     } catch (error) {
       // Left for the next sweep: deletion is retried until the blob store confirms.

@@ -4,16 +4,16 @@ import type { Db, Store, Tx } from '../store/store.ts';
 
 export type MediaRow = MediaTable;
 
-/** In the media delete transaction: its rendition rows go (their blobs go with `renditions/<id>/`). */
-async function dropRenditionRows(tx: Tx, mediaId: string): Promise<void> {
+/** In the media delete transaction: their rendition rows go (their blobs go with `renditions/<id>/`). */
+async function dropRenditionRows(tx: Tx, mediaIds: string[]): Promise<void> {
   const rows = await tx
     .selectFrom('rendition_cache')
     .select((eb) => eb.fn.sum<number>('bytes').as('bytes'))
-    .where('media_id', '=', mediaId)
+    .where('media_id', 'in', mediaIds)
     .executeTakeFirst();
   const bytes = Number(rows?.bytes ?? 0);
-  await tx.deleteFrom('rendition_cache').where('media_id', '=', mediaId).execute();
-  await tx.deleteFrom('rendition_counts').where('media_id', '=', mediaId).execute();
+  await tx.deleteFrom('rendition_cache').where('media_id', 'in', mediaIds).execute();
+  await tx.deleteFrom('rendition_counts').where('media_id', 'in', mediaIds).execute();
   if (bytes > 0) {
     await tx
       .updateTable('rendition_totals')
@@ -147,24 +147,66 @@ export async function deleteCountedRow(tx: Tx, id: string): Promise<boolean> {
  * Removes the row and, in the same transaction, records its blobs as garbage due now: after commit the caller
  * deletes them, and whatever that fails to delete the sweeper retries until clean.
  */
-export async function deleteMediaRow(tx: Tx, media: Pick<MediaRow, 'id' | 'blob_key'>): Promise<boolean> {
-  if (!(await deleteCountedRow(tx, media.id))) return false;
-  await dropRenditionRows(tx, media.id);
-  const now = Date.now();
-  for (const key of [media.blob_key, renditionsPrefix(media.id)]) {
+export async function deleteMediaRow(tx: Tx, media: Pick<MediaRow, 'id'>): Promise<boolean> {
+  return (await deleteMediaRows(tx, [media.id])) === 1;
+}
+
+/**
+ * `deleteMediaRow` for a batch (the retention sweep): the rows still there go in a few statements whatever their
+ * number (not seven per row), each owner's totals lose exactly what `RETURNING` says was removed, and every blob
+ * of theirs is marked due. Returns how many rows this transaction deleted.
+ */
+export async function deleteMediaRows(tx: Tx, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const removed = await tx
+    .deleteFrom('media')
+    .where('id', 'in', ids)
+    .returning(['id', 'account_id', 'filesize', 'blob_key'])
+    .execute();
+  if (removed.length === 0) return 0;
+  const lost = new Map<string, { bytes: number; count: number }>();
+  for (const row of removed) {
+    if (row.account_id === null) continue;
+    const entry = lost.get(row.account_id) ?? { bytes: 0, count: 0 };
+    entry.bytes += Number(row.filesize);
+    entry.count += 1;
+    lost.set(row.account_id, entry);
+  }
+  // Accounts in one order, so two sweepers (or a sweeper and a request) lock the totals rows in the same order.
+  for (const [accountId, { bytes, count }] of [...lost].sort(([a], [b]) => (a < b ? -1 : 1))) {
     await tx
-      .insertInto('blob_garbage')
-      .values({ blob_key: key, due_at: now })
-      .onConflict((oc) => oc.column('blob_key').doUpdateSet({ due_at: now }))
+      .updateTable('media_totals')
+      .set((eb) => ({
+        bytes: eb('bytes', '-', bytes),
+        media_count: eb('media_count', '-', count),
+        version: eb('version', '+', 1),
+      }))
+      .where('account_id', '=', accountId)
       .execute();
   }
-  return true;
+  const removedIds = removed.map((row) => row.id);
+  await dropRenditionRows(tx, removedIds);
+  const now = Date.now();
+  // Distinct keys: one statement may not upsert a row twice (PostgreSQL), and two media can share an original.
+  const keys = [...new Set(removed.flatMap((row) => [row.blob_key, renditionsPrefix(row.id)]))];
+  await tx
+    .insertInto('blob_garbage')
+    .values(keys.map((blob_key) => ({ blob_key, due_at: now })))
+    .onConflict((oc) => oc.column('blob_key').doUpdateSet({ due_at: now }))
+    .execute();
+  return removed.length;
 }
 
 /** Whether a row still owns `blobKey` (blob garbage collection): one probe of `media_blob_key`. */
 export async function blobOwned(db: Db, blobKey: string): Promise<boolean> {
-  const owner = await db.selectFrom('media').select('id').where('blob_key', '=', blobKey).executeTakeFirst();
-  return owner !== undefined;
+  return (await ownedBlobKeys(db, [blobKey])).has(blobKey);
+}
+
+/** Which of `blobKeys` a row still owns (blob garbage collection): one probe of `media_blob_key` per key. */
+export async function ownedBlobKeys(db: Db, blobKeys: string[]): Promise<Set<string>> {
+  if (blobKeys.length === 0) return new Set();
+  const owners = await db.selectFrom('media').select('blob_key').where('blob_key', 'in', blobKeys).execute();
+  return new Set(owners.map((row) => row.blob_key));
 }
 
 /** The next expired media for the retention sweep, soonest-expired first: a range of `media_expiry`. */

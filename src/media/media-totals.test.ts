@@ -3,7 +3,14 @@ import { describeOnEachDialect } from '../../test/support/databases.ts';
 import { ensureAccount } from '../accounts/accounts-store.ts';
 import { storageUsed } from '../accounts/usage.ts';
 import type { Store } from '../store/store.ts';
-import { deleteMediaRow, insertMediaRow, type MediaRow, newMediaId, newMediaToken } from './media-repo.ts';
+import {
+  deleteMediaRow,
+  deleteMediaRows,
+  insertMediaRow,
+  type MediaRow,
+  newMediaId,
+  newMediaToken,
+} from './media-repo.ts';
 import { reconcileMediaTotals } from './media-totals.ts';
 
 function mediaRow(accountId: string, filesize: number, tags: string[] = []): MediaRow {
@@ -93,6 +100,62 @@ describeOnEachDialect('media totals', (store) => {
     expect(expected.count).toBe(first.length + later.length - doomed.length);
     expect(await recorded(store(), accountId)).toEqual(expected);
     expect(await storageUsed(store().db, accountId)).toBe(expected.bytes);
+  });
+
+  it('equal the sum after sweeper batches (two accounts each) race single deletes of the same rows', async () => {
+    const accounts = [await newAccount(store()), await newAccount(store())];
+    const rows = accounts.flatMap((accountId, a) =>
+      Array.from({ length: 30 }, (_, i) => mediaRow(accountId, 2000 + a * 100 + i, i % 2 ? ['x'] : [])),
+    );
+    await Promise.all(rows.map((row) => store().transaction((tx) => insertMediaRow(tx, row))));
+    // Interleaved across both accounts, as the sweeper reads expired media in expiry order.
+    const doomed = rows.filter((_, i) => i % 3 !== 0).sort((a, b) => (a.id < b.id ? -1 : 1));
+    const batches = [doomed.slice(0, 20), doomed.slice(10, 30), doomed.slice(25)];
+    const outcomes = await Promise.all([
+      ...batches.map((batch) =>
+        store().transaction((tx) =>
+          deleteMediaRows(
+            tx,
+            batch.map((r) => r.id),
+          ),
+        ),
+      ),
+      ...doomed
+        .filter((_, i) => i % 4 === 0)
+        .map((row) => store().transaction((tx) => deleteMediaRow(tx, row))),
+    ]);
+    // Every doomed row was removed exactly once, by a batch or by a single delete.
+    const removed = outcomes.reduce<number>((sum, o) => sum + (o === true ? 1 : o === false ? 0 : o), 0);
+    expect(removed).toBe(doomed.length);
+    for (const accountId of accounts) {
+      const expected = await summed(store(), accountId);
+      expect(expected.count).toBe(
+        rows.filter((r) => r.account_id === accountId).length -
+          doomed.filter((r) => r.account_id === accountId).length,
+      );
+      expect(await recorded(store(), accountId)).toEqual(expected);
+    }
+    // Each removed media's original and renditions are owed to blob collection; its tags went with it.
+    const owed = await store()
+      .db.selectFrom('blob_garbage')
+      .select('blob_key')
+      .where(
+        'blob_key',
+        'in',
+        doomed.flatMap((r) => [r.blob_key, `renditions/${r.id}/`]),
+      )
+      .execute();
+    expect(owed).toHaveLength(doomed.length * 2);
+    const tags = await store()
+      .db.selectFrom('media_tags')
+      .select('media_id')
+      .where(
+        'media_id',
+        'in',
+        doomed.map((r) => r.id),
+      )
+      .execute();
+    expect(tags).toEqual([]);
   });
 
   it('reconciliation corrects a drifted counter and a missing one, and logs each', async () => {

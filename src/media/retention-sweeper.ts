@@ -3,11 +3,11 @@ import type { BlobStore } from '../blobs/blobs.ts';
 import type { Log } from '../lib/log.ts';
 import type { Store } from '../store/store.ts';
 import { collectGarbage } from './blob-garbage.ts';
-import { deleteMediaRow, expiredBatch } from './media-repo.ts';
+import { deleteMediaRows, expiredBatch } from './media-repo.ts';
 
-/** Expired media read per batch; each is deleted in its own short transaction. */
+/** Expired media read per batch, deleted in short transactions of `ROWS_PER_TRANSACTION`. */
 const SWEEP_BATCH = 100;
-const ROWS_PER_TRANSACTION = 20;
+const ROWS_PER_TRANSACTION = 50;
 
 /**
  * The retention sweep: deletes expired media (rows, originals, renditions) and works off owed blob deletions,
@@ -23,12 +23,8 @@ export async function sweepRetention(
     // A few rows per transaction: one commit (fsync) per group instead of per row, yet each transaction short
     // (on SQLite it holds the writer, and its synchronous statements the event loop).
     for (let i = 0; i < expired.length; i += ROWS_PER_TRANSACTION) {
-      const group = expired.slice(i, i + ROWS_PER_TRANSACTION);
-      media += await deps.store.transaction(async (tx) => {
-        let deleted = 0;
-        for (const row of group) if (await deleteMediaRow(tx, row)) deleted++;
-        return deleted;
-      });
+      const group = expired.slice(i, i + ROWS_PER_TRANSACTION).map((row) => row.id);
+      media += await deps.store.transaction((tx) => deleteMediaRows(tx, group));
     }
     if (expired.length < SWEEP_BATCH) break;
     // Requests waiting behind the sweep (on SQLite the driver is synchronous) run between batches.
