@@ -10,6 +10,8 @@ import { type Kysely, type Migration, PostgresAdapter, sql } from 'kysely';
  *   without rebuilding a referenced table), and its planner takes the index with the equality columns anyway.
  * - `status=` pages get their own range (`enhancements_status_page`) instead of filtering the account's batches,
  *   which walked all of them for a status none has.
+ * - The maintenance sweep's stranded batches (`status in ('queued', 'processing') and updated_at < ?`, every
+ *   account's) are two short ranges of `enhancements_in_flight` instead of a scan of every batch ever made.
  */
 export const enhancementPages: Migration = {
   async up(db: Kysely<unknown>) {
@@ -26,6 +28,11 @@ export const enhancementPages: Migration = {
       .createIndex('enhancements_status_page')
       .on('enhancements')
       .columns(['account_id', 'environment', 'status', 'seq'])
+      .execute();
+    await db.schema
+      .createIndex('enhancements_in_flight')
+      .on('enhancements')
+      .columns(['status', 'updated_at'])
       .execute();
   },
 };
