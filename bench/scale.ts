@@ -495,7 +495,7 @@ function report(results: Map<string, Cell[]>): string {
     if (!first || !last) continue;
     lines.push(`### ${dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`, '');
     lines.push(
-      `Loading: ${cells.map((c) => `${c.size.toLocaleString('en-US')} in ${fixed(c.loadSeconds)} s`).join(', ')} (cumulative: each size adds to the previous).`,
+      `Loading (media and one enhancement batch per 20 media): ${cells.map((c) => `${c.size.toLocaleString('en-US')} in ${fixed(c.loadSeconds)} s`).join(', ')} (cumulative: each size adds to the previous).`,
       '',
     );
     const header = [
