@@ -1,6 +1,7 @@
 // Issue 19: request cost independent of library size. One account grows 10³ → 10⁶ synthetic media (shaped like
-// real uploads: 50 namespaces, 0–5 tags of 200, three years of dates, 20 % private), bulk-loaded through the
-// store's own insert while a `lightbox serve` child serves it; at each size every request of the issue is timed
+// real uploads: 50 namespaces, 0–5 tags of 200, three years of dates, 20 % private) and one enhancement batch per
+// 20 media (1–20 items, mostly completed, a tenth in the test environment; test/support/synthetic-enhancements.ts),
+// bulk-loaded through the store's own insert while a `lightbox serve` child serves it; at each size every request of the issue is timed
 // (median, p95 over --runs), with the server's event-loop delay (perf_hooks.monitorEventLoopDelay, read from
 // /metrics), a cached `src` timed while a slow-class request runs beside it, and the plan each query uses.
 //
@@ -23,6 +24,7 @@ import { sql } from 'kysely';
 import type { Actor } from '../src/accounts/authenticate.ts';
 import { storageUsed } from '../src/accounts/usage.ts';
 import type { DatabaseConfig } from '../src/config/config.ts';
+import { getEnhancement, listEnhancements } from '../src/enhancements/enhancement-reads.ts';
 import { type ListQuery, listMediaRows, ownedMedia } from '../src/media/media-queries.ts';
 import { blobOwned, findMedia } from '../src/media/media-repo.ts';
 import { openStore } from '../src/store/open-store.ts';
@@ -30,6 +32,7 @@ import type { Db, Store } from '../src/store/store.ts';
 import { jpeg } from '../test/support/images.ts';
 import { createPostgresDatabase } from '../test/support/postgres.ts';
 import { captureQueries, planOf } from '../test/support/query-plans.ts';
+import { loadSyntheticEnhancements } from '../test/support/synthetic-enhancements.ts';
 import { loadSyntheticMedia, syntheticNamespace, syntheticTag } from '../test/support/synthetic-media.ts';
 import { startLightbox } from './lib/lightbox.ts';
 import { fixed, median, percentile, table } from './lib/stats.ts';
@@ -53,6 +56,7 @@ const DIALECTS = args.dialect === 'both' ? ['sqlite', 'postgres'] : [args.dialec
 const METRICS_TOKEN = `bench-metrics-${randomBytes(16).toString('hex')}`;
 const ANY_TAGS = [syntheticTag(2), syntheticTag(60), syntheticTag(150)];
 const ALL_TAGS = [syntheticTag(1), syntheticTag(9)];
+const ENHANCEMENTS = '/api/v1/product-image-enhancements';
 
 interface Timing {
   median: number;
@@ -180,6 +184,9 @@ async function runDialect(dialect: string): Promise<{ cells: Cell[]; sweep: Swee
         LIGHTBOX_DEFAULT_PLAN: 'bench',
         LIGHTBOX_LOG_LEVEL: 'warn',
         LIGHTBOX_SWEEP_INTERVAL_SECONDS: String(sweepSeconds),
+        // The enhancement reads of every size (3 requests × (warm-up + runs)) would spend the per-key read rate
+        // (600 per minute) within a minute at --runs ≥ 100; 429s would time the limiter, not the reads.
+        LIGHTBOX_ENHANCEMENT_READS_PER_MINUTE: '1000000',
       },
     });
   // No maintenance sweep in the middle of a timed cell (it would run between the loads anyway).
@@ -191,6 +198,13 @@ async function runDialect(dialect: string): Promise<{ cells: Cell[]; sweep: Swee
   try {
     const account = await store.db.selectFrom('accounts').selectAll().executeTakeFirstOrThrow();
     const actor: Actor = { account, key: { environment: 'live' } };
+    // The bench key is a live key of a verified account: what the enhancement API accepts (as the enhancement
+    // suites' keys, test/support/enhancement-fixtures.ts). The synthetic batches are the ones it created.
+    const apiKey = await store.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('account_id', '=', account.id)
+      .executeTakeFirstOrThrow();
     const auth = { authorization: `Bearer ${server.key}` };
     const url = server.url;
     const photo = await jpeg(64, 48);
@@ -212,12 +226,13 @@ async function runDialect(dialect: string): Promise<{ cells: Cell[]; sweep: Swee
     let loaded = 0;
     for (const size of SIZES) {
       const started = performance.now();
-      await loadSyntheticMedia(store, account.id, size - loaded, {
+      const mediaIds = await loadSyntheticMedia(store, account.id, size - loaded, {
         seed: size,
         onBatch: (n) => {
           if (n % 100_000 === 0) console.log(`  ${dialect}: ${loaded + n} loaded`);
         },
       });
+      await loadSyntheticEnhancements(store, account.id, mediaIds, { seed: size + 1, keyId: apiKey.id });
       loaded = size;
       const loadSeconds = (performance.now() - started) / 1000;
       // What the server's own upkeep does by itself: SQLite `optimize` (at open and in the maintenance sweep),
@@ -256,6 +271,33 @@ async function runDialect(dialect: string): Promise<{ cells: Cell[]; sweep: Swee
       const someIds = ids.slice(0, 10).join(',');
       const target = ids[10] as string;
       const doomed = ids.slice(20, 20 + RUNS + 3);
+      // The enhancement list's middle (its cursor is the batch's `seq`) and a batch of 10+ items there to GET.
+      const batches = await store.db
+        .selectFrom('enhancements')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('account_id', '=', account.id)
+        .where('environment', '=', 'live')
+        .executeTakeFirstOrThrow();
+      const middleBatch = await store.db
+        .selectFrom('enhancements')
+        .select('seq')
+        .where('account_id', '=', account.id)
+        .where('environment', '=', 'live')
+        .orderBy('seq', 'desc')
+        .offset(Math.floor(Number(batches.n) / 2))
+        .limit(1)
+        .executeTakeFirstOrThrow();
+      const batchCursor = Buffer.from(middleBatch.seq).toString('base64url');
+      const batch = await store.db
+        .selectFrom('enhancements')
+        .select('id')
+        .where('account_id', '=', account.id)
+        .where('environment', '=', 'live')
+        .where('total_items', '>=', 10)
+        .where('seq', '<', middleBatch.seq)
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirstOrThrow();
 
       const list = (query: string) => () => timed(`${url}/v1/media?${query}`, { headers: auth }, 200);
       const requests: Record<string, () => Promise<number>> = {
@@ -282,6 +324,11 @@ async function runDialect(dialect: string): Promise<{ cells: Cell[]; sweep: Swee
             },
             200,
           ),
+        'enhancement list, first page': () => timed(`${url}${ENHANCEMENTS}?limit=50`, { headers: auth }, 200),
+        'enhancement list from a middle cursor': () =>
+          timed(`${url}${ENHANCEMENTS}?limit=50&cursor=${batchCursor}`, { headers: auth }, 200),
+        'GET enhancement {id} (with its items)': () =>
+          timed(`${url}${ENHANCEMENTS}/${batch.id}`, { headers: auth }, 200),
       };
 
       await eventLoop(url);
@@ -322,6 +369,11 @@ async function runDialect(dialect: string): Promise<{ cells: Cell[]; sweep: Swee
         'GET /v1/media/{id}': (db) => findMedia(db, target),
         'PATCH / DELETE lookup': (db) => ownedMedia(db, actor, target),
         'blob GC owner lookup': (db) => blobOwned(db, `originals/${target}`),
+        'enhancement list, first page': (db) => listEnhancements({ db }, actor, { limit: 50 }),
+        'enhancement list from a middle cursor': (db) =>
+          listEnhancements({ db }, actor, { limit: 50, cursor: batchCursor }),
+        'GET enhancement {id}: batch; items with result media': (db) =>
+          getEnhancement({ db, srcBase: url }, actor, batch.id),
       });
       cells.push({
         size,
@@ -443,7 +495,7 @@ function report(results: Map<string, Cell[]>): string {
     if (!first || !last) continue;
     lines.push(`### ${dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`, '');
     lines.push(
-      `Loading: ${cells.map((c) => `${c.size.toLocaleString('en-US')} in ${fixed(c.loadSeconds)} s`).join(', ')} (cumulative: each size adds to the previous).`,
+      `Loading (media and one enhancement batch per 20 media): ${cells.map((c) => `${c.size.toLocaleString('en-US')} in ${fixed(c.loadSeconds)} s`).join(', ')} (cumulative: each size adds to the previous).`,
       '',
     );
     const header = [

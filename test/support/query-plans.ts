@@ -1,6 +1,6 @@
 // The query plans of the queries code issues: captured while calling it (a Kysely plugin compiles each one), then
 // EXPLAINed on SQLite (`explain query plan`) or PostgreSQL (`explain (format json)`). Used by the query-plan test
-// (src/media/query-plans.test.ts) and bench/scale.ts.
+// (src/media/query-plans.test.ts, src/enhancements/query-plans.test.ts) and bench/scale.ts.
 import { CompiledQuery, type KyselyPlugin, sql } from 'kysely';
 import type { Db, Store } from '../../src/store/store.ts';
 
@@ -29,7 +29,8 @@ export interface Plan {
   text: string;
 }
 
-const TABLES = ['media', 'media_tags', 'media_totals'];
+/** Tables whose full scan a plan reports (those that grow with a library). */
+const TABLES = ['media', 'media_tags', 'media_totals', 'enhancements', 'enhancement_items'];
 
 async function sqlitePlan(store: Store, query: CompiledQuery): Promise<Plan> {
   const { rows } = await store.db.executeQuery<{ detail: string }>(
@@ -42,7 +43,16 @@ async function sqlitePlan(store: Store, query: CompiledQuery): Promise<Plan> {
     const pk = /^sqlite_autoindex_(\w+)_1$/.exec(named)?.[1];
     return [pk ? `${pk}:pk` : named];
   });
-  const aliases: Record<string, string> = { m: 'media', t: 'media_tags', o: 'media_tags' };
+  // SQLite names tables by their alias in the query (`"media" as "r"`); the media queries' usual aliases when the
+  // SQL does not say.
+  const aliases: Record<string, string> = {
+    m: 'media',
+    t: 'media_tags',
+    o: 'media_tags',
+    ...Object.fromEntries(
+      [...query.sql.matchAll(/"(\w+)" as "(\w+)"/g)].map(([, table, alias]) => [alias, table]),
+    ),
+  };
   const scanned = details.flatMap((d) => {
     const table = /^SCAN (\w+)/.exec(d)?.[1];
     const name = table ? (aliases[table] ?? table) : undefined;

@@ -10,6 +10,7 @@ import { itemWarnings } from './0008-item-warnings.ts';
 import { webSessions } from './0009-web-sessions.ts';
 import { operatorStatus } from './0011-operator-status.ts';
 import { scaleIndexes } from './0012-scale-indexes.ts';
+import { enhancementPages } from './0013-enhancement-pages.ts';
 
 /** Ordered by name; never edit a migration that has shipped, add the next one. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009-web-sessions': webSessions,
   '0011-operator-status': operatorStatus,
   '0012-scale-indexes': scaleIndexes,
+  '0013-enhancement-pages': enhancementPages,
 };
