@@ -56,7 +56,21 @@ const DIALECTS = args.dialect === 'both' ? ['sqlite', 'postgres'] : [args.dialec
 const METRICS_TOKEN = `bench-metrics-${randomBytes(16).toString('hex')}`;
 const ANY_TAGS = [syntheticTag(2), syntheticTag(60), syntheticTag(150)];
 const ALL_TAGS = [syntheticTag(1), syntheticTag(9)];
+/**
+ * A pair that shares ~1 % of the media: a page of 5 is full at 10³ already. With the pair above a 10³ library holds
+ * ~2 matches and a 10⁶ one a full page of 50, so its ratio also counts 48 more media in the answer; this row and
+ * the namespace row of 5 compare the same work at every size.
+ */
+const COMMON_PAIR = [syntheticTag(0), syntheticTag(1)];
 const ENHANCEMENTS = '/api/v1/product-image-enhancements';
+
+/** The list requests whose page may hold fewer media at a small size, by their row names. */
+const LIST_QUERIES = (cursor: string) => ({
+  'namespace page': `limit=50&namespace=${syntheticNamespace(3)}&cursor=${cursor}`,
+  'tags all': `limit=50&tags=${ALL_TAGS.join(',')}&tag_mode=all`,
+  'tags all, common pair': `limit=5&tags=${COMMON_PAIR.join(',')}&tag_mode=all`,
+  'namespace, 5 a page': `limit=5&namespace=${syntheticNamespace(3)}&cursor=${cursor}`,
+});
 
 interface Timing {
   median: number;
@@ -300,6 +314,7 @@ async function runDialect(dialect: string): Promise<{ cells: Cell[]; sweep: Swee
         .executeTakeFirstOrThrow();
 
       const list = (query: string) => () => timed(`${url}/v1/media?${query}`, { headers: auth }, 200);
+      const paged = LIST_QUERIES(cursor);
       const requests: Record<string, () => Promise<number>> = {
         'POST /v1/upload': async () => (await upload()).ms,
         'GET /v1/usage': () => timed(`${url}/v1/usage`, { headers: auth }, 200),
@@ -307,10 +322,10 @@ async function runDialect(dialect: string): Promise<{ cells: Cell[]; sweep: Swee
           timed(`${url}/v1/media/${doomed.pop()}`, { method: 'DELETE', headers: auth }, 200),
         'list, first page': list('limit=50'),
         'list from a middle cursor': list(`limit=50&cursor=${cursor}`),
-        'namespace page (middle cursor)': list(
-          `limit=50&namespace=${syntheticNamespace(3)}&cursor=${cursor}`,
-        ),
-        'tags=a,b&tag_mode=all': list(`limit=50&tags=${ALL_TAGS.join(',')}&tag_mode=all`),
+        'namespace page (middle cursor)': list(paged['namespace page']),
+        'namespace page, 5 a page (middle cursor)': list(paged['namespace, 5 a page']),
+        'tags=a,b&tag_mode=all': list(paged['tags all']),
+        'tags all, 5 a page (common pair)': list(paged['tags all, common pair']),
         'tags=a,b,c (any)': list(`limit=50&tags=${ANY_TAGS.join(',')}&tag_mode=any`),
         'ids= (10 ids)': list(`limit=50&ids=${someIds}`),
         'GET /v1/media/{id}': () => timed(`${url}/v1/media/${target}`, { headers: auth }, 200),
@@ -334,6 +349,13 @@ async function runDialect(dialect: string): Promise<{ cells: Cell[]; sweep: Swee
       await eventLoop(url);
       const idle = idleLoopBaseline();
       const timings = new Map<string, Timing>();
+      // How many media each list answers at this size (the page-fill effect above).
+      const listed: string[] = [];
+      for (const [name, query] of Object.entries(paged)) {
+        const response = await fetchOnce(`${url}/v1/media?${query}`, { headers: auth });
+        listed.push(`${name} ${((await response.json()) as { data: unknown[] }).data.length}`);
+      }
+      console.log(`  media on the page: ${listed.join(', ')}`);
       for (const [name, request] of Object.entries(requests)) {
         for (let i = 0; i < 3 && !name.startsWith('DELETE'); i++) await request();
         const values: number[] = [];
