@@ -26,7 +26,7 @@ import { storageUsed } from '../src/accounts/usage.ts';
 import type { DatabaseConfig } from '../src/config/config.ts';
 import { getEnhancement, listEnhancements } from '../src/enhancements/enhancement-reads.ts';
 import { type ListQuery, listMediaRows, ownedMedia } from '../src/media/media-queries.ts';
-import { blobOwned, findMedia } from '../src/media/media-repo.ts';
+import { findMedia, ownedBlobKeys } from '../src/media/media-repo.ts';
 import { openStore } from '../src/store/open-store.ts';
 import type { Db, Store } from '../src/store/store.ts';
 import { jpeg } from '../test/support/images.ts';
@@ -390,7 +390,7 @@ async function runDialect(dialect: string): Promise<{ cells: Cell[]; sweep: Swee
         'ids=': query({ ids: someIds }),
         'GET /v1/media/{id}': (db) => findMedia(db, target),
         'PATCH / DELETE lookup': (db) => ownedMedia(db, actor, target),
-        'blob GC owner lookup': (db) => blobOwned(db, `originals/${target}`),
+        'blob GC owner lookup': (db) => ownedBlobKeys(db, [`originals/${target}`]),
         'enhancement list, first page': (db) => listEnhancements({ db }, actor, { limit: 50 }),
         'enhancement list from a middle cursor': (db) =>
           listEnhancements({ db }, actor, { limit: 50, cursor: batchCursor }),

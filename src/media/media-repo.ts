@@ -187,7 +187,7 @@ export async function deleteMediaRows(tx: Tx, ids: string[]): Promise<number> {
   const removedIds = removed.map((row) => row.id);
   await dropRenditionRows(tx, removedIds);
   const now = Date.now();
-  // Distinct keys: one statement may not upsert a row twice (PostgreSQL), and two media can share an original.
+  // Distinct keys: one statement may not upsert the same row twice (PostgreSQL).
   const keys = [...new Set(removed.flatMap((row) => [row.blob_key, renditionsPrefix(row.id)]))];
   await tx
     .insertInto('blob_garbage')
@@ -195,11 +195,6 @@ export async function deleteMediaRows(tx: Tx, ids: string[]): Promise<number> {
     .onConflict((oc) => oc.column('blob_key').doUpdateSet({ due_at: now }))
     .execute();
   return removed.length;
-}
-
-/** Whether a row still owns `blobKey` (blob garbage collection): one probe of `media_blob_key`. */
-export async function blobOwned(db: Db, blobKey: string): Promise<boolean> {
-  return (await ownedBlobKeys(db, [blobKey])).has(blobKey);
 }
 
 /** Which of `blobKeys` a row still owns (blob garbage collection): one probe of `media_blob_key` per key. */

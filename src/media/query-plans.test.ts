@@ -8,7 +8,7 @@ import type { Actor } from '../accounts/authenticate.ts';
 import { storageUsed } from '../accounts/usage.ts';
 import type { Db } from '../store/store.ts';
 import { type ListQuery, listMediaRows, ownedMedia } from './media-queries.ts';
-import { blobOwned, expiredBatch, findMedia } from './media-repo.ts';
+import { expiredBatch, findMedia, ownedBlobKeys } from './media-repo.ts';
 import { ownerMedia } from './owner-media.ts';
 
 /**
@@ -116,7 +116,10 @@ describeOnEachDialect('query plans at scale', (store) => {
   });
 
   it('finds a blob owner and the next expired media by index (blob GC, retention sweep)', async () => {
-    await expectIndexed((db) => blobOwned(db, `originals/${ids[5]}`), [['media_blob_key']]);
+    await expectIndexed(
+      (db) => ownedBlobKeys(db, [`originals/${ids[5]}`, `originals/${ids[6]}`]),
+      [['media_blob_key']],
+    );
     await expectIndexed((db) => expiredBatch(db, 100), [['media_expiry']]);
   });
 

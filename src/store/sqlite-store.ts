@@ -24,8 +24,8 @@ export async function openSqliteStore(file: string, options: OpenStoreOptions = 
   // connections; the maintenance sweep repeats the plain form.
   sqlite.pragma('optimize = 0x10002');
   // The checkpoint a commit triggers runs synchronously, in front of every request waiting (better-sqlite3). At the
-  // default 1 000 log pages each took 15–45 ms, every ninth transaction of a retention sweep at 10⁶ media (event
-  // loop p99 32 ms); at 100 pages each is short (loop p99 17 ms; docs/benchmarks.md, issue 19).
+  // default 1 000 log pages each took 15–45 ms, every ninth transaction of a retention sweep of 10⁵ media (event
+  // loop p99 32 ms); at 100 pages each is short (loop p99 17 ms; docs/decisions.md, issue 19).
   sqlite.pragma('wal_autocheckpoint = 100');
   return {
     db,
