@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mintApiKey } from '../accounts/api-key-format.ts';
 import { redactQuerySecrets } from '../lib/log.ts';
+import { newMediaToken } from '../media/media-repo.ts';
 import { createRedactor } from './redact.ts';
 
 const redact = createRedactor({ keyPrefix: 'img' });
@@ -94,6 +95,16 @@ describe('createRedactor', () => {
       password: '[redacted]',
       ok: 'v',
     });
+  });
+
+  it('cuts the media token out of src paths, and leaves source folders of a stack trace alone', () => {
+    const withSrc = createRedactor({ srcPath: '/src' });
+    const token = newMediaToken();
+    expect(withSrc(`GET /src/${token}/AbCd1234.webp?w=100`)).toBe('GET /src/[redacted]/AbCd1234.webp?w=100');
+    expect(withSrc(`"url":"http://127.0.0.1:3000/src/${token}/x.jpg"`)).not.toContain(token);
+    const stack = 'at probeReadiness (/work/main/src/operations/system-status.ts:27:31)';
+    expect(withSrc(stack)).toBe(stack);
+    expect(withSrc('at x (/repo/src/enhancements/create-enhancement.ts:1:1)')).toContain('src/enhancements/');
   });
 
   it('keeps a line valid JSON, and text without secrets unchanged', () => {

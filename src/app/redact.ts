@@ -60,8 +60,10 @@ export function createRedactor(options: RedactionOptions = {}): (text: string) =
     ? new RegExp(`(?<![0-9A-Za-z])(${escapeRegExp(options.keyPrefix)})_(live|test)_[0-9A-Za-z]+`, 'g')
     : null;
 
+  // A media token is 16 characters (12 random bytes, `newMediaToken`); shorter segments are left alone, so a stack
+  // trace's `…/src/operations/system-status.ts` keeps its folder (no folder of the sources is that long).
   const srcToken = options.srcPath
-    ? new RegExp(`(${escapeRegExp(options.srcPath)}/)[0-9A-Za-z_-]{6,}(?=/)`, 'g')
+    ? new RegExp(`(${escapeRegExp(options.srcPath)}/)[0-9A-Za-z_-]{16,}(?=/)`, 'g')
     : null;
 
   return (text) => {
