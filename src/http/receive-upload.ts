@@ -104,9 +104,13 @@ export async function receiveUpload(
       sink.once('error', (error: NodeJS.ErrnoException) => {
         sinkError = error;
       });
+      // The temp file is opened asynchronously: a part that fails at once (a body cut short) destroys the sink
+      // while its open is still pending, and the file appears after that. Removing it must wait for the close.
+      const sinkClosed = new Promise<void>((resolve) => sink.once('close', () => resolve()));
       try {
         await pipeline(part.file, tap, sink);
       } catch (error) {
+        await sinkClosed;
         throw sinkError?.syscall !== undefined ? error : new MultipartFailure(error);
       }
       file = { path: temp, size, sha256: hash.digest('hex'), filename: part.filename };
