@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CAREFUL_JPEG_MAX_PIXELS } from './lossy-output.ts';
 import { renderImage } from './render.ts';
 import { parseRenditionParams, type QueryInput } from './rendition-params.ts';
 import { sharp } from './sharp-lib.ts';
@@ -30,6 +31,30 @@ describe('lossy encoder settings', () => {
     });
     expect(rendition.equals(await render(source, 'jpg', { w: '320', q: '84' }))).toBe(true);
     expect(rendition.equals(await render(source, 'jpg', { w: '320', q: '80' }))).toBe(false);
+  });
+
+  it('JPEG gets the careful (trellis) coding up to 3 MP and q90 only, so its cost stays bounded', async () => {
+    const careful = {
+      progressive: true,
+      trellisQuantisation: true,
+      optimiseScans: true,
+      optimiseCoding: true,
+    };
+    const plain = { progressive: true, optimiseCoding: true };
+    // No resize (the source's own size): the rendition is the decoded source encoded once.
+    const encoded = (source: Buffer, quality: number, options: object) =>
+      sharp(source)
+        .jpeg({ ...options, quality, quantisationTable: 0 })
+        .toBuffer();
+    const small = await photoLike(1600, 1200, 4);
+    expect(1600 * 1200).toBeLessThanOrEqual(CAREFUL_JPEG_MAX_PIXELS);
+    const smallQ84 = await render(small, 'jpg', { q: '84' });
+    expect(smallQ84.equals(await encoded(small, 84, careful))).toBe(true);
+    expect(smallQ84.equals(await encoded(small, 84, plain))).toBe(false);
+    expect((await render(small, 'jpg', { q: '95' })).equals(await encoded(small, 95, plain))).toBe(true);
+    const large = await photoLike(2200, 1500, 5);
+    expect(2200 * 1500).toBeGreaterThan(CAREFUL_JPEG_MAX_PIXELS);
+    expect((await render(large, 'jpg', { q: '84' })).equals(await encoded(large, 84, plain))).toBe(true);
   });
 
   it('the default WebP quality is 82', async () => {

@@ -291,6 +291,7 @@ async function encode(
     losslessWebp: source.losslessWebp,
     animated: source.animated,
     chromaSubsampling: source.photographic ? '4:2:0' : '4:4:4',
+    pixels: plan.width * plan.height,
     timeoutSeconds: limits.timeoutSeconds,
   });
   return { data, contentType: CONTENT_TYPES[format], width, height, format };

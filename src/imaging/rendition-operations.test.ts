@@ -75,7 +75,7 @@ describe('the rendition operation registry', () => {
     expect(encoderSettings(parse('png', { q: '55' }))).toEqual({});
     expect(isOpaqueRendition(parse('png', { size: 'social' }))).toBe(true);
     expect(outputMsPerMp(parse('avif', { w: '10' }))).toBe(600);
-    expect(outputMsPerMp(parse('jpg', { q: '10' }))).toBe(50);
+    expect(outputMsPerMp(parse('jpg', { q: '10' }))).toBe(70);
     expect(keepsPyramid(parse('png', { size: 'm' }))).toBe(false);
     expect(keepsPyramid(parse('jpg', { q: '50' }))).toBe(false);
   });

@@ -130,9 +130,13 @@ function formatNamed(name: string): OutputFormat | undefined {
   return Object.hasOwn(FORMAT_NAMES, name) ? FORMAT_NAMES[name] : undefined;
 }
 
-/** Encode cost per output megapixel (ms), worst case measured (noise; flat canvases cost less). */
+/**
+ * Encode cost per output megapixel (ms), worst case measured (noise; flat canvases cost less). JPEG: progressive
+ * with optimised tables; the careful coding of page-sized outputs (lossy-output.ts) adds up to ≈ 2 s at worst on
+ * noise, bounded by its own size and quality caps rather than counted here, so budgets of real photos do not shrink.
+ */
 const ENCODE_MS_PER_MP: Readonly<Record<OutputFormat, number>> = {
-  jpeg: 50,
+  jpeg: 70,
   png: 60,
   webp: 120,
   gif: 110,
