@@ -43,7 +43,7 @@ const CAREFUL_JPEG = {
  * noise at q90): larger or finer outputs are progressive with optimised Huffman tables only (≈ 1.5 % more bytes).
  */
 export const CAREFUL_JPEG_MAX_PIXELS = 3_000_000;
-export const CAREFUL_JPEG_MAX_QUALITY = 90;
+const CAREFUL_JPEG_MAX_QUALITY = 90;
 const PLAIN_JPEG = { progressive: true, optimiseCoding: true, quantisationTable: 0, mozjpeg: false } as const;
 /**
  * Effort 4 (sharp's default). At equal SSIM, from the level WebP reads (`RESAMPLING`), effort 5 saves nothing and 6

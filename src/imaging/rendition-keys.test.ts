@@ -83,7 +83,14 @@ const COSTS: readonly (readonly [
   // coding on noise (lossy-output.ts); the 48 MP HEIC's original is bounded to 4780 px wide (was 5656).
   ['photo', 'jpg', 'size=social', 232.92000000000002, 'social.jpeg', 232.92000000000002],
   ['tinyPng', 'avif', 'w=8192&h=8192&fit=pad', 40265.3204, 'w2828-h2828-pad.avif', 4798.5524000000005],
-  ['tinyPng', 'webp', 'w=8192&h=8192&fit=cover&q=60', 16106.129359999999, 'w4999-h4999-cover-q60.webp', 5997.60224],
+  [
+    'tinyPng',
+    'webp',
+    'w=8192&h=8192&fit=cover&q=60',
+    16106.129359999999,
+    'w4999-h4999-cover-q60.webp',
+    5997.60224,
+  ],
   ['longGif', 'gif', '', 31250, 'w143-h0-contain.gif', 5999.39],
   ['longGif', 'gif', 'size=m', 31250, 'w143-h0-contain.gif', 5999.39],
   ['longGif', 'webp', 'size=social', 185190, 'w133-h70-pad.webp', 5984.4],
