@@ -503,10 +503,12 @@ function report(results: Map<string, Cell[]>): string {
     SCALE_HEADING,
     '',
     `\`npx tsx bench/scale.ts --dialect ${args.dialect} --sizes ${args.sizes} --runs ${RUNS}\` on ${new Date().toISOString().slice(0, 10)}, ` +
-      `${cpus().length} cores shared with other work (load average ${loadavg()
+      `${cpus().length} cores (load average ${loadavg()
         .map((l) => l.toFixed(1))
-        .join(' / ')} at the end): ` +
-      'absolute times are inflated by the other load; the ratios compare sizes measured in the same run. One account, ' +
+        .join(
+          ' / ',
+        )} at the end, the benchmark included; an idle process's event-loop delay is the last row): ` +
+      'the ratios compare sizes measured in the same run. One account, ' +
       'one connection, requests one at a time (each preceded by 3 warm-up requests); the server is a `lightbox serve` ' +
       'child. Statistics refreshed after each load as the server and database would by themselves (SQLite `PRAGMA optimize`, PostgreSQL VACUUM ANALYZE as autovacuum does).',
     '',
