@@ -236,20 +236,8 @@ async function rarestFirst(
 ): Promise<string[]> {
   const samples = await Promise.all(
     tags.map(async (tag) => {
-      let q = db
-        .selectFrom('media_tags')
-        .select('created_at')
-        .where('account_id', '=', scope.accountId)
-        .where('environment', '=', scope.environment)
-        .where('tag', '=', tag)
-        .orderBy('created_at', 'desc')
-        .orderBy('media_id', 'desc')
-        .limit(DENSITY_SAMPLE);
-      if (cursor)
-        q = q.where(({ eb, refTuple, tuple }) =>
-          eb(refTuple('created_at', 'media_id'), '<', tuple(cursor.createdAt, cursor.id)),
-        );
-      const rows = await q.execute();
+      // The tag's own walk with nothing to match: the same index-only range `all` then reads.
+      const rows = await tagWalk(db, scope, tag, [], DENSITY_SAMPLE, cursor);
       return { tag, n: rows.length, reach: Number(rows.at(-1)?.created_at ?? 0) };
     }),
   );
