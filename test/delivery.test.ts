@@ -619,12 +619,15 @@ describe('LIGHTBOX_HOT_CACHE_MB', () => {
     const account = await keyedAccount(target, { verified: true });
     const media = await uploaded(target, await images.jpeg(80, 60), { key: account.key });
     const url = variant(media, 'webp', 'size=s');
+    const stored = target.services.renditionStats.stored;
     const first = (await image(url)).body;
     const key = `renditions/${media.id}/s.webp`;
+    // Until its write is done, later requests share the computed bytes; `stored` counts finished writes.
     await eventually(
-      () => target.services.blobs.stat(key),
-      (stat) => stat !== null,
+      async () => target.services.renditionStats.stored,
+      (count) => count > stored,
     );
+    expect(await target.services.blobs.stat(key)).not.toBeNull();
     await target.services.blobs.put(key, await images.raster('webp', 10, 10));
     return { first, second: (await image(url)).body };
   }

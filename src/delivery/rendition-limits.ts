@@ -27,6 +27,8 @@ export interface RenditionStats {
   limited: number;
   /** Renditions evicted from the cache (least recently used past LIGHTBOX_RENDITION_CACHE_MB). */
   evicted: number;
+  /** Computed renditions written to the blob store (later requests read them there, or from memory). */
+  stored: number;
 }
 
 export const createRenditionStats = (): RenditionStats => ({
@@ -39,6 +41,7 @@ export const createRenditionStats = (): RenditionStats => ({
   substituted: 0,
   limited: 0,
   evicted: 0,
+  stored: 0,
 });
 
 export interface RenditionLimitSettings {

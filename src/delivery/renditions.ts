@@ -240,7 +240,14 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
     tracked: boolean,
   ): Promise<void> {
     try {
-      await deps.blobs.put(key, computed.data);
+      try {
+        await deps.blobs.put(key, computed.data);
+        stats.stored++;
+      } finally {
+        // The bytes are in the store (or the write failed): later requests read or recompute them, and no longer
+        // wait on this computation through the bookkeeping below (row check, cache row, eviction).
+        inFlight.delete(key);
+      }
       // Deleted (or expired and swept) while rendering: the deletion already removed `renditions/<id>/`, so this
       // late write would be an orphan nothing collects. A deletion after this check collects it itself.
       if (!(await row(existsQuery, media.id))) {
@@ -271,7 +278,6 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
         stats.computedBytes += computed.data.length;
         hot.set(key, computed.data);
         const writing = persist(media, key, computed, tracked).finally(() => {
-          inFlight.delete(key);
           writes.delete(writing);
         });
         writes.add(writing);
