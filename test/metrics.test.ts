@@ -19,6 +19,7 @@ const FAMILIES = [
   'lightbox_rendition_bounded_total',
   'lightbox_rendition_cache_evictions_total',
   'lightbox_rendition_computed_bytes_total',
+  'lightbox_rendition_cache_writes_total',
   'lightbox_rendition_cache_bytes',
   'lightbox_image_work_queue_depth',
   'lightbox_image_work_active',
@@ -167,6 +168,10 @@ describe('/metrics on the main port (LIGHTBOX_METRICS_TOKEN)', () => {
     );
     expect(sampled(after, 'lightbox_rendition_computed_bytes_total')).toBeGreaterThan(
       sampled(before, 'lightbox_rendition_computed_bytes_total'),
+    );
+    // Its cache row is complete, so its blob write is done and counted.
+    expect(sampled(after, 'lightbox_rendition_cache_writes_total')).toBe(
+      sampled(before, 'lightbox_rendition_cache_writes_total') + 1,
     );
     const hit = await server.request('GET', localSrc(media, 'w=30'));
     expect(hit.status).toBe(200);

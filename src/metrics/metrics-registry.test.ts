@@ -14,6 +14,7 @@ const counters = {
   bounded: 0,
   evicted: 0,
   computedBytes: 0,
+  stored: 0,
 };
 
 function registry(samplers: Partial<MetricsSamplers> = {}) {

@@ -24,6 +24,7 @@ export interface RenditionCounters {
   bounded: number;
   evicted: number;
   computedBytes: number;
+  stored: number;
 }
 
 /** What is read when Prometheus scrapes, through the ports: nothing here polls in the background. */
@@ -115,6 +116,11 @@ export function createMetricsRegistry(options: {
   const renditionComputedBytes = new Counter({
     name: 'lightbox_rendition_computed_bytes_total',
     help: 'Bytes of renditions computed by this process (cache misses).',
+    registers,
+  });
+  const renditionCacheWrites = new Counter({
+    name: 'lightbox_rendition_cache_writes_total',
+    help: 'Computed renditions this process wrote to the blob store; fewer than its misses means writes failed.',
     registers,
   });
   const renditionCacheBytes = new Gauge({
@@ -228,6 +234,7 @@ export function createMetricsRegistry(options: {
     copyCounter(renditionBounded, r.bounded);
     copyCounter(renditionEvictions, r.evicted);
     copyCounter(renditionComputedBytes, r.computedBytes);
+    copyCounter(renditionCacheWrites, r.stored);
     await Promise.all([
       sampled('rendition_cache', async () => renditionCacheBytes.set(await samplers.renditionCacheBytes())),
       sampled('job_queue', async () => {
