@@ -34,7 +34,7 @@ interface Setting {
   family: string;
   quality: number | null;
   apply: (image: Sharp) => Sharp;
-  /** The pyramid level to resize from instead of the target's, and the resampling kernel (libvips': Lanczos 3). */
+  /** The pyramid level to resize from instead of the target's (0: the original), and the kernel (libvips': Lanczos 3). */
   source?: { level?: number; kernel?: 'lanczos2' | 'lanczos3' };
   /** A step between the resize and the encoder (a pre-sharpen). */
   prepare?: (image: Sharp) => Sharp;
@@ -122,16 +122,19 @@ const PNG: Setting[] = [
 const IQ = QUICK ? [80, 82, 84, 86] : [78, 80, 81, 82, 83, 84, 85, 86, 88];
 /** mozjpeg's coding without its table: what lossy-output.ts uses, with the table as a parameter. */
 const mozCoding = { progressive: true, trellisQuantisation: true, optimiseScans: true, optimiseCoding: true };
-const lanczos2FromLevel1 = { source: { level: 1, kernel: 'lanczos2' } } as const;
+/** Trellis quantisation and progressive coding without mozjpeg's search for the best scan splits. */
+const trellisProgressive = { progressive: true, trellisQuantisation: true, optimiseCoding: true };
 const gentleSharpen = (image: Sharp) => image.sharpen({ sigma: 0.5, m1: 0.5, m2: 1 });
+/** Level 0: the original itself, so the pixels before encoding are ipx's (the encoders compared on equal input). */
+const fromOriginal = { source: { level: 0 } } as const;
 
 const JPEG_VS_IPX: Setting[] = [
   ...family('jpeg', 'baseline (sharp default)', IQ, (quality) => ({ quality })),
-  ...family('jpeg', 'trellis (the previous setting)', IQ, (quality) => ({
+  ...family('jpeg', 'mozjpeg coding, table 0', IQ, (quality) => ({ quality, ...mozCoding })),
+  ...family('jpeg', 'trellis, progressive, no scan search (chosen)', IQ, (quality) => ({
     quality,
-    trellisQuantisation: true,
+    ...trellisProgressive,
   })),
-  ...family('jpeg', 'mozjpeg coding, table 0 (chosen)', IQ, (quality) => ({ quality, ...mozCoding })),
   ...family('jpeg', 'mozjpeg preset (table 3)', IQ, (quality) => ({ quality, mozjpeg: true })),
   ...family('jpeg', 'mozjpeg coding, table 2 (MS-SSIM)', IQ, (quality) => ({
     quality,
@@ -147,38 +150,27 @@ const JPEG_VS_IPX: Setting[] = [
   ...family('jpeg', 'mozjpeg coding, pre-sharpened', IQ, (quality) => ({ quality, ...mozCoding }), {
     prepare: gentleSharpen,
   }),
+  ...family('jpeg', 'mozjpeg coding, from the original', IQ, (quality) => ({ quality, ...mozCoding }), fromOriginal),
 ];
 
 const WEBP_VS_IPX: Setting[] = [
   ...family('webp', 'effort 4 (sharp default)', IQ, (quality) => ({ quality, effort: 4 })),
-  ...family(
-    'webp',
-    'effort 4, level 1, Lanczos 2 (chosen)',
-    IQ,
-    (quality) => ({ quality, effort: 4 }),
-    lanczos2FromLevel1,
-  ),
-  ...family('webp', 'effort 4, level 1', IQ, (quality) => ({ quality, effort: 4 }), { source: { level: 1 } }),
-  ...family('webp', 'effort 4, Lanczos 2', IQ, (quality) => ({ quality, effort: 4 }), {
+  ...family('webp', 'effort 4, Lanczos 2 (chosen)', IQ, (quality) => ({ quality, effort: 4 }), {
     source: { kernel: 'lanczos2' },
   }),
-  ...family(
-    'webp',
-    'effort 6, level 1, Lanczos 2',
-    IQ,
-    (quality) => ({ quality, effort: 6 }),
-    lanczos2FromLevel1,
-  ),
-  ...family('webp', 'effort 5', IQ, (quality) => ({ quality, effort: 5 })),
-  ...family('webp', 'effort 4, preset photo', IQ, (quality) => ({ quality, effort: 4, preset: 'photo' })),
-  ...family('webp', 'effort 4, smartSubsample', IQ, (quality) => ({
-    quality,
-    effort: 4,
-    smartSubsample: true,
-  })),
-  ...family('webp', 'effort 4, pre-sharpened', IQ, (quality) => ({ quality, effort: 4 }), {
-    prepare: gentleSharpen,
+  ...family('webp', 'effort 4, level 1, Lanczos 2', IQ, (quality) => ({ quality, effort: 4 }), {
+    source: { level: 1, kernel: 'lanczos2' },
   }),
+  ...family('webp', 'effort 6, Lanczos 2', IQ, (quality) => ({ quality, effort: 6 }), {
+    source: { kernel: 'lanczos2' },
+  }),
+  ...family('webp', 'effort 4, preset photo', IQ, (quality) => ({ quality, effort: 4, preset: 'photo' }), {
+    source: { kernel: 'lanczos2' },
+  }),
+  ...family('webp', 'effort 4, smartSubsample', IQ, (quality) => ({ quality, effort: 4, smartSubsample: true }), {
+    source: { kernel: 'lanczos2' },
+  }),
+  ...family('webp', 'effort 4, from the original', IQ, (quality) => ({ quality, effort: 4 }), fromOriginal),
 ];
 
 /** One output size of the photos: the rendition, and the pyramid level the server computes it from. */
@@ -248,8 +240,8 @@ async function main() {
       }
       for (const setting of target.settings) {
         const levelNumber = setting.source?.level ?? target.level;
-        const level = levels[levelNumber - 1];
-        if (!level) throw new Error(`no level ${levelNumber}`);
+        const input = levelNumber === 0 ? await readFile(file) : levels[levelNumber - 1]?.data;
+        if (!input) throw new Error(`no level ${levelNumber}`);
         const kernel = setting.source?.kernel ?? 'lanczos3';
         const key = `${target.name} ${setting.format} ${setting.family} ${setting.quality}`;
         const row = rows.get(key) ?? emptyRow(target.name, setting.format, setting.family, setting.quality);
@@ -258,7 +250,7 @@ async function main() {
         const times: number[] = [];
         for (let round = 0; round < ROUNDS; round++) {
           const start = process.cpuUsage();
-          const resized = sharp(level.data, { failOn: 'error' })
+          const resized = sharp(input, { failOn: 'error' })
             .resize(target.width, target.height, { fit: 'fill', kernel })
             .toColorspace('srgb');
           output = await setting.apply(setting.prepare ? setting.prepare(resized) : resized).toBuffer();
@@ -425,7 +417,7 @@ function formatReport(rows: Row[], elapsedMs: number): string {
   const facts = [
     `- Command: \`npx tsx bench/encoder-curve.ts${QUICK ? ' --quick' : ''}\` (run ${new Date().toISOString().slice(0, 16)}Z, ${fixed(elapsedMs / 60_000, 1)} min)`,
     `- Machine: \`nproc\` = ${os.availableParallelism()}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, shared with other agents (each photo and output size waits ≤ 20 s for others to use < 25 % of the machine; CPU time of this process is measured, not wall time); sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}, one libvips thread per pipeline as in the server.`,
-    `- Sources: ${PHOTOS} generated photo-like ${PHOTO_WIDTH}×${PHOTO_HEIGHT} JPEGs (bench/lib/photos.ts). Each output is computed like the server does, from the pyramid level (JPEG q95 4:4:4) that covers it, resized to the output size; CPU is decode + resize + encode, median of ${ROUNDS} rounds per photo. SSIM (ssim.js, Weber variant, full resolution) is measured against the original resized losslessly to the same size. "quality for that SSIM" interpolates linearly between the two measured qualities around it. PNG rows compress the same photo pixels losslessly.`,
+    `- Sources: ${PHOTOS} generated photo-like ${PHOTO_WIDTH}×${PHOTO_HEIGHT} JPEGs (bench/lib/photos.ts). Each output is computed like the server does, from the pyramid level (JPEG q100 4:2:0, resized from the original) that covers it, resized to the output size; CPU is decode + resize + encode, median of ${ROUNDS} rounds per photo. SSIM (ssim.js, Weber variant, full resolution) is measured against the original resized losslessly to the same size. "quality for that SSIM" interpolates linearly between the two measured qualities around it. PNG rows compress the same photo pixels losslessly.`,
   ].join('\n');
   return ['## Encoder settings', '', facts, '', ...sections].join('\n');
 }
@@ -490,7 +482,7 @@ function formatIpxReport(rows: Row[], elapsedMs: number): string {
   const facts = [
     `- Command: \`npx tsx bench/encoder-curve.ts --against-ipx${QUICK ? ' --quick' : ''}\` (run ${new Date().toISOString().slice(0, 16)}Z, ${fixed(elapsedMs / 60_000, 1)} min)`,
     `- Machine: \`nproc\` = ${os.availableParallelism()}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, shared with other agents (each photo waits ≤ 20 s for others to use < 25 %; CPU is this process's CPU time, median of ${ROUNDS} rounds); sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}, one libvips thread per pipeline as in the server.`,
-    `- Sources: ${PHOTOS} generated photo-like ${PHOTO_WIDTH}×${PHOTO_HEIGHT} JPEGs (bench/lib/photos.ts), the first of those \`bench/delivery-bytes.ts\` uses. ipx: its own sharp from the original, \`resize(853)\`, its default quality and options (q80; JPEG progressive 4:2:0, WebP effort 4), as its server answers \`/w_853,f_<format>/\`. Lightbox: like the server, from a pyramid level (level 2, 1000×750, unless the row says level 1, 2000×1500), resized to 853×640 (Lanczos 3 unless the row says Lanczos 2), encoded (JPEG 4:2:0). SSIM: ssim.js (Weber, full resolution; it compares luma only) against the original resized by sharp to 853 px wide (Lanczos 3, one scale for both axes — the reference of \`bench/delivery-bytes.ts\`; Lightbox resizes to exactly 853×640, 0.04 % taller, which costs it ≈ 0.0005 of SSIM against this reference). Means over the photos.`,
+    `- Sources: ${PHOTOS} generated photo-like ${PHOTO_WIDTH}×${PHOTO_HEIGHT} JPEGs (bench/lib/photos.ts), the first of those \`bench/delivery-bytes.ts\` uses. ipx: its own sharp from the original, \`resize(853)\`, its default quality and options (q80; JPEG progressive 4:2:0, WebP effort 4), as its server answers \`/w_853,f_<format>/\`. Lightbox: like the server, from a pyramid level (JPEG q100 4:4:4 resized from the original; level 2, 1000×750, unless the row says level 1, 2000×1500, or the original — ipx's own pixels before encoding), resized to 853×640 (Lanczos 3 unless the row says Lanczos 2), encoded (JPEG 4:2:0). SSIM: ssim.js (Weber, full resolution; it compares luma only) against the original resized by sharp to 853 px wide (Lanczos 3, one scale for both axes — the reference of \`bench/delivery-bytes.ts\`; Lightbox resizes to exactly 853×640, 0.04 % taller, which costs it ≈ 0.0005 of SSIM against this reference). Means over the photos.`,
     "- The issue's goal is ≤ 0.9× ipx's bytes at an SSIM ≥ ipx's. \"Pre-sharpened\": `sharpen({sigma: 0.5, m1: 0.5, m2: 1})` after the resize.",
   ].join('\n');
   return [IPX_SECTION, '', facts, '', ...sections].join('\n');

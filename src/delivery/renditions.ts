@@ -113,7 +113,7 @@ export type MediaLookup = Pick<
 >;
 
 /** Bumped when rendering changes what bytes a rendition key produces, so ETags and caches move on. */
-const RENDER_VERSION = '2';
+const RENDER_VERSION = '3';
 const FILE = /^([0-9A-Za-z]{8})\.([a-z0-9]{2,5})$/;
 const DEFAULT_HOT_CACHE_BYTES = 32 * 1024 * 1024;
 const DEFAULT_HOT_ENTRY_BYTES = 1024 * 1024;

@@ -9,11 +9,11 @@ type LossyFormat = Exclude<OutputFormat, 'png' | 'svg'>;
 
 /**
  * Default qualities of renditions; `q` overrides them. JPEG and WebP: where the curve of the settings below crosses
- * the SSIM of ipx's default output (sharp q80 from the original), rounded — q84.3 and q82.1 on the benchmark photos
+ * the SSIM of ipx's default output (sharp q80 from the original), rounded — q83.4 and q82.2 on the benchmark photos
  * (docs/benchmarks.md, "Encoder settings against ipx"): bytes are compared at equal similarity, not at equal `q`.
  * AVIF q50 at effort 0 is both smaller and closer than the previous effort 2 (measured).
  */
-const QUALITY = { jpeg: 84, webp: 82, avif: 50 } as const;
+const QUALITY = { jpeg: 83, webp: 82, avif: 50 } as const;
 /** Originals re-encoded to drop their metadata stand for the uploaded file: more. */
 const ORIGINAL_QUALITY = { jpeg: 90, webp: 90, avif: 65 } as const;
 /**
@@ -23,22 +23,25 @@ const ORIGINAL_QUALITY = { jpeg: 90, webp: 90, avif: 65 } as const;
 const AUTO_RANGE = { jpeg: [50, 85], webp: [50, 85], avif: [35, 70] } as const;
 
 /**
- * mozjpeg's coding (trellis quantisation, progressive scans with optimised scan splits) with the standard (Annex K)
- * tables: at equal SSIM 6 % fewer bytes than trellis alone (the previous setting) and 11 % fewer than baseline (sharp's
- * default), for ≈ 1.4× trellis' encode CPU. mozjpeg's own table (3) and the MS-SSIM-tuned one (2) need a higher
- * quality for the same SSIM and end 1–2 % larger; 4:4:4 costs 40 % more (chroma stays 4:2:0 for photos, render.ts).
+ * Trellis quantisation, progressive, optimised Huffman tables, the standard (Annex K) tables. At ipx's SSIM, from the
+ * pyramid level (docs/benchmarks.md "Encoder settings against ipx"): 1.02× ipx's bytes, against 1.07× for sharp's
+ * baseline coding. mozjpeg's search for the best scan splits (`optimiseScans`) would save another 3 % but costs
+ * ≈ 40 % more encode CPU (≈ 16 ms of a 60–80 ms uncached JPEG of 853×640): left out, it keeps the uncached
+ * throughput at 2× ipx's (docs/benchmarks.md "Delivery"). mozjpeg's own table (3) and the MS-SSIM-tuned one (2)
+ * need a higher quality for the same SSIM and end larger; 4:4:4 costs 40 % more (chroma stays 4:2:0 for photos).
  */
 const CAREFUL_JPEG = {
   progressive: true,
   trellisQuantisation: true,
-  optimiseScans: true,
+  optimiseScans: false,
   optimiseCoding: true,
   quantisationTable: 0,
   mozjpeg: false,
 } as const;
 /**
- * That coding costs 5–10× plain progressive coding, and on noise it grows with quality: 96 ms/MP on a photo at q84,
- * 513 ms/MP on noise at q84, 1 071 ms/MP at q100 (plain progressive: 62 ms/MP at worst). It is kept to the sizes
+ * Trellis coding costs several times plain progressive coding, and on noise it grows with quality (measured with the
+ * scan search too, so an upper bound now): 96 ms/MP on a photo at q84, 513 ms/MP on noise at q84, 1 071 ms/MP at
+ * q100 (plain progressive: 62 ms/MP at worst). It is kept to the sizes
  * and qualities pages are served at, so its worst case stays ≈ 2 s whatever a request asks (3 MP × ~700 ms/MP of
  * noise at q90): larger or finer outputs are progressive with optimised Huffman tables only (≈ 1.5 % more bytes).
  */
@@ -59,29 +62,17 @@ const AVIF_EFFORT = 0;
 /** GIF effort 3 vs 7: 3× faster, same size (measured). */
 const GIF_EFFORT = 3;
 
-/** How the pixels an output format encodes are resampled (render.ts's resize, pyramid.ts's choice of level). */
-export interface Resampling {
-  readonly kernel: 'lanczos3' | 'lanczos2';
-  /**
-   * How much larger than the output a pyramid level must be to be resampled from: a level that covers the output by
-   * less is passed over for the next larger one (never for the original).
-   */
-  readonly levelMargin: number;
-}
-
 /**
- * WebP's encoder spends bytes on the fine texture a small resampling step (a level of 1000 px to 853) leaves: from
- * the next larger level (2000 px) and with the softer Lanczos 2 it reaches the same SSIM in 12–13 % fewer bytes, for
- * ≈ 20 ms more decoding at 853×640. JPEG gains 1–3 % from the larger level, not worth that CPU, and loses with
- * Lanczos 2: it keeps the covering level and libvips' default kernel, as do the other formats.
+ * The kernel an output format's pixels are resampled with (render.ts's resize). WebP's encoder spends bytes on the
+ * fine texture Lanczos 3 keeps: with Lanczos 2 it reaches the same SSIM in ≈ 3 % fewer bytes (1000×750 level to
+ * 853×640, docs/benchmarks.md "Encoder settings against ipx"). JPEG loses with Lanczos 2 and keeps libvips' default,
+ * as do the other formats.
  */
-const RESAMPLING: Readonly<Partial<Record<OutputFormat, Resampling>>> = {
-  webp: { kernel: 'lanczos2', levelMargin: 1.25 },
-};
-const DEFAULT_RESAMPLING: Resampling = { kernel: 'lanczos3', levelMargin: 1 };
+const KERNEL: Readonly<Partial<Record<OutputFormat, ResizeKernel>>> = { webp: 'lanczos2' };
+export type ResizeKernel = 'lanczos3' | 'lanczos2';
 
-export function resamplingFor(format: OutputFormat): Resampling {
-  return RESAMPLING[format] ?? DEFAULT_RESAMPLING;
+export function kernelFor(format: OutputFormat): ResizeKernel {
+  return KERNEL[format] ?? 'lanczos3';
 }
 
 export interface LossyEncoding {

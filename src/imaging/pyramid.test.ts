@@ -4,7 +4,7 @@ import { buildPyramid, levelSize, pickLevel, pyramidDepth } from './pyramid.ts';
 import { renderImage } from './render.ts';
 import { parseRenditionParams, type QueryInput } from './rendition-params.ts';
 import { sharp } from './sharp-lib.ts';
-import { photoLike } from './testing/fixtures.ts';
+import { photo, photoLike } from './testing/fixtures.ts';
 
 const BIG = { width: 4000, height: 3000 };
 
@@ -58,14 +58,14 @@ describe('pyramid geometry', () => {
     expect(pick('jpg', { w: '4000', fit: 'contain' })).toBe(0);
   });
 
-  it('gives WebP the next larger level when the covering one is within its resampling margin, never the original', () => {
+  it('gives every lossy format the same covering level', () => {
     const pick = (ext: string, query: QueryInput) => pickLevel(BIG, 3, params(ext, query));
-    expect(pick('webp', { size: 'm' })).toBe(1); // 853×640: 1000×750 is only 1.17× larger, 2000×1500 2.3×
-    expect(pick('webp', { size: 's' })).toBe(2); // 427×320: 500×375 1.17×, 1000×750 2.3×
-    expect(pick('webp', { size: 'l' })).toBe(1); // 1440×1080: 2000×1500 is 1.39× larger
-    expect(pick('webp', { w: '800' })).toBe(2); // 1000×750 is 1.25× larger
-    expect(pick('webp', { w: '1700' })).toBe(1); // within the margin of level 1, but not worth the original
-    expect(pick('avif', { size: 'm' })).toBe(2);
+    for (const ext of ['webp', 'avif']) {
+      expect(pick(ext, { size: 'm' })).toBe(pick('jpg', { size: 'm' })); // 853×640 from 1000×750
+      expect(pick(ext, { size: 's' })).toBe(3); // 427×320 from 500×375
+      expect(pick(ext, { size: 'l' })).toBe(1);
+      expect(pick(ext, { w: '2001' })).toBe(0);
+    }
   });
 
   it('keeps lossless outputs, unresized renditions and sources without levels on the original', () => {
@@ -98,8 +98,36 @@ describe('buildPyramid', () => {
       expect([meta.width, meta.height]).toEqual([level.width, level.height]);
       expect(meta.orientation).toBeUndefined();
       expect(meta.exif).toBeUndefined();
-      expect(meta.chromaSubsampling).toBe('4:4:4');
+      expect(meta.chromaSubsampling).toBe('4:2:0');
     }
+  });
+
+  it('resizes every level from the original, nearly losslessly, not from the level above', async () => {
+    // Fine texture (a diagonal pattern), where resampling twice and lossy levels show; in luma only, since levels
+    // subsample chroma on purpose.
+    const input = await sharp(photo(3200, 2400), { raw: { width: 3200, height: 2400, channels: 3 } })
+      .grayscale()
+      .toColorspace('srgb')
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const levels = await buildPyramid({ input, format: 'jpeg', depth: 2 });
+    expect(levels).toHaveLength(2);
+    for (const level of levels) {
+      const direct = await sharp(input)
+        .resize(level.width, level.height, { fit: 'fill' })
+        .png()
+        .toBuffer();
+      // A q100 level of the original's own resize: ≈ 58 dB here; a q95 level is at ≈ 46 dB.
+      expect(await psnr(direct, level.data), `level ${level.level}`).toBeGreaterThan(52);
+    }
+    const halved = await sharp(levels[0]?.data)
+      .resize(levels[1]?.width, levels[1]?.height, { fit: 'fill' })
+      .png()
+      .toBuffer();
+    const direct = await sharp(input).resize(levels[1]?.width, levels[1]?.height, { fit: 'fill' }).png().toBuffer();
+    const level2 = levels[1]?.data ?? Buffer.alloc(0);
+    // Halving level 1 instead: ≈ 52 dB.
+    expect(await psnr(direct, halved)).toBeLessThan(await psnr(direct, level2));
   });
 
   it('keeps greyscale sources single-channel and builds nothing for sources with transparency', async () => {

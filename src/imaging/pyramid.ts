@@ -3,7 +3,6 @@ import type { ImageFormat } from './image-format.ts';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits.ts';
 import type { ImageSource } from './image-source.ts';
 import { type ImageWorkQueue, sharedImageWorkQueue } from './image-work-queue.ts';
-import { resamplingFor } from './lossy-output.ts';
 import { decodeOptions, inspectRaster, type NativeFormat } from './raster-source.ts';
 import { keepsPyramid, planRendition, type RenditionParams } from './rendition-operations.ts';
 import { MAX_REQUESTED_DIMENSION, SIZE_PRESETS } from './resize-plan.ts';
@@ -13,16 +12,25 @@ import { sharp } from './sharp-lib.ts';
 /**
  * A pyramid of reduced copies of a large still (halves, quarters, …), made once after upload so that a rendition
  * decodes the smallest copy that still covers it instead of the whole original. Decoding dominates a rendition of a
- * big photo: the entropy decoding of a 12 MP JPEG costs the same whatever the output size. Levels are JPEG q95
- * without chroma subsampling, already oriented and in sRGB; they feed lossy outputs only (JPEG, WebP, AVIF) —
- * lossless outputs (PNG, GIF) and originals always read the original.
+ * big photo: the entropy decoding of a 12 MP JPEG costs the same whatever the output size. Levels are JPEG q100
+ * 4:2:0, already oriented and in sRGB; they feed lossy outputs only (JPEG, WebP, AVIF) — lossless outputs (PNG, GIF)
+ * and originals always read the original. Outputs read from a level are never larger than it and subsample chroma
+ * themselves (render.ts: a level is photographic), so the level's half-resolution chroma is all they can carry; 4:4:4
+ * would cost 55 % more bytes and ≈ 5 ms more decoding at 1000×750 for no similarity at all.
+ *
+ * Each level is resized from the original itself (a JPEG by libjpeg's DCT scaling, as a server without levels
+ * would decode it), not from the level above: a chain of halvings blurs, and so does a lossy level. Measured on
+ * the benchmark photos (docs/benchmarks.md, "Delivery bytes"), 853×640 resized from the 1000×750 level before any
+ * encoding: SSIM 0.9874 for a halved q95 level, 0.9902 for a direct q95 one, 0.9960 for a direct q100 one (0.9966
+ * from its raw pixels) — and the JPEG and WebP renditions need that many more bytes to reach the same similarity.
+ * q100 costs ≈ 1.5× the bytes of a q95 4:4:4 level in storage and about its decoding time.
  */
 
 /** Below this many pixels the original decodes quickly enough that a pyramid is not worth its storage. */
 const PYRAMID_MIN_PIXELS = 4_000_000;
 /** The smallest level still covers `size=s` (short side 320). */
 const MIN_LEVEL_SHORT_SIDE = SIZE_PRESETS.s;
-const LEVEL_QUALITY = 95;
+const LEVEL_QUALITY = 100;
 const NATIVE: ReadonlySet<ImageFormat> = new Set(['jpeg', 'png', 'webp', 'avif']);
 
 export interface PyramidSource extends Dimensions {
@@ -57,21 +65,16 @@ export function pyramidDepth(source: PyramidSource): number {
 /**
  * The level a rendition is computed from: the smallest whose pixels cover the scaled source the rendition needs
  * (so nothing is enlarged that the original would not have enlarged), or 0 for the original — also when an
- * operation needs the original (`keepsPyramid`: lossless outputs, unresized renditions). A format that wants room
- * to resample from (`levelMargin`, lossy-output.ts) gets the next larger level when the covering one is within that
- * margin; the original is never decoded for it.
+ * operation needs the original (`keepsPyramid`: lossless outputs, unresized renditions).
  */
 export function pickLevel(original: Dimensions, depth: number, params: RenditionParams): number {
   if (depth <= 0 || params.original || !keepsPyramid(params)) return 0;
   const plan = planRendition(original, params, MAX_REQUESTED_DIMENSION);
   const needWidth = Math.ceil(original.width * plan.scale);
   const needHeight = Math.ceil(original.height * plan.scale);
-  const margin = resamplingFor(params.format).levelMargin;
   for (let level = depth; level >= 1; level--) {
     const size = levelSize(original, level);
-    if (size.width < needWidth || size.height < needHeight) continue;
-    const roomy = size.width >= needWidth * margin && size.height >= needHeight * margin;
-    return roomy || level === 1 ? level : level - 1;
+    if (size.width >= needWidth && size.height >= needHeight) return level;
   }
   return 0;
 }
@@ -82,8 +85,8 @@ export interface PyramidLevel extends Dimensions {
 }
 
 /**
- * Builds every level of a source (`depth` from `pyramidDepth`): one decode of the original to level 1, the smaller
- * levels resized from that. Runs on the image work queue. Throws `ImageFailureError`.
+ * Builds every level of a source (`depth` from `pyramidDepth`), each one resized from the original. Runs on the
+ * image work queue. Throws `ImageFailureError`.
  */
 export function buildPyramid(request: {
   input: ImageSource;
@@ -113,21 +116,13 @@ async function buildNow(
   // Lossy WebP and AVIF renditions keep transparency, which a JPEG level cannot hold: such sources get no levels.
   if (facts.hasAlpha) return [];
   const grey = facts.space === 'b-w' || facts.space === 'grey16';
-  const first = levelSize(facts, 1);
-  const decoded = await sharp(input, decodeOptions(limits, false))
-    .resize(first.width, first.height, { fit: 'fill' })
-    .toColorspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const raw = { width: decoded.info.width, height: decoded.info.height, channels: decoded.info.channels };
   const levels: PyramidLevel[] = [];
   for (let level = 1; level <= depth; level++) {
     const size = levelSize(facts, level);
-    const image = sharp(decoded.data, { raw });
-    if (level > 1) image.resize(size.width, size.height, { fit: 'fill' });
-    image.toColorspace(grey ? 'b-w' : 'srgb');
-    const data = await image
-      .jpeg({ quality: LEVEL_QUALITY, chromaSubsampling: '4:4:4', mozjpeg: false })
+    const data = await sharp(input, decodeOptions(limits, false))
+      .resize(size.width, size.height, { fit: 'fill' })
+      .toColorspace(grey ? 'b-w' : 'srgb')
+      .jpeg({ quality: LEVEL_QUALITY, chromaSubsampling: '4:2:0', mozjpeg: false })
       .timeout({ seconds: limits.timeoutSeconds })
       .toBuffer();
     levels.push({ level, ...size, data });

@@ -108,9 +108,9 @@ const COSTS: readonly (readonly [
 // Same capture: the pyramid level picked for a 4000×3000 JPEG with 3 levels.
 const LEVELS: readonly (readonly [ext: string, query: string, level: number])[] = [
   ['jpg', 'size=s', 3],
-  // Changed on purpose (issue 18, encoder settings against ipx): WebP resamples from a level at least 1.25× its
-  // output, 2000×1500 here instead of 1000×750; its cached renditions of size=m are computed again once.
-  ['webp', 'size=m', 1],
+  // Changed on purpose twice (issue 18): WebP read the next larger level (1) while levels were halved q95 copies;
+  // since levels are q100 resizes of the original it reads the covering one again, as the other formats do.
+  ['webp', 'size=m', 2],
   ['avif', 'size=l', 1],
   ['jpg', 'size=social', 2],
   ['jpg', 'w=500&h=500&fit=cover', 2],

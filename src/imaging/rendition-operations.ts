@@ -3,7 +3,7 @@ import { cropPosition, gravity } from './crop-gravity.ts';
 import { negotiateFormat } from './format-negotiation.ts';
 import type { Dimensions } from './header-dimensions.ts';
 import { deliveryFormat, type ImageFormat, LOSSY_FORMATS, type OutputFormat } from './image-format.ts';
-import { resamplingFor } from './lossy-output.ts';
+import { kernelFor } from './lossy-output.ts';
 import { background, backgroundColour, blur, dpr } from './rendition-effects.ts';
 import type {
   EncoderSettings,
@@ -55,7 +55,7 @@ const resize: RenditionOperation = {
     image.resize(plan.width, plan.height, {
       fit: plan.fit,
       // The kernel the output's encoder does best with (lossy-output.ts).
-      kernel: resamplingFor(params.format).kernel,
+      kernel: kernelFor(params.format),
       // Where a cover crop keeps the image: the gravity entry's (crop-gravity.ts).
       position: cropPosition(params, animated),
       background,
