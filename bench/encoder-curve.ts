@@ -120,6 +120,7 @@ const PNG: Setting[] = [
 
 /** `--against-ipx`: qualities around ipx's similarity (its default q80), every integer where the choice is made. */
 const IQ = QUICK ? [80, 82, 84, 86] : [78, 80, 81, 82, 83, 84, 85, 86, 88];
+const FLAT_Q = QUICK ? [56, 60, 64] : [54, 56, 58, 60, 62, 64, 66];
 /** mozjpeg's coding without its table: what lossy-output.ts uses, with the table as a parameter. */
 const mozCoding = { progressive: true, trellisQuantisation: true, optimiseScans: true, optimiseCoding: true };
 /** Trellis quantisation and progressive coding without mozjpeg's search for the best scan splits. */
@@ -134,6 +135,12 @@ const JPEG_VS_IPX: Setting[] = [
   ...family('jpeg', 'trellis, progressive, no scan search (chosen)', IQ, (quality) => ({
     quality,
     ...trellisProgressive,
+  })),
+  // The flat table keeps the high frequencies SSIM counts (noise included): it reaches ipx's SSIM near q60.
+  ...family('jpeg', 'trellis, progressive, table 1 (flat)', FLAT_Q, (quality) => ({
+    quality,
+    ...trellisProgressive,
+    quantisationTable: 1,
   })),
   ...family('jpeg', 'mozjpeg preset (table 3)', IQ, (quality) => ({ quality, mozjpeg: true })),
   ...family('jpeg', 'mozjpeg coding, table 2 (MS-SSIM)', IQ, (quality) => ({
@@ -150,7 +157,13 @@ const JPEG_VS_IPX: Setting[] = [
   ...family('jpeg', 'mozjpeg coding, pre-sharpened', IQ, (quality) => ({ quality, ...mozCoding }), {
     prepare: gentleSharpen,
   }),
-  ...family('jpeg', 'mozjpeg coding, from the original', IQ, (quality) => ({ quality, ...mozCoding }), fromOriginal),
+  ...family(
+    'jpeg',
+    'mozjpeg coding, from the original',
+    IQ,
+    (quality) => ({ quality, ...mozCoding }),
+    fromOriginal,
+  ),
 ];
 
 const WEBP_VS_IPX: Setting[] = [
@@ -167,9 +180,15 @@ const WEBP_VS_IPX: Setting[] = [
   ...family('webp', 'effort 4, preset photo', IQ, (quality) => ({ quality, effort: 4, preset: 'photo' }), {
     source: { kernel: 'lanczos2' },
   }),
-  ...family('webp', 'effort 4, smartSubsample', IQ, (quality) => ({ quality, effort: 4, smartSubsample: true }), {
-    source: { kernel: 'lanczos2' },
-  }),
+  ...family(
+    'webp',
+    'effort 4, smartSubsample',
+    IQ,
+    (quality) => ({ quality, effort: 4, smartSubsample: true }),
+    {
+      source: { kernel: 'lanczos2' },
+    },
+  ),
   ...family('webp', 'effort 4, from the original', IQ, (quality) => ({ quality, effort: 4 }), fromOriginal),
 ];
 

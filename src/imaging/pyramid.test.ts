@@ -113,10 +113,7 @@ describe('buildPyramid', () => {
     const levels = await buildPyramid({ input, format: 'jpeg', depth: 2 });
     expect(levels).toHaveLength(2);
     for (const level of levels) {
-      const direct = await sharp(input)
-        .resize(level.width, level.height, { fit: 'fill' })
-        .png()
-        .toBuffer();
+      const direct = await sharp(input).resize(level.width, level.height, { fit: 'fill' }).png().toBuffer();
       // A q100 level of the original's own resize: ≈ 58 dB here; a q95 level is at ≈ 46 dB.
       expect(await psnr(direct, level.data), `level ${level.level}`).toBeGreaterThan(52);
     }
@@ -124,7 +121,10 @@ describe('buildPyramid', () => {
       .resize(levels[1]?.width, levels[1]?.height, { fit: 'fill' })
       .png()
       .toBuffer();
-    const direct = await sharp(input).resize(levels[1]?.width, levels[1]?.height, { fit: 'fill' }).png().toBuffer();
+    const direct = await sharp(input)
+      .resize(levels[1]?.width, levels[1]?.height, { fit: 'fill' })
+      .png()
+      .toBuffer();
     const level2 = levels[1]?.data ?? Buffer.alloc(0);
     // Halving level 1 instead: ≈ 52 dB.
     expect(await psnr(direct, halved)).toBeLessThan(await psnr(direct, level2));
