@@ -312,6 +312,15 @@ async function rowsOf(
 const sorted = (rows: Record<string, unknown>[]) => rows.map((row) => JSON.stringify(row)).sort();
 
 /**
+ * The one value the upgrade changes on purpose: migration 0014 marks pyramid levels unbuilt, so that each media gets
+ * levels of the current kind on its next uncached rendition.
+ */
+const upgraded =
+  (table: string) =>
+  (row: Record<string, unknown>): Record<string, unknown> =>
+    table === 'media' && Number(row.levels) > 0 ? { ...row, levels: 0 } : row;
+
+/**
  * A database as the previous release left it — migrated up to its last migration and holding realistic rows —
  * is upgraded by this release's migrations without losing or changing a value, then served by this release.
  */
@@ -361,7 +370,7 @@ for (const dialect of DIALECTS) {
 
       for (const [table, rows] of Object.entries(FIXTURE)) {
         const columns = Object.keys(rows[0] as object);
-        expect(sorted(await rowsOf(db, table, columns)), table).toEqual(sorted(rows));
+        expect(sorted(await rowsOf(db, table, columns)), table).toEqual(sorted(rows.map(upgraded(table))));
       }
       expect(await ledgerViolations(store.db, ACCOUNT)).toEqual([]);
 

@@ -68,8 +68,8 @@ const GIF_EFFORT = 3;
  * 853×640, docs/benchmarks.md "Encoder settings against ipx"). JPEG loses with Lanczos 2 and keeps libvips' default,
  * as do the other formats.
  */
+type ResizeKernel = 'lanczos3' | 'lanczos2';
 const KERNEL: Readonly<Partial<Record<OutputFormat, ResizeKernel>>> = { webp: 'lanczos2' };
-export type ResizeKernel = 'lanczos3' | 'lanczos2';
 
 export function kernelFor(format: OutputFormat): ResizeKernel {
   return KERNEL[format] ?? 'lanczos3';

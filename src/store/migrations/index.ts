@@ -11,6 +11,7 @@ import { webSessions } from './0009-web-sessions.ts';
 import { operatorStatus } from './0011-operator-status.ts';
 import { scaleIndexes } from './0012-scale-indexes.ts';
 import { enhancementPages } from './0013-enhancement-pages.ts';
+import { rebuildPyramidLevels } from './0014-rebuild-pyramid-levels.ts';
 
 /** Ordered by name; never edit a migration that has shipped, add the next one. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0011-operator-status': operatorStatus,
   '0012-scale-indexes': scaleIndexes,
   '0013-enhancement-pages': enhancementPages,
+  '0014-rebuild-pyramid-levels': rebuildPyramidLevels,
 };
