@@ -26,9 +26,11 @@ const AUTO_RANGE = { jpeg: [50, 85], webp: [50, 85], avif: [35, 70] } as const;
  * Trellis quantisation, progressive, optimised Huffman tables, the standard (Annex K) tables. At ipx's SSIM, from the
  * pyramid level (docs/benchmarks.md "Encoder settings against ipx"): 1.02× ipx's bytes, against 1.07× for sharp's
  * baseline coding. mozjpeg's search for the best scan splits (`optimiseScans`) would save another 3 % but costs
- * ≈ 40 % more encode CPU (≈ 16 ms of a 60–80 ms uncached JPEG of 853×640): left out, it keeps the uncached
- * throughput at 2× ipx's (docs/benchmarks.md "Delivery"). mozjpeg's own table (3) and the MS-SSIM-tuned one (2)
- * need a higher quality for the same SSIM and end larger; 4:4:4 costs 40 % more (chroma stays 4:2:0 for photos).
+ * ≈ 40 % more encode CPU (≈ 16 ms of a 60–80 ms uncached JPEG of 853×640), left out for the uncached throughput
+ * (1.9× ipx's without it, 1.6–1.7× with it; docs/benchmarks.md "Delivery"). mozjpeg's own table (3) and the
+ * MS-SSIM-tuned one (2) need a higher quality for the same SSIM and end larger; 4:4:4 costs 40 % more (chroma stays
+ * 4:2:0 for photos). The flat table (1) reaches ipx's SSIM in far fewer bytes on noisy photos because SSIM counts the
+ * noise it keeps; not used (docs/benchmarks.md, "Delivery bytes: reading the results").
  */
 const CAREFUL_JPEG = {
   progressive: true,

@@ -16,14 +16,14 @@ import { sharp } from './sharp-lib.ts';
  * 4:2:0, already oriented and in sRGB; they feed lossy outputs only (JPEG, WebP, AVIF) — lossless outputs (PNG, GIF)
  * and originals always read the original. Outputs read from a level are never larger than it and subsample chroma
  * themselves (render.ts: a level is photographic), so the level's half-resolution chroma is all they can carry; 4:4:4
- * would cost 55 % more bytes and ≈ 5 ms more decoding at 1000×750 for no similarity at all.
+ * would cost 55 % more bytes and ≈ 5 ms more decoding at 1000×750 and gain no similarity.
  *
  * Each level is resized from the original itself (a JPEG by libjpeg's DCT scaling, as a server without levels
  * would decode it), not from the level above: a chain of halvings blurs, and so does a lossy level. Measured on
  * the benchmark photos (docs/benchmarks.md, "Delivery bytes"), 853×640 resized from the 1000×750 level before any
  * encoding: SSIM 0.9874 for a halved q95 level, 0.9902 for a direct q95 one, 0.9960 for a direct q100 one (0.9966
  * from its raw pixels) — and the JPEG and WebP renditions need that many more bytes to reach the same similarity.
- * q100 costs ≈ 1.5× the bytes of a q95 4:4:4 level in storage and about its decoding time.
+ * A q100 4:2:0 level takes ≈ 1.5× the bytes of a q95 4:4:4 one and a few ms more to decode.
  */
 
 /** Below this many pixels the original decodes quickly enough that a pyramid is not worth its storage. */
