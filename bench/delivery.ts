@@ -13,12 +13,15 @@ import SqliteDatabase from 'better-sqlite3';
 import {
   buildPyramid,
   DEFAULT_IMAGE_LIMITS,
+  levelEncoding,
+  levelSize,
   parseRenditionParams,
   pickLevel,
   pyramidDepth,
   renderImage,
   renditionKey,
 } from '../src/imaging/index.ts';
+import { levelPipeline } from '../src/imaging/raw-level.ts';
 import { sharp } from '../src/imaging/sharp-lib.ts';
 import { type Child, freePort, startChild } from './lib/children.ts';
 import { startIpx } from './lib/ipx.ts';
@@ -137,7 +140,8 @@ const missParams = (miss: Miss) =>
 /** The pyramid level the server renders a miss from (src/imaging/pyramid.ts), as a file in its blob store. */
 function levelFile(dataDir: string, media: UploadedMedia, miss: Miss): { file: string; level: number } {
   const level = pickLevel(ORIGINAL, PYRAMID_DEPTH, missParams(miss));
-  return { file: path.join(dataDir, 'blobs', 'renditions', media.id, `level-${level}.jpeg`), level };
+  const name = `level-${level}.${levelEncoding(levelSize(ORIGINAL, level))}`;
+  return { file: path.join(dataDir, 'blobs', 'renditions', media.id, name), level };
 }
 
 /** Waits (≤ 5 min) until the server's pyramid job has built levels for every upload; returns how long that took. */
@@ -160,7 +164,9 @@ async function waitForPyramids(dataDir: string, count: number): Promise<number> 
 async function sharpInProcess(file: string, miss: Miss): Promise<Buffer> {
   // The server's resampling and encoder settings (src/imaging/lossy-output.ts): WebP effort 4 after a Lanczos 2
   // resize; JPEG with trellis quantisation, progressive, optimised Huffman tables and the Annex K tables.
-  const image = sharp(file, { autoOrient: true, failOn: 'error', limitInputPixels: 100_000_000 })
+  // A level is read like the server reads it (raw pixels, or a JPEG for the largest levels); the original is a JPEG.
+  const options = { autoOrient: true, failOn: 'error', limitInputPixels: 100_000_000 } as const;
+  const image = levelPipeline(await readFile(file), options)
     .resize(M_WIDTH, M_HEIGHT, { fit: 'fill', kernel: miss.format === 'webp' ? 'lanczos2' : 'lanczos3' })
     .toColorspace('srgb');
   if (miss.format === 'webp') image.webp({ quality: miss.quality, effort: 4 });
@@ -805,8 +811,8 @@ function formatReport(
   ].join('\n');
   const method = [
     `- Lightbox runs as a child process (\`node bin/lightbox.js serve\`, default settings — log level \`info\`, \`src\` requests at \`warn\` — written to a file, scratch data dir — except the miss limits, lifted so that every uncached request is computed: \`LIGHTBOX_UNCACHED_RENDITIONS_PER_MINUTE=1000000\`, \`LIGHTBOX_RENDITIONS_PER_MEDIA=10000\`). This process is the HTTP client (autocannon 8; wrk for the cached runs) and, between requests, the in-process baseline: all share the ${os.availableParallelism()} cores.`,
-    `- Pyramid: after upload, a job builds each source's levels (halves: ${PYRAMID_DEPTH} levels of a ${PHOTO_WIDTH}×${PHOTO_HEIGHT} photo, each resized from the original, JPEG q100 4:2:0; \`src/imaging/pyramid.ts\`). The bench waits until every upload has its levels, then measures; an uncached lossy rendition is computed from the smallest level covering it (\`size=m\`: level 2, 1000×750). ipx has no such step and reads the originals.`,
-    `- Uncached latency: ${LATENCY_ROUNDS} rounds per format after one warm-up. Each round requests a rendition never requested before (distinct \`q\` or spelling of \`size=m\`), timed at the client, and runs the same pipeline in this process on the same level file the server reads — each round after the quiet-machine wait, server first in even rounds and in-process first in odd ones (after the wait the CPU is idle, and whatever runs first pays for waking it): \`sharp(level, {autoOrient, failOn: 'error'}).resize(${M_WIDTH}, ${M_HEIGHT}).toColorspace('srgb')\` + WebP (effort 4, after a Lanczos 2 resize) or JPEG (trellis, progressive, Annex K tables) at that \`q\`, with the server's sharp settings (concurrency 1, cache off), and \`renderImage\` (the imaging module without HTTP). The last column runs that pipeline on the 12 MP original, for scale. Columns are medians; the ratio is the median of the per-round ratios (robust to the machine's load drifting between rounds).`,
+    `- Pyramid: after upload, a job builds each source's levels (halves: ${PYRAMID_DEPTH} levels of a ${PHOTO_WIDTH}×${PHOTO_HEIGHT} photo, each resized from the original; up to 2 MP stored as raw pixels, larger ones as JPEG q100 4:2:0; \`src/imaging/pyramid.ts\`). The bench waits until every upload has its levels, then measures; an uncached lossy rendition is computed from the smallest level covering it (\`size=m\`: level 2, 1000×750). ipx has no such step and reads the originals.`,
+    `- Uncached latency: ${LATENCY_ROUNDS} rounds per format after one warm-up. Each round requests a rendition never requested before (distinct \`q\` or spelling of \`size=m\`), timed at the client, and runs the same pipeline in this process on the same level file the server reads (read into memory, as the server reads a raw level) — each round after the quiet-machine wait, server first in even rounds and in-process first in odd ones (after the wait the CPU is idle, and whatever runs first pays for waking it): \`sharp(levelPixels, {raw, autoOrient, failOn: 'error'}).resize(${M_WIDTH}, ${M_HEIGHT}).toColorspace('srgb')\` + WebP (effort 4, after a Lanczos 2 resize) or JPEG (trellis, progressive, Annex K tables) at that \`q\`, with the server's sharp settings (concurrency 1, cache off), and \`renderImage\` (the imaging module without HTTP). The last column runs that pipeline on the 12 MP original, for scale. Columns are medians; the ratio is the median of the per-round ratios (robust to the machine's load drifting between rounds).`,
     `- Uncached throughput: autocannon, ${THROUGHPUT_ROUNDS} × ${THROUGHPUT_SECONDS} s per server and connection count, servers alternating, medians of 2xx/s. Every request is a distinct rendition (${PHOTOS} sources × q 70–89 × WebP/JPEG × ${STYLE_QUERIES.length} spellings of the ${M_WIDTH}×${M_HEIGHT} output), in the same order for both servers: formats alternate every ${PHOTOS} requests and the qualities are spread over every ${PHOTOS * 2 * 20}, so each round gets the same mix wherever it starts (a WebP miss costs about 1.5× a JPEG one). ipx 3.1.1 (\`createIPXNodeServer\` over the photo folder, its defaults) gets the same sources, format, quality and output size (\`/w_${M_WIDTH},f_<fmt>,q_<q>/<file>\`). "server CPU/req" is the server process's CPU time (all threads, /proc) per response: the efficiency, independent of how much CPU other processes left us.`,
     `- Cached: ${results.cachedPool.count} warmed renditions (\`size=s\` WebP and \`size=m\` JPEG of every source, ${fixed(results.cachedPool.meanBytes / 1024, 0)} KB mean) requested round-robin by ${results.cachedClient === 'wrk' ? "wrk 4.1 (2 threads, Lua round-robin over the paths; `bench/lib/wrk.ts`) — a C client, so the latencies are the server's and not the client's garbage collector" : 'autocannon (wrk not installed)'}, ${CACHED_CONNECTIONS} connections, one unrecorded warm-up run, then ${CACHED_ROUNDS} × ${CACHED_SECONDS} s, medians. "vs uncached" divides by the best uncached Lightbox throughput above. The reference rows show what this co-located client and machine allow at that concurrency at all: Lightbox's \`/healthz\` (no database, no file, 15-byte body, logged at \`info\`) and a plain \`node:http\` server (\`bench/lib/static-server.ts\`) answering every request with one in-memory body of the pool's mean size. (Where autocannon is used: it UTF-8-decodes every response body into a string by default, ≈ 1 ms of client CPU per 50 KB image here; \`bench/lib/load.ts\` switches that off.)`,
     `- Memory: ${MEMORY_REQUESTS} requests on 8 connections, one in ${MEMORY_MISS_EVERY} a new rendition, the rest hits over every rendition made so far; RSS of the server process from /proc every 100 ms. "After warm-up" is the median over requests ${MEMORY_WARMUP}–${2 * MEMORY_WARMUP}, "at the end" the median over the last ${MEMORY_WARMUP} (RSS saw-tooths by tens of MB as garbage is collected; single readings are not comparable).`,

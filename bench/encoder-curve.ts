@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { buildPyramid, pyramidDepth } from '../src/imaging/index.ts';
+import { levelPipeline } from '../src/imaging/raw-level.ts';
 import { type Sharp, sharp } from '../src/imaging/sharp-lib.ts';
 import { rgbaPixels, similarity } from '../src/imaging/similarity.ts';
 import { waitForQuiet } from './lib/machine.ts';
@@ -269,7 +270,7 @@ async function main() {
         const times: number[] = [];
         for (let round = 0; round < ROUNDS; round++) {
           const start = process.cpuUsage();
-          const resized = sharp(input, { failOn: 'error' })
+          const resized = levelPipeline(input, { failOn: 'error' })
             .resize(target.width, target.height, { fit: 'fill', kernel })
             .toColorspace('srgb');
           output = await setting.apply(setting.prepare ? setting.prepare(resized) : resized).toBuffer();

@@ -1,6 +1,7 @@
 // Pyramid levels (src/imaging/pyramid.ts): built after upload by a job, used by uncached lossy renditions of
 // large stills, removed with the media.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeRawLevel } from '../src/imaging/raw-level.ts';
 import { sharp } from '../src/imaging/sharp-lib.ts';
 import { photoLike } from '../src/imaging/testing/fixtures.ts';
 import { PYRAMID_JOB, pyramidHandlers } from '../src/media/pyramid-job.ts';
@@ -54,17 +55,18 @@ describe('pyramid levels', () => {
         (n) => n === 2,
       ),
     ).toBe(2);
+    // Both levels are under 2 MP: stored as raw pixels (src/imaging/raw-level.ts).
     expect((await blobsUnder(server, `renditions/${media.id}`)).sort()).toEqual([
-      'level-1.jpeg',
-      'level-2.jpeg',
+      'level-1.raw',
+      'level-2.raw',
     ]);
     for (const [level, expected] of [
-      ['level-1.jpeg', [1200, 900]],
-      ['level-2.jpeg', [600, 450]],
+      ['level-1.raw', [1200, 900, 3]],
+      ['level-2.raw', [600, 450, 3]],
     ] as const) {
       const bytes = await server.services.blobs.getBuffer(`renditions/${media.id}/${level}`);
-      const meta = await sharp(bytes ?? Buffer.alloc(0)).metadata();
-      expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', ...expected]);
+      const raw = decodeRawLevel(bytes ?? Buffer.alloc(0));
+      expect(raw && [raw.width, raw.height, raw.channels]).toEqual(expected);
     }
 
     const m = await get(variant(media, 'webp', 'size=m'));
@@ -84,8 +86,8 @@ describe('pyramid levels', () => {
     expect(files.sort()).toEqual([
       'l1-m.webp',
       'l2-s.jpeg',
-      'level-1.jpeg',
-      'level-2.jpeg',
+      'level-1.raw',
+      'level-2.raw',
       'original.jpeg',
       's.png',
     ]);
@@ -115,7 +117,7 @@ describe('pyramid levels', () => {
         () => blobsUnder(idle, `renditions/${media.id}`),
         (list) => list.includes('l1-m.jpeg') && list.includes('m.jpeg'),
       );
-      expect(names).toEqual(expect.arrayContaining(['m.jpeg', 'l1-m.jpeg', 'level-1.jpeg', 'level-2.jpeg']));
+      expect(names).toEqual(expect.arrayContaining(['m.jpeg', 'l1-m.jpeg', 'level-1.raw', 'level-2.raw']));
     } finally {
       await idle.close();
     }
@@ -127,11 +129,18 @@ describe('pyramid levels', () => {
       () => levelsOf(server, media.id),
       (n) => n === 2,
     );
-    await server.services.blobs.put(`renditions/${media.id}/level-1.jpeg`, Buffer.from('not a jpeg'));
-    // size=m needs 853×640: level 1 (1200×900) covers it.
-    const response = await get(variant(media, 'jpg', 'size=m'));
-    expect(response.status).toBe(200);
-    expect(await sharp(response.body).metadata()).toMatchObject({ width: 853, height: 640 });
+    const key = `renditions/${media.id}/level-1.raw`;
+    const whole = (await server.services.blobs.getBuffer(key)) ?? Buffer.alloc(0);
+    // size=m needs 853×640: level 1 (1200×900) covers it. Garbage, then a raw level cut short.
+    for (const [query, broken] of [
+      ['size=m', Buffer.from('not a level')],
+      ['size=m&q=70', whole.subarray(0, whole.length - 100)],
+    ] as const) {
+      await server.services.blobs.put(key, broken);
+      const response = await get(variant(media, 'jpg', query));
+      expect(response.status).toBe(200);
+      expect(await sharp(response.body).metadata()).toMatchObject({ width: 853, height: 640 });
+    }
   });
 
   it('deleting the media removes its levels; a job for deleted media leaves nothing behind', async () => {
@@ -172,7 +181,7 @@ describe('pyramid levels', () => {
       .set({ levels: 0 })
       .where('id', '=', media.id)
       .execute();
-    for (const level of ['level-1.jpeg', 'level-2.jpeg']) {
+    for (const level of ['level-1.raw', 'level-2.raw']) {
       await server.services.blobs.delete(`renditions/${media.id}/${level}`);
     }
     server.services.mediaChanges.notify(media.id);
@@ -191,13 +200,33 @@ describe('pyramid levels', () => {
       ),
     ).toBe(2);
     // The rendition reaches the cache after its answer, in the background: wait for it too.
-    const wanted = ['level-1.jpeg', 'level-2.jpeg', 'm.jpeg'];
+    const wanted = ['level-1.raw', 'level-2.raw', 'm.jpeg'];
     expect(
       await eventually(
         () => blobsUnder(server, `renditions/${media.id}`),
         (names) => wanted.every((name) => names.includes(name)),
       ),
     ).toEqual(expect.arrayContaining(wanted));
+  });
+
+  it('a rebuilt pyramid replaces the JPEG levels of an earlier release with raw ones', async () => {
+    const idle = await startTestServer({}, { worker: false });
+    try {
+      const account = await keyedAccount(idle, { verified: true });
+      const media = await uploaded(idle, big, { key: account.key });
+      // As migration 0015 leaves a media whose levels were JPEG: levels unbuilt, the old blobs still there.
+      for (const level of ['level-1.jpeg', 'level-2.jpeg']) {
+        await idle.services.blobs.put(`renditions/${media.id}/${level}`, await sharp(big).jpeg().toBuffer());
+      }
+      await runPyramidJob(idle, media.id);
+      expect(await levelsOf(idle, media.id)).toBe(2);
+      expect((await blobsUnder(idle, `renditions/${media.id}`)).sort()).toEqual([
+        'level-1.raw',
+        'level-2.raw',
+      ]);
+    } finally {
+      await idle.close();
+    }
   });
 
   it('private media: levels do not open its src without the token', async () => {

@@ -312,8 +312,8 @@ async function rowsOf(
 const sorted = (rows: Record<string, unknown>[]) => rows.map((row) => JSON.stringify(row)).sort();
 
 /**
- * The one value the upgrade changes on purpose: migration 0014 marks pyramid levels unbuilt, so that each media gets
- * levels of the current kind on its next uncached rendition.
+ * The one value the upgrade changes on purpose: migrations 0014 and 0015 mark pyramid levels unbuilt, so that each
+ * media gets levels of the current kind on its next uncached rendition.
  */
 const upgraded =
   (table: string) =>

@@ -10,6 +10,8 @@ import {
   type ImageFormat,
   type ImageLimits,
   isFreeRendition,
+  levelEncoding,
+  levelSize,
   type OutputFormat,
   parseRenditionParams,
   pickLevel,
@@ -113,7 +115,7 @@ export type MediaLookup = Pick<
 >;
 
 /** Bumped when rendering changes what bytes a rendition key produces, so ETags and caches move on. */
-const RENDER_VERSION = '3';
+const RENDER_VERSION = '4';
 const FILE = /^([0-9A-Za-z]{8})\.([a-z0-9]{2,5})$/;
 const DEFAULT_HOT_CACHE_BYTES = 32 * 1024 * 1024;
 const DEFAULT_HOT_ENTRY_BYTES = 1024 * 1024;
@@ -215,7 +217,8 @@ export function createRenditionService(deps: DeliveryDeps, options: DeliveryOpti
   /** The rendition from a pyramid level, planned against the original; null when the level cannot be read. */
   async function computeFromLevel(media: MediaLookup, level: number, params: RenditionParams) {
     try {
-      const rendered = await deps.blobs.withLocalFile(levelKey(media.id, level), (file) =>
+      const key = levelKey(media.id, level, levelEncoding(levelSize(media, level)));
+      const rendered = await deps.blobs.withLocalFile(key, (file) =>
         renderImage({
           input: file,
           sourceFormat: 'jpeg',

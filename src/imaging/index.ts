@@ -11,6 +11,9 @@ export { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits.ts';
 export { probeImage } from './probe.ts';
 export {
   buildPyramid,
+  type LevelEncoding,
+  levelEncoding,
+  levelSize,
   pickLevel,
   pyramidDepth,
 } from './pyramid.ts';

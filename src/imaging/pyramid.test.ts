@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageFormat } from './image-format.ts';
-import { buildPyramid, levelSize, pickLevel, pyramidDepth } from './pyramid.ts';
+import { buildPyramid, levelEncoding, levelSize, pickLevel, pyramidDepth } from './pyramid.ts';
+import { decodeRawLevel, levelPipeline } from './raw-level.ts';
 import { renderImage } from './render.ts';
 import { parseRenditionParams, type QueryInput } from './rendition-params.ts';
 import { sharp } from './sharp-lib.ts';
@@ -11,10 +12,12 @@ const BIG = { width: 4000, height: 3000 };
 const params = (ext: string, query: QueryInput = {}, source: ImageFormat = 'jpeg') =>
   parseRenditionParams({ ext, query, source });
 
-/** Peak signal-to-noise ratio of two same-sized images, in dB. */
+/** Peak signal-to-noise ratio of two same-sized images (encoded, or pyramid levels), in dB; Infinity if equal. */
 async function psnr(a: Buffer, b: Buffer): Promise<number> {
-  const left = await sharp(a).removeAlpha().toColorspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  const right = await sharp(b).removeAlpha().toColorspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const pixels = (image: Buffer) =>
+    levelPipeline(image).removeAlpha().toColorspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const left = await pixels(a);
+  const right = await pixels(b);
   expect([right.info.width, right.info.height]).toEqual([left.info.width, left.info.height]);
   let sum = 0;
   for (let i = 0; i < left.data.length; i++) {
@@ -78,61 +81,87 @@ describe('pyramid geometry', () => {
 });
 
 describe('buildPyramid', () => {
-  it('writes oriented, metadata-free JPEG levels of the derived sizes', async () => {
-    // Stored 2400×1800 with EXIF orientation 6: displayed 1800×2400.
-    const input = await sharp(await photoLike(2400, 1800))
+  it('stores levels up to 2 MP as raw pixels and larger ones as JPEG, oriented and metadata-free', async () => {
+    // Stored 4000×3000 with EXIF orientation 6: displayed 3000×4000.
+    const input = await sharp(await photoLike(4000, 3000))
       .withMetadata({ orientation: 6 })
       .jpeg()
       .toBuffer();
-    const display = { width: 1800, height: 2400 };
+    const display = { width: 3000, height: 4000 };
     const depth = pyramidDepth({ ...display, format: 'jpeg', frames: 1 });
-    expect(depth).toBe(2);
+    expect(depth).toBe(3);
     const levels = await buildPyramid({ input, format: 'jpeg', depth });
-    expect(levels.map((l) => [l.level, l.width, l.height])).toEqual([
-      [1, 900, 1200],
-      [2, 450, 600],
+    expect(levels.map((l) => [l.level, l.width, l.height, l.encoding])).toEqual([
+      [1, 1500, 2000, 'jpeg'],
+      [2, 750, 1000, 'raw'],
+      [3, 375, 500, 'raw'],
     ]);
-    for (const level of levels) {
-      const meta = await sharp(level.data).metadata();
-      expect(meta.format).toBe('jpeg');
-      expect([meta.width, meta.height]).toEqual([level.width, level.height]);
-      expect(meta.orientation).toBeUndefined();
-      expect(meta.exif).toBeUndefined();
-      expect(meta.chromaSubsampling).toBe('4:2:0');
+    expect(levels.map((l) => levelEncoding(l))).toEqual(levels.map((l) => l.encoding));
+    const [jpeg, ...raws] = levels;
+    const meta = await sharp(jpeg?.data).metadata();
+    expect(meta).toMatchObject({ format: 'jpeg', width: 1500, height: 2000, chromaSubsampling: '4:2:0' });
+    expect(meta.orientation).toBeUndefined();
+    expect(meta.exif).toBeUndefined();
+    for (const level of raws) {
+      const raw = decodeRawLevel(level.data);
+      expect(raw && [raw.width, raw.height, raw.channels]).toEqual([level.width, level.height, 3]);
     }
+    // Upright like the display: the level agrees with the original rotated and resized.
+    const upright = await sharp(input).autoOrient().resize(750, 1000, { fit: 'fill' }).png().toBuffer();
+    expect(await psnr(upright, raws[0]?.data ?? Buffer.alloc(0))).toBeGreaterThan(50);
+  });
+
+  it('rejects raw levels that are cut short, oversized or not raw at all', () => {
+    const pixels = Buffer.alloc(4 * 3 * 3, 7);
+    const whole = Buffer.concat([
+      Buffer.from('LBRAWPX1'),
+      Buffer.from([4, 0, 0, 0, 3, 0, 0, 0, 3, 0, 0, 0]),
+      pixels,
+    ]);
+    expect(decodeRawLevel(whole)).toMatchObject({ width: 4, height: 3, channels: 3 });
+    expect(decodeRawLevel(whole.subarray(0, whole.length - 1))).toBeNull();
+    expect(decodeRawLevel(Buffer.concat([whole, Buffer.alloc(1)]))).toBeNull();
+    const fourChannels = Buffer.from(whole);
+    fourChannels.writeUInt32LE(4, 16);
+    expect(decodeRawLevel(fourChannels)).toBeNull();
+    const zeroWide = Buffer.from(whole);
+    zeroWide.writeUInt32LE(0, 8);
+    expect(decodeRawLevel(zeroWide)).toBeNull();
+    expect(decodeRawLevel(Buffer.from('not a level at all, just some bytes'))).toBeNull();
   });
 
   it('resizes every level from the original, nearly losslessly, not from the level above', async () => {
-    // Fine texture (a diagonal pattern), where resampling twice and lossy levels show; in luma only, since levels
-    // subsample chroma on purpose.
-    const input = await sharp(photo(3200, 2400), { raw: { width: 3200, height: 2400, channels: 3 } })
+    // Fine texture (a diagonal pattern), where resampling twice and lossy levels show; in luma only, since JPEG
+    // levels subsample chroma on purpose. 4800×3600: level 1 (4.3 MP) is a JPEG, levels 2 and 3 are raw.
+    const input = await sharp(photo(4800, 3600), { raw: { width: 4800, height: 3600, channels: 3 } })
       .grayscale()
       .toColorspace('srgb')
       .jpeg({ quality: 90 })
       .toBuffer();
-    const levels = await buildPyramid({ input, format: 'jpeg', depth: 2 });
-    expect(levels).toHaveLength(2);
+    const levels = await buildPyramid({ input, format: 'jpeg', depth: 3 });
+    expect(levels.map((l) => l.encoding)).toEqual(['jpeg', 'raw', 'raw']);
     for (const level of levels) {
       const direct = await sharp(input).resize(level.width, level.height, { fit: 'fill' }).png().toBuffer();
-      // A q100 level of the original's own resize: ≈ 58 dB here; a q95 level ≈ 46 dB, a halved one ≈ 52 dB.
-      expect(await psnr(direct, level.data), `level ${level.level}`).toBeGreaterThan(55);
+      // A q100 level of the original's own resize: ≈ 58 dB here; a q95 level ≈ 46 dB, a halved one ≈ 52 dB. A raw
+      // level is the resize itself.
+      const bound = level.encoding === 'raw' ? 70 : 55;
+      expect(await psnr(direct, level.data), `level ${level.level}`).toBeGreaterThan(bound);
     }
-    const halved = await sharp(levels[0]?.data)
-      .resize(levels[1]?.width, levels[1]?.height, { fit: 'fill' })
+    const halved = await levelPipeline(levels[1]?.data ?? Buffer.alloc(0))
+      .resize(levels[2]?.width, levels[2]?.height, { fit: 'fill' })
       .png()
       .toBuffer();
     const direct = await sharp(input)
-      .resize(levels[1]?.width, levels[1]?.height, { fit: 'fill' })
+      .resize(levels[2]?.width, levels[2]?.height, { fit: 'fill' })
       .png()
       .toBuffer();
-    const level2 = levels[1]?.data ?? Buffer.alloc(0);
-    // Halving level 1 instead: ≈ 52 dB.
-    expect(await psnr(direct, halved)).toBeLessThan(await psnr(direct, level2));
+    // Halving level 2 instead loses what a resize from the original keeps.
+    expect(await psnr(direct, halved)).toBeLessThan(await psnr(direct, levels[2]?.data ?? Buffer.alloc(0)));
 
     // Another format decodes once, to level 1, and resizes the smaller levels from it: same sizes, a little softer
     // (level 2 ≈ 50 dB).
     const png = await sharp(input).png({ compressionLevel: 1 }).toBuffer();
-    const fromPng = await buildPyramid({ input: png, format: 'png', depth: 2 });
+    const fromPng = await buildPyramid({ input: png, format: 'png', depth: 3 });
     expect(fromPng.map((l) => [l.width, l.height])).toEqual(levels.map((l) => [l.width, l.height]));
     for (const level of fromPng) {
       const own = await sharp(png).resize(level.width, level.height, { fit: 'fill' }).png().toBuffer();
@@ -146,7 +175,7 @@ describe('buildPyramid', () => {
       .png()
       .toBuffer();
     const [level] = await buildPyramid({ input: grey, format: 'png', depth: 1 });
-    expect((await sharp(level?.data).metadata()).channels).toBe(1);
+    expect(decodeRawLevel(level?.data ?? Buffer.alloc(0))?.channels).toBe(1);
     // A rendition from that level stays greyscale, as one from the original would.
     const rendered = await renderImage({
       input: level?.data ?? Buffer.alloc(0),

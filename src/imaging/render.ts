@@ -14,6 +14,7 @@ import { type ImageWorkQueue, sharedImageWorkQueue } from './image-work-queue.ts
 import { encodeLossy } from './lossy-output.ts';
 import { encodePng, strippedPng } from './png-output.ts';
 import { decodeOptions, inspectRaster, type RasterFacts } from './raster-source.ts';
+import { decodeRawLevel, isRawLevel } from './raw-level.ts';
 import {
   encoderSettings,
   flattenColour,
@@ -176,11 +177,14 @@ function isPhotographic(format: ImageFormat, facts: RasterFacts, losslessWebp: b
   return format === 'avif' || format === 'heic';
 }
 
-/** A pyramid level, described by its frame header; null when that cannot be read (then it is inspected). */
+/**
+ * A pyramid level, uncompressed (raw-level.ts) or JPEG, described by its header; null when that cannot be read (then
+ * it is inspected).
+ */
 async function openLevel(input: ImageSource, limits: ImageLimits): Promise<OpenedSource | null> {
-  const frame = await withByteSource(input, async (bytes) =>
-    jpegFrame(await bytes.read(0, LEVEL_HEADER_BYTES)),
-  );
+  const head = await withByteSource(input, (bytes) => bytes.read(0, LEVEL_HEADER_BYTES));
+  if (isRawLevel(head)) return openRawLevel(await readWhole(input), limits);
+  const frame = jpegFrame(head);
   if (frame === null || frame === 'need-more' || (frame.components !== 1 && frame.components !== 3))
     return null;
   assertWithinLimits({ ...frame, frames: 1 }, limits);
@@ -193,6 +197,16 @@ async function openLevel(input: ImageSource, limits: ImageLimits): Promise<Opene
   } as const;
   // Levels are made of large stills (≥ 4 MP): photos.
   return opened(sharp(input, decodeOptions(limits, false)), facts, { photographic: true });
+}
+
+function openRawLevel(data: Buffer, limits: ImageLimits): OpenedSource | null {
+  const level = decodeRawLevel(data);
+  if (!level) return null;
+  const { width, height, channels } = level;
+  assertWithinLimits({ width, height, frames: 1 }, limits);
+  const image = sharp(level.pixels, { raw: { width, height, channels }, limitInputPixels: limits.maxPixels });
+  const space = channels === 1 ? 'b-w' : 'srgb';
+  return opened(image, { width, height, hasAlpha: false, space, depth: 'uchar' }, { photographic: true });
 }
 
 function opened(

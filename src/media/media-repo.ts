@@ -1,3 +1,4 @@
+import type { LevelEncoding } from '../imaging/index.ts';
 import { randomBase62, randomToken } from '../lib/ids.ts';
 import type { MediaTable } from '../store/database.ts';
 import type { Db, Store, Tx } from '../store/store.ts';
@@ -31,8 +32,12 @@ export const newMediaId = (): string => randomBase62(8);
 export const newMediaToken = (): string => randomToken(12);
 export const originalKey = (id: string): string => `originals/${id}`;
 export const renditionsPrefix = (id: string): string => `renditions/${id}/`;
-/** Pyramid levels live beside the renditions, so deleting or expiring the media removes them with those. */
-export const levelKey = (id: string, level: number): string => `${renditionsPrefix(id)}level-${level}.jpeg`;
+/**
+ * Pyramid levels live beside the renditions, so deleting or expiring the media removes them with those. The
+ * extension says how the level is stored (imaging/pyramid.ts `levelEncoding`).
+ */
+export const levelKey = (id: string, level: number, encoding: LevelEncoding): string =>
+  `${renditionsPrefix(id)}level-${level}.${encoding}`;
 
 /** Announces a blob before it is written, so a crash before its row exists leaves a marker the sweeper acts on. */
 export async function announceBlob(db: Db, blobKey: string): Promise<void> {

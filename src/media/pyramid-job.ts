@@ -66,9 +66,15 @@ export function pyramidHandlers(deps: PyramidJobDeps): JobHandlers<typeof PYRAMI
           await settle(deps, id, NO_LEVELS);
           return;
         }
-        for (const level of levels) await deps.blobs.put(levelKey(id, level.level), level.data);
+        for (const level of levels)
+          await deps.blobs.put(levelKey(id, level.level, level.encoding), level.data);
         if (!(await settle(deps, id, levels.length))) {
-          for (const level of levels) await deps.blobs.delete(levelKey(id, level.level));
+          for (const level of levels) await deps.blobs.delete(levelKey(id, level.level, level.encoding));
+          return;
+        }
+        // A level rebuilt in another encoding than before (migration 0015) leaves its old blob behind: remove it.
+        for (const level of levels) {
+          await deps.blobs.delete(levelKey(id, level.level, level.encoding === 'raw' ? 'jpeg' : 'raw'));
         }
       },
     },

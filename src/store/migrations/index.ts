@@ -12,6 +12,7 @@ import { operatorStatus } from './0011-operator-status.ts';
 import { scaleIndexes } from './0012-scale-indexes.ts';
 import { enhancementPages } from './0013-enhancement-pages.ts';
 import { rebuildPyramidLevels } from './0014-rebuild-pyramid-levels.ts';
+import { rawPyramidLevels } from './0015-raw-pyramid-levels.ts';
 
 /** Ordered by name; never edit a migration that has shipped, add the next one. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0012-scale-indexes': scaleIndexes,
   '0013-enhancement-pages': enhancementPages,
   '0014-rebuild-pyramid-levels': rebuildPyramidLevels,
+  '0015-raw-pyramid-levels': rawPyramidLevels,
 };
