@@ -1,9 +1,9 @@
 // Pyramid levels (src/imaging/pyramid.ts): built after upload by a job, used by uncached lossy renditions of
 // large stills, removed with the media.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeRawLevel } from '../src/imaging/raw-level.ts';
 import { sharp } from '../src/imaging/sharp-lib.ts';
 import { photoLike } from '../src/imaging/testing/fixtures.ts';
+import { vipsLevelHeader } from '../src/imaging/vips-level.ts';
 import { PYRAMID_JOB, pyramidHandlers } from '../src/media/pyramid-job.ts';
 import { eventually } from './support/eventually.ts';
 import * as images from './support/images.ts';
@@ -55,18 +55,18 @@ describe('pyramid levels', () => {
         (n) => n === 2,
       ),
     ).toBe(2);
-    // Both levels are under 2 MP: stored as raw pixels (src/imaging/raw-level.ts).
+    // Both levels are under 2 MP: stored uncompressed (src/imaging/vips-level.ts).
     expect((await blobsUnder(server, `renditions/${media.id}`)).sort()).toEqual([
-      'level-1.raw',
-      'level-2.raw',
+      'level-1.vips',
+      'level-2.vips',
     ]);
     for (const [level, expected] of [
-      ['level-1.raw', [1200, 900, 3]],
-      ['level-2.raw', [600, 450, 3]],
+      ['level-1.vips', [1200, 900, 3]],
+      ['level-2.vips', [600, 450, 3]],
     ] as const) {
       const bytes = await server.services.blobs.getBuffer(`renditions/${media.id}/${level}`);
-      const raw = decodeRawLevel(bytes ?? Buffer.alloc(0));
-      expect(raw && [raw.width, raw.height, raw.channels]).toEqual(expected);
+      const header = vipsLevelHeader(bytes ?? Buffer.alloc(0), bytes?.length ?? 0);
+      expect(header && [header.width, header.height, header.channels]).toEqual(expected);
     }
 
     const m = await get(variant(media, 'webp', 'size=m'));
@@ -86,8 +86,8 @@ describe('pyramid levels', () => {
     expect(files.sort()).toEqual([
       'l1-m.webp',
       'l2-s.jpeg',
-      'level-1.raw',
-      'level-2.raw',
+      'level-1.vips',
+      'level-2.vips',
       'original.jpeg',
       's.png',
     ]);
@@ -117,7 +117,7 @@ describe('pyramid levels', () => {
         () => blobsUnder(idle, `renditions/${media.id}`),
         (list) => list.includes('l1-m.jpeg') && list.includes('m.jpeg'),
       );
-      expect(names).toEqual(expect.arrayContaining(['m.jpeg', 'l1-m.jpeg', 'level-1.raw', 'level-2.raw']));
+      expect(names).toEqual(expect.arrayContaining(['m.jpeg', 'l1-m.jpeg', 'level-1.vips', 'level-2.vips']));
     } finally {
       await idle.close();
     }
@@ -129,9 +129,9 @@ describe('pyramid levels', () => {
       () => levelsOf(server, media.id),
       (n) => n === 2,
     );
-    const key = `renditions/${media.id}/level-1.raw`;
+    const key = `renditions/${media.id}/level-1.vips`;
     const whole = (await server.services.blobs.getBuffer(key)) ?? Buffer.alloc(0);
-    // size=m needs 853×640: level 1 (1200×900) covers it. Garbage, then a raw level cut short.
+    // size=m needs 853×640: level 1 (1200×900) covers it. Garbage, then a level cut short.
     for (const [query, broken] of [
       ['size=m', Buffer.from('not a level')],
       ['size=m&q=70', whole.subarray(0, whole.length - 100)],
@@ -181,7 +181,7 @@ describe('pyramid levels', () => {
       .set({ levels: 0 })
       .where('id', '=', media.id)
       .execute();
-    for (const level of ['level-1.raw', 'level-2.raw']) {
+    for (const level of ['level-1.vips', 'level-2.vips']) {
       await server.services.blobs.delete(`renditions/${media.id}/${level}`);
     }
     server.services.mediaChanges.notify(media.id);
@@ -200,7 +200,7 @@ describe('pyramid levels', () => {
       ),
     ).toBe(2);
     // The rendition reaches the cache after its answer, in the background: wait for it too.
-    const wanted = ['level-1.raw', 'level-2.raw', 'm.jpeg'];
+    const wanted = ['level-1.vips', 'level-2.vips', 'm.jpeg'];
     expect(
       await eventually(
         () => blobsUnder(server, `renditions/${media.id}`),
@@ -209,7 +209,7 @@ describe('pyramid levels', () => {
     ).toEqual(expect.arrayContaining(wanted));
   });
 
-  it('a rebuilt pyramid replaces the JPEG levels of an earlier release with raw ones', async () => {
+  it('a rebuilt pyramid replaces the JPEG levels of an earlier release with uncompressed ones', async () => {
     const idle = await startTestServer({}, { worker: false });
     try {
       const account = await keyedAccount(idle, { verified: true });
@@ -221,8 +221,8 @@ describe('pyramid levels', () => {
       await runPyramidJob(idle, media.id);
       expect(await levelsOf(idle, media.id)).toBe(2);
       expect((await blobsUnder(idle, `renditions/${media.id}`)).sort()).toEqual([
-        'level-1.raw',
-        'level-2.raw',
+        'level-1.vips',
+        'level-2.vips',
       ]);
     } finally {
       await idle.close();

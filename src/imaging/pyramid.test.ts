@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageFormat } from './image-format.ts';
 import { buildPyramid, levelEncoding, levelSize, pickLevel, pyramidDepth } from './pyramid.ts';
-import { decodeRawLevel, levelPipeline } from './raw-level.ts';
 import { renderImage } from './render.ts';
 import { parseRenditionParams, type QueryInput } from './rendition-params.ts';
 import { sharp } from './sharp-lib.ts';
 import { photo, photoLike } from './testing/fixtures.ts';
+import { encodeVipsLevel, levelPipeline, vipsLevelHeader } from './vips-level.ts';
 
 const BIG = { width: 4000, height: 3000 };
 
@@ -81,7 +81,7 @@ describe('pyramid geometry', () => {
 });
 
 describe('buildPyramid', () => {
-  it('stores levels up to 2 MP as raw pixels and larger ones as JPEG, oriented and metadata-free', async () => {
+  it('stores levels up to 2 MP uncompressed and larger ones as JPEG, oriented and metadata-free', async () => {
     // Stored 4000×3000 with EXIF orientation 6: displayed 3000×4000.
     const input = await sharp(await photoLike(4000, 3000))
       .withMetadata({ orientation: 6 })
@@ -93,8 +93,8 @@ describe('buildPyramid', () => {
     const levels = await buildPyramid({ input, format: 'jpeg', depth });
     expect(levels.map((l) => [l.level, l.width, l.height, l.encoding])).toEqual([
       [1, 1500, 2000, 'jpeg'],
-      [2, 750, 1000, 'raw'],
-      [3, 375, 500, 'raw'],
+      [2, 750, 1000, 'vips'],
+      [3, 375, 500, 'vips'],
     ]);
     expect(levels.map((l) => levelEncoding(l))).toEqual(levels.map((l) => l.encoding));
     const [jpeg, ...raws] = levels;
@@ -103,48 +103,55 @@ describe('buildPyramid', () => {
     expect(meta.orientation).toBeUndefined();
     expect(meta.exif).toBeUndefined();
     for (const level of raws) {
-      const raw = decodeRawLevel(level.data);
-      expect(raw && [raw.width, raw.height, raw.channels]).toEqual([level.width, level.height, 3]);
+      const header = vipsLevelHeader(level.data, level.data.length);
+      expect(header).toEqual({ width: level.width, height: level.height, channels: 3 });
     }
     // Upright like the display: the level agrees with the original rotated and resized.
     const upright = await sharp(input).autoOrient().resize(750, 1000, { fit: 'fill' }).png().toBuffer();
     expect(await psnr(upright, raws[0]?.data ?? Buffer.alloc(0))).toBeGreaterThan(50);
   });
 
-  it('rejects raw levels that are cut short, oversized or not raw at all', () => {
+  it('reads only whole, 8-bit, 1- or 3-band uncompressed levels', async () => {
     const pixels = Buffer.alloc(4 * 3 * 3, 7);
-    const whole = Buffer.concat([
-      Buffer.from('LBRAWPX1'),
-      Buffer.from([4, 0, 0, 0, 3, 0, 0, 0, 3, 0, 0, 0]),
-      pixels,
-    ]);
-    expect(decodeRawLevel(whole)).toMatchObject({ width: 4, height: 3, channels: 3 });
-    expect(decodeRawLevel(whole.subarray(0, whole.length - 1))).toBeNull();
-    expect(decodeRawLevel(Buffer.concat([whole, Buffer.alloc(1)]))).toBeNull();
-    const fourChannels = Buffer.from(whole);
-    fourChannels.writeUInt32LE(4, 16);
-    expect(decodeRawLevel(fourChannels)).toBeNull();
-    const zeroWide = Buffer.from(whole);
-    zeroWide.writeUInt32LE(0, 8);
-    expect(decodeRawLevel(zeroWide)).toBeNull();
-    expect(decodeRawLevel(Buffer.from('not a level at all, just some bytes'))).toBeNull();
+    const whole = await encodeVipsLevel(sharp(pixels, { raw: { width: 4, height: 3, channels: 3 } }));
+    const header = (data: Buffer) => vipsLevelHeader(data.subarray(0, 64), data.length);
+    expect(header(whole)).toEqual({ width: 4, height: 3, channels: 3 });
+    expect((await levelPipeline(whole).raw().toBuffer()).equals(pixels)).toBe(true);
+    expect(header(whole.subarray(0, 64 + 4 * 3 * 3 - 1))).toBeNull();
+    const edited = (offset: number, value: number) => {
+      const copy = Buffer.from(whole);
+      copy.writeInt32LE(value, offset);
+      return copy;
+    };
+    expect(header(edited(4, 0))).toBeNull(); // zero wide
+    expect(header(edited(4, 1_000_000))).toBeNull(); // wider than the pixels stored
+    expect(header(edited(12, 4))).toBeNull(); // four bands (alpha)
+    expect(header(edited(20, 2))).toBeNull(); // 16-bit samples
+    expect(header(edited(24, 2))).toBeNull(); // coded (LabQ)
+    const alpha = await encodeVipsLevel(
+      sharp(Buffer.alloc(4 * 3 * 4), { raw: { width: 4, height: 3, channels: 4 } }),
+    );
+    expect(header(alpha)).toBeNull();
+    expect(
+      header(Buffer.from('not a level at all, just some bytes, sixty-four of them or more, really.')),
+    ).toBeNull();
   });
 
   it('resizes every level from the original, nearly losslessly, not from the level above', async () => {
     // Fine texture (a diagonal pattern), where resampling twice and lossy levels show; in luma only, since JPEG
-    // levels subsample chroma on purpose. 4800×3600: level 1 (4.3 MP) is a JPEG, levels 2 and 3 are raw.
+    // levels subsample chroma on purpose. 4800×3600: level 1 (4.3 MP) is a JPEG, levels 2 and 3 are uncompressed.
     const input = await sharp(photo(4800, 3600), { raw: { width: 4800, height: 3600, channels: 3 } })
       .grayscale()
       .toColorspace('srgb')
       .jpeg({ quality: 90 })
       .toBuffer();
     const levels = await buildPyramid({ input, format: 'jpeg', depth: 3 });
-    expect(levels.map((l) => l.encoding)).toEqual(['jpeg', 'raw', 'raw']);
+    expect(levels.map((l) => l.encoding)).toEqual(['jpeg', 'vips', 'vips']);
     for (const level of levels) {
       const direct = await sharp(input).resize(level.width, level.height, { fit: 'fill' }).png().toBuffer();
-      // A q100 level of the original's own resize: ≈ 58 dB here; a q95 level ≈ 46 dB, a halved one ≈ 52 dB. A raw
-      // level is the resize itself.
-      const bound = level.encoding === 'raw' ? 70 : 55;
+      // A q100 level of the original's own resize: ≈ 58 dB here; a q95 level ≈ 46 dB, a halved one ≈ 52 dB. An
+      // uncompressed level is the resize itself.
+      const bound = level.encoding === 'vips' ? 70 : 55;
       expect(await psnr(direct, level.data), `level ${level.level}`).toBeGreaterThan(bound);
     }
     const halved = await levelPipeline(levels[1]?.data ?? Buffer.alloc(0))
@@ -175,7 +182,7 @@ describe('buildPyramid', () => {
       .png()
       .toBuffer();
     const [level] = await buildPyramid({ input: grey, format: 'png', depth: 1 });
-    expect(decodeRawLevel(level?.data ?? Buffer.alloc(0))?.channels).toBe(1);
+    expect(vipsLevelHeader(level?.data ?? Buffer.alloc(0), level?.data.length ?? 0)?.channels).toBe(1);
     // A rendition from that level stays greyscale, as one from the original would.
     const rendered = await renderImage({
       input: level?.data ?? Buffer.alloc(0),

@@ -4,19 +4,20 @@ import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits.ts';
 import type { ImageSource } from './image-source.ts';
 import { type ImageWorkQueue, sharedImageWorkQueue } from './image-work-queue.ts';
 import { decodeOptions, inspectRaster, type NativeFormat } from './raster-source.ts';
-import { encodeRawLevel } from './raw-level.ts';
 import { keepsPyramid, planRendition, type RenditionParams } from './rendition-operations.ts';
 import { MAX_REQUESTED_DIMENSION, SIZE_PRESETS } from './resize-plan.ts';
 import { asImageFailure } from './sharp-failure.ts';
 import { type Sharp, sharp } from './sharp-lib.ts';
+import { encodeVipsLevel } from './vips-level.ts';
 
 /**
  * A pyramid of reduced copies of a large still (halves, quarters, …), made once after upload so that a rendition
  * decodes the smallest copy that still covers it instead of the whole original. Decoding dominates a rendition of a
  * big photo: the entropy decoding of a 12 MP JPEG costs the same whatever the output size. Levels are already
  * oriented and in sRGB (or grey); they feed lossy outputs only (JPEG, WebP, AVIF) — lossless outputs (PNG, GIF) and
- * originals always read the original. Levels up to 2 MP are stored as uncompressed pixels (`RAW_LEVEL_MAX_PIXELS`),
- * since even decoding a 1000×750 JPEG is a sixth of a rendition's cost; larger ones as JPEG q100 4:2:0. Outputs read
+ * originals always read the original. Levels up to 2 MP are stored uncompressed, in libvips's own format
+ * (`RAW_LEVEL_MAX_PIXELS`, vips-level.ts), since even decoding a 1000×750 JPEG is a sixth of a rendition's cost;
+ * larger ones as JPEG q100 4:2:0. Outputs read
  * from a level are never larger than it and subsample chroma themselves (render.ts: a level is photographic), so a
  * JPEG level's half-resolution chroma is all they can carry; 4:4:4 would cost 55 % more bytes and ≈ 5 ms more
  * decoding at 1000×750 and gain no similarity.
@@ -35,7 +36,7 @@ const PYRAMID_MIN_PIXELS = 4_000_000;
 const MIN_LEVEL_SHORT_SIDE = SIZE_PRESETS.s;
 const LEVEL_QUALITY = 100;
 /**
- * Levels up to this many pixels are stored uncompressed (raw-level.ts): the ones page-sized renditions read, whose
+ * Levels up to this many pixels are stored uncompressed (vips-level.ts): the ones page-sized renditions read, whose
  * decoding is a large share of their cost (a 1000×750 q100 level: ≈ 10 ms of a 40–70 ms rendition). Larger levels
  * stay JPEG: 3 bytes a pixel would weigh more than the original. Levels of a 12 MP photo: 2.25 + 0.56 MB raw, 2.2 MB
  * JPEG; raw levels never exceed 8 MB in all (≤ 2 MP, then quarters).
@@ -89,11 +90,12 @@ export function pickLevel(original: Dimensions, depth: number, params: Rendition
   return 0;
 }
 
-export type LevelEncoding = 'raw' | 'jpeg';
+/** Uncompressed (libvips's format) or JPEG. */
+export type LevelEncoding = 'vips' | 'jpeg';
 
 /** How a level of this size is stored; its blob key says so (media-repo.ts). */
 export const levelEncoding = (size: Dimensions): LevelEncoding =>
-  size.width * size.height <= RAW_LEVEL_MAX_PIXELS ? 'raw' : 'jpeg';
+  size.width * size.height <= RAW_LEVEL_MAX_PIXELS ? 'vips' : 'jpeg';
 
 export interface PyramidLevel extends Dimensions {
   readonly level: number;
@@ -145,16 +147,10 @@ async function buildNow(
     const data =
       encoding === 'jpeg'
         ? await image.jpeg({ quality: LEVEL_QUALITY, chromaSubsampling: '4:2:0', mozjpeg: false }).toBuffer()
-        : await rawLevel(grey ? image.extractChannel(0) : image);
+        : await encodeVipsLevel(grey ? image.extractChannel(0) : image);
     levels.push({ level, ...size, encoding, data });
   }
   return levels;
-}
-
-async function rawLevel(image: Sharp): Promise<Buffer> {
-  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== 1 && info.channels !== 3) throw new Error(`a level has ${info.channels} channels`);
-  return encodeRawLevel({ width: info.width, height: info.height, channels: info.channels, pixels: data });
 }
 
 /**

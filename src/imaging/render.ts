@@ -14,7 +14,6 @@ import { type ImageWorkQueue, sharedImageWorkQueue } from './image-work-queue.ts
 import { encodeLossy } from './lossy-output.ts';
 import { encodePng, strippedPng } from './png-output.ts';
 import { decodeOptions, inspectRaster, type RasterFacts } from './raster-source.ts';
-import { decodeRawLevel, isRawLevel } from './raw-level.ts';
 import {
   encoderSettings,
   flattenColour,
@@ -29,6 +28,7 @@ import { MAX_REQUESTED_DIMENSION, type ResizePlan } from './resize-plan.ts';
 import { asImageFailure } from './sharp-failure.ts';
 import { type Sharp, sharp } from './sharp-lib.ts';
 import { readSanitizedSvg, svgForRaster } from './svg-source.ts';
+import { isVipsLevel, levelPipeline, type VipsLevelHeader, vipsLevelHeader } from './vips-level.ts';
 
 export interface RenderRequest {
   /** The stored original. */
@@ -178,12 +178,15 @@ function isPhotographic(format: ImageFormat, facts: RasterFacts, losslessWebp: b
 }
 
 /**
- * A pyramid level, uncompressed (raw-level.ts) or JPEG, described by its header; null when that cannot be read (then
- * it is inspected).
+ * A pyramid level, uncompressed (vips-level.ts) or JPEG, described by its header; null when that cannot be read
+ * (then it is inspected).
  */
 async function openLevel(input: ImageSource, limits: ImageLimits): Promise<OpenedSource | null> {
-  const head = await withByteSource(input, (bytes) => bytes.read(0, LEVEL_HEADER_BYTES));
-  if (isRawLevel(head)) return openRawLevel(await readWhole(input), limits);
+  const { head, size } = await withByteSource(input, async (bytes) => ({
+    head: await bytes.read(0, LEVEL_HEADER_BYTES),
+    size: bytes.size,
+  }));
+  if (isVipsLevel(head)) return openVipsLevel(input, vipsLevelHeader(head, size), limits);
   const frame = jpegFrame(head);
   if (frame === null || frame === 'need-more' || (frame.components !== 1 && frame.components !== 3))
     return null;
@@ -199,12 +202,18 @@ async function openLevel(input: ImageSource, limits: ImageLimits): Promise<Opene
   return opened(sharp(input, decodeOptions(limits, false)), facts, { photographic: true });
 }
 
-function openRawLevel(data: Buffer, limits: ImageLimits): OpenedSource | null {
-  const level = decodeRawLevel(data);
-  if (!level) return null;
-  const { width, height, channels } = level;
+function openVipsLevel(
+  input: ImageSource,
+  header: VipsLevelHeader | null,
+  limits: ImageLimits,
+): OpenedSource | null {
+  if (!header) return null;
+  const { width, height, channels } = header;
   assertWithinLimits({ width, height, frames: 1 }, limits);
-  const image = sharp(level.pixels, { raw: { width, height, channels }, limitInputPixels: limits.maxPixels });
+  // A file is opened by libvips itself (mapped, never copied into the JavaScript heap).
+  const image = Buffer.isBuffer(input)
+    ? levelPipeline(input, { limitInputPixels: limits.maxPixels })
+    : sharp(input, { failOn: 'error', limitInputPixels: limits.maxPixels });
   const space = channels === 1 ? 'b-w' : 'srgb';
   return opened(image, { width, height, hasAlpha: false, space, depth: 'uchar' }, { photographic: true });
 }

@@ -74,7 +74,7 @@ export function pyramidHandlers(deps: PyramidJobDeps): JobHandlers<typeof PYRAMI
         }
         // A level rebuilt in another encoding than before (migration 0015) leaves its old blob behind: remove it.
         for (const level of levels) {
-          await deps.blobs.delete(levelKey(id, level.level, level.encoding === 'raw' ? 'jpeg' : 'raw'));
+          await deps.blobs.delete(levelKey(id, level.level, level.encoding === 'vips' ? 'jpeg' : 'vips'));
         }
       },
     },
