@@ -229,6 +229,29 @@ describe('pyramid levels', () => {
     }
   });
 
+  it('a greyscale still keeps one channel through its uncompressed levels', async () => {
+    const grey = await sharp(big).toColorspace('b-w').jpeg().toBuffer();
+    const media = await uploaded(server, grey, { key: owner.key });
+    await eventually(
+      () => levelsOf(server, media.id),
+      (n) => n === 2,
+    );
+    const bytes = await server.services.blobs.getBuffer(`renditions/${media.id}/level-1.vips`);
+    expect(vipsLevelHeader(bytes ?? Buffer.alloc(0), bytes?.length ?? 0)).toEqual({
+      width: 1200,
+      height: 900,
+      channels: 1,
+    });
+    const m = await get(variant(media, 'jpg', 'size=m'));
+    expect(m.status).toBe(200);
+    expect(await sharp(m.body).metadata()).toMatchObject({ width: 853, height: 640, channels: 1 });
+    const names = await eventually(
+      () => blobsUnder(server, `renditions/${media.id}`),
+      (list) => list.includes('l1-m.jpeg'),
+    );
+    expect(names).toContain('l1-m.jpeg');
+  });
+
   it('private media: levels do not open its src without the token', async () => {
     const media = await uploaded(server, big, { key: owner.key, fields: { public: 'false' } });
     await eventually(

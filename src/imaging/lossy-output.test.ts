@@ -56,11 +56,11 @@ describe('lossy encoder settings', () => {
     expect((await render(large, 'jpg', { q: '84' })).equals(await encoded(large, 84, plain))).toBe(true);
   });
 
-  it('the default WebP quality is 82', async () => {
+  it('the default WebP quality is 83', async () => {
     const source = await photoLike(640, 480, 2);
     const rendition = await render(source, 'webp', { w: '320' });
     expect(await sharp(rendition).metadata()).toMatchObject({ format: 'webp', width: 320 });
-    expect(rendition.equals(await render(source, 'webp', { w: '320', q: '82' }))).toBe(true);
+    expect(rendition.equals(await render(source, 'webp', { w: '320', q: '83' }))).toBe(true);
     expect(rendition.equals(await render(source, 'webp', { w: '320', q: '80' }))).toBe(false);
   });
 
@@ -69,7 +69,7 @@ describe('lossy encoder settings', () => {
     const pixels = async (data: Buffer) => sharp(data).raw().toBuffer();
     // The same encoder after a resize with either kernel: the rendition is the Lanczos 2 one.
     const expected = async (kernel: 'lanczos2' | 'lanczos3') =>
-      pixels(await sharp(source).resize(320, 240, { kernel }).webp({ quality: 82, effort: 4 }).toBuffer());
+      pixels(await sharp(source).resize(320, 240, { kernel }).webp({ quality: 83, effort: 4 }).toBuffer());
     const webp = await pixels(await render(source, 'webp', { w: '320' }));
     expect(webp.equals(await expected('lanczos2'))).toBe(true);
     expect(webp.equals(await expected('lanczos3'))).toBe(false);

@@ -9,11 +9,12 @@ type LossyFormat = Exclude<OutputFormat, 'png' | 'svg'>;
 
 /**
  * Default qualities of renditions; `q` overrides them. JPEG and WebP: where the curve of the settings below crosses
- * the SSIM of ipx's default output (sharp q80 from the original), rounded — q83.4 and q82.2 on the benchmark photos
- * (docs/benchmarks.md, "Encoder settings against ipx"): bytes are compared at equal similarity, not at equal `q`.
+ * the SSIM of ipx's default output (sharp q80 from the original), rounded to the nearest integer — q83.3 and q82.5 on
+ * the benchmark photos, from uncompressed levels (docs/benchmarks.md, "Encoder settings against ipx"; q83.4 and
+ * q82.4 from the JPEG levels before): bytes are compared at equal similarity, not at equal `q`.
  * AVIF q50 at effort 0 is both smaller and closer than the previous effort 2 (measured).
  */
-const QUALITY = { jpeg: 83, webp: 82, avif: 50 } as const;
+const QUALITY = { jpeg: 83, webp: 83, avif: 50 } as const;
 /** Originals re-encoded to drop their metadata stand for the uploaded file: more. */
 const ORIGINAL_QUALITY = { jpeg: 90, webp: 90, avif: 65 } as const;
 /**
@@ -24,10 +25,11 @@ const AUTO_RANGE = { jpeg: [50, 85], webp: [50, 85], avif: [35, 70] } as const;
 
 /**
  * Trellis quantisation, progressive, optimised Huffman tables, the standard (Annex K) tables. At ipx's SSIM, from the
- * pyramid level (docs/benchmarks.md "Encoder settings against ipx"): 1.02× ipx's bytes, against 1.07× for sharp's
+ * pyramid level (docs/benchmarks.md "Encoder settings against ipx"): 1.01× ipx's bytes, against 1.06× for sharp's
  * baseline coding. mozjpeg's search for the best scan splits (`optimiseScans`) would save another 3 % but costs
- * ≈ 40 % more encode CPU (≈ 16 ms of a 60–80 ms uncached JPEG of 853×640), left out for the uncached throughput
- * (1.9× ipx's without it, 1.6–1.7× with it; docs/benchmarks.md "Delivery"). mozjpeg's own table (3) and the
+ * ≈ 40 % more encode CPU (≈ 16 ms per uncached JPEG of 853×640), left out for the uncached throughput: 2.1–2.25×
+ * ipx's without it (docs/benchmarks.md "Delivery"); 1.6–1.7× with it when the levels were JPEG (1.9× without), and
+ * by that arithmetic under 2× at 8 connections now. mozjpeg's own table (3) and the
  * MS-SSIM-tuned one (2) need a higher quality for the same SSIM and end larger; 4:4:4 costs 40 % more (chroma stays
  * 4:2:0 for photos). The flat table (1) reaches ipx's SSIM in far fewer bytes on noisy photos because SSIM counts the
  * noise it keeps; not used (docs/benchmarks.md, "Delivery bytes: reading the results").
