@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ImageFormat } from './image-format.ts';
 import { buildPyramid, levelEncoding, levelSize, pickLevel, pyramidDepth } from './pyramid.ts';
@@ -109,6 +112,37 @@ describe('buildPyramid', () => {
     // Upright like the display: the level agrees with the original rotated and resized.
     const upright = await sharp(input).autoOrient().resize(750, 1000, { fit: 'fill' }).png().toBuffer();
     expect(await psnr(upright, raws[0]?.data ?? Buffer.alloc(0))).toBeGreaterThan(50);
+  });
+
+  it('keeps no profile or EXIF in an uncompressed level, so a level file renders the colours of the original', async () => {
+    // A wide-gamut (Display P3) photo with EXIF: the level holds sRGB pixels; a profile left in the file would make
+    // libvips convert them a second time.
+    const input = await sharp(await photoLike(2400, 1800, 4))
+      .withIccProfile('p3')
+      .withExif({ IFD0: { Copyright: 'owner' } })
+      .jpeg()
+      .toBuffer();
+    const [level] = await buildPyramid({ input, format: 'jpeg', depth: 2 });
+    const dir = await mkdtemp(path.join(tmpdir(), 'lightbox-level-test-'));
+    try {
+      const file = path.join(dir, 'level-1.vips');
+      await writeFile(file, level?.data ?? Buffer.alloc(0));
+      const meta = await sharp(file).metadata();
+      expect(meta).toMatchObject({ format: 'vips', width: 1200, height: 900 });
+      expect(meta.icc).toBeUndefined();
+      expect(meta.exif).toBeUndefined();
+      const exact = params('png', { size: 's' });
+      const direct = await renderImage({ input, sourceFormat: 'jpeg', params: exact });
+      const viaLevel = await renderImage({
+        input: file,
+        sourceFormat: 'jpeg',
+        params: exact,
+        plannedSize: { width: 2400, height: 1800 },
+      });
+      expect(await psnr(direct.data, viaLevel.data)).toBeGreaterThan(40);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads only whole, 8-bit, 1- or 3-band uncompressed levels', async () => {

@@ -17,10 +17,9 @@ import { encodeVipsLevel } from './vips-level.ts';
  * oriented and in sRGB (or grey); they feed lossy outputs only (JPEG, WebP, AVIF) — lossless outputs (PNG, GIF) and
  * originals always read the original. Levels up to 2 MP are stored uncompressed, in libvips's own format
  * (`RAW_LEVEL_MAX_PIXELS`, vips-level.ts), since even decoding a 1000×750 JPEG is a sixth of a rendition's cost;
- * larger ones as JPEG q100 4:2:0. Outputs read
- * from a level are never larger than it and subsample chroma themselves (render.ts: a level is photographic), so a
- * JPEG level's half-resolution chroma is all they can carry; 4:4:4 would cost 55 % more bytes and ≈ 5 ms more
- * decoding at 1000×750 and gain no similarity.
+ * larger ones as JPEG q100 4:2:0. Outputs read from a level are never larger than it and subsample chroma themselves
+ * (render.ts: a level is photographic), so a JPEG level's half-resolution chroma is all they can carry; 4:4:4 would
+ * cost 55 % more bytes and ≈ 5 ms more decoding at 1000×750 and gain no similarity.
  *
  * Each level of a JPEG is resized from the original itself (by libjpeg's DCT scaling, as a server without levels
  * would decode it), not from the level above: a chain of halvings blurs, and so does a lossy level (other formats:
@@ -38,8 +37,8 @@ const LEVEL_QUALITY = 100;
 /**
  * Levels up to this many pixels are stored uncompressed (vips-level.ts): the ones page-sized renditions read, whose
  * decoding is a large share of their cost (a 1000×750 q100 level: ≈ 10 ms of a 40–70 ms rendition). Larger levels
- * stay JPEG: 3 bytes a pixel would weigh more than the original. Levels of a 12 MP photo: 2.25 + 0.56 MB raw, 2.2 MB
- * JPEG; raw levels never exceed 8 MB in all (≤ 2 MP, then quarters).
+ * stay JPEG: 3 bytes a pixel would weigh more than the original. Levels of a 12 MP photo: 2.2 + 0.55 MB uncompressed,
+ * 2.3 MB JPEG; uncompressed levels never exceed 8 MB in all (≤ 2 MP, then quarters).
  */
 const RAW_LEVEL_MAX_PIXELS = 2_000_000;
 const NATIVE: ReadonlySet<ImageFormat> = new Set(['jpeg', 'png', 'webp', 'avif']);
