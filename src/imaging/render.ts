@@ -71,15 +71,17 @@ const LEVEL_HEADER_BYTES = 4096;
  * converted to sRGB; PNG output is lossless; animations survive when the output format can hold them.
  * Runs on the image work queue. Throws `ImageFailureError` when the source cannot be rendered.
  */
-export function renderImage(request: RenderRequest): Promise<RenderedImage> {
+export async function renderImage(request: RenderRequest): Promise<RenderedImage> {
   const queue = request.queue ?? sharedImageWorkQueue;
-  return queue.run(async () => {
-    try {
-      return await renderNow(request, request.limits ?? DEFAULT_IMAGE_LIMITS);
-    } catch (error) {
-      throw asImageFailure(error);
-    }
-  });
+  const limits = request.limits ?? DEFAULT_IMAGE_LIMITS;
+  try {
+    // A level's header is read before taking a slot of the queue, which is for CPU work: under load the event loop
+    // turns of that read would leave the slot's core idle.
+    const head = request.plannedSize ? await readLevelHead(request.input) : null;
+    return await queue.run(() => renderNow(request, limits, head));
+  } catch (error) {
+    throw asImageFailure(error);
+  }
 }
 
 /** The decoded source as a sharp pipeline, with what the encoder step needs to know about it. */
@@ -102,11 +104,15 @@ interface OpenedSource {
   readonly paletteBytes?: number;
 }
 
-async function renderNow(request: RenderRequest, limits: ImageLimits): Promise<RenderedImage> {
+async function renderNow(
+  request: RenderRequest,
+  limits: ImageLimits,
+  levelHead: LevelHead | null,
+): Promise<RenderedImage> {
   const { params, sourceFormat, input } = request;
   if (sourceFormat === 'svg') return renderSvg(input, params, limits);
   const opened =
-    (request.plannedSize && (await openLevel(input, limits))) ??
+    (levelHead && openLevel(input, levelHead, limits)) ??
     (await openSource(input, sourceFormat, params.format, limits));
   const plan = planRendition(request.plannedSize ?? opened, params, MAX_SIDE[params.format]);
   // Social cards are opaque; otherwise transparency is kept where the format can hold it.
@@ -177,15 +183,23 @@ function isPhotographic(format: ImageFormat, facts: RasterFacts, losslessWebp: b
   return format === 'avif' || format === 'heic';
 }
 
+/** The first bytes of a pyramid level, and its size. */
+interface LevelHead {
+  readonly head: Buffer;
+  readonly size: number;
+}
+
+const readLevelHead = (input: ImageSource): Promise<LevelHead> =>
+  withByteSource(input, async (bytes) => ({
+    head: await bytes.read(0, LEVEL_HEADER_BYTES),
+    size: bytes.size,
+  }));
+
 /**
  * A pyramid level, uncompressed (vips-level.ts) or JPEG, described by its header; null when that cannot be read
  * (then it is inspected).
  */
-async function openLevel(input: ImageSource, limits: ImageLimits): Promise<OpenedSource | null> {
-  const { head, size } = await withByteSource(input, async (bytes) => ({
-    head: await bytes.read(0, LEVEL_HEADER_BYTES),
-    size: bytes.size,
-  }));
+function openLevel(input: ImageSource, { head, size }: LevelHead, limits: ImageLimits): OpenedSource | null {
   if (isVipsLevel(head)) return openVipsLevel(input, vipsLevelHeader(head, size), limits);
   const frame = jpegFrame(head);
   if (frame === null || frame === 'need-more' || (frame.components !== 1 && frame.components !== 3))
