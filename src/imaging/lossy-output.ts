@@ -27,7 +27,7 @@ const AUTO_RANGE = { jpeg: [50, 85], webp: [50, 85], avif: [35, 70] } as const;
  * Trellis quantisation, progressive, optimised Huffman tables, the standard (Annex K) tables. At ipx's SSIM, from the
  * pyramid level (docs/benchmarks.md "Encoder settings against ipx"): 1.01× ipx's bytes, against 1.06× for sharp's
  * baseline coding. mozjpeg's search for the best scan splits (`optimiseScans`) would save another 3 % but costs
- * ≈ 40 % more encode CPU (≈ 16 ms per uncached JPEG of 853×640), left out for the uncached throughput: 2.1–2.25×
+ * ≈ 40 % more encode CPU (≈ 16 ms per uncached JPEG of 853×640), left out for the uncached throughput: 2.0–2.25×
  * ipx's without it (docs/benchmarks.md "Delivery"); 1.6–1.7× with it when the levels were JPEG (1.9× without), and
  * by that arithmetic under 2× at 8 connections now. mozjpeg's own table (3) and the
  * MS-SSIM-tuned one (2) need a higher quality for the same SSIM and end larger; 4:4:4 costs 40 % more (chroma stays
