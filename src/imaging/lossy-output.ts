@@ -29,9 +29,8 @@ const AUTO_RANGE = { jpeg: [50, 85], webp: [50, 85], avif: [35, 70] } as const;
  * baseline coding. mozjpeg's search for the best scan splits (`optimiseScans`) would save another 3 % but costs
  * ≈ 40 % more encode CPU (≈ 16 ms per uncached JPEG of 853×640), left out for the uncached throughput: 2.0–2.25×
  * ipx's without it (docs/benchmarks.md "Delivery"); 1.6–1.7× with it when the levels were JPEG (1.9× without), and
- * by that arithmetic under 2× at 8 connections now. mozjpeg's own table (3) and the
- * MS-SSIM-tuned one (2) need a higher quality for the same SSIM and end larger; 4:4:4 costs 40 % more (chroma stays
- * 4:2:0 for photos). The flat table (1) reaches ipx's SSIM in far fewer bytes on noisy photos because SSIM counts the
+ * by that arithmetic under 2× at 8 connections now. mozjpeg's own table (3) and the MS-SSIM-tuned one (2) need a
+ * higher quality for the same SSIM and end larger; 4:4:4 costs 40 % more (chroma stays 4:2:0 for photos). The flat table (1) reaches ipx's SSIM in far fewer bytes on noisy photos because SSIM counts the
  * noise it keeps; not used (docs/benchmarks.md, "Delivery bytes: reading the results").
  */
 const CAREFUL_JPEG = {

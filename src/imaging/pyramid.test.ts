@@ -112,6 +112,24 @@ describe('buildPyramid', () => {
     // Upright like the display: the level agrees with the original rotated and resized.
     const upright = await sharp(input).autoOrient().resize(750, 1000, { fit: 'fill' }).png().toBuffer();
     expect(await psnr(upright, raws[0]?.data ?? Buffer.alloc(0))).toBeGreaterThan(50);
+
+    // Renditions read either kind: size=l (1080×1440) from the JPEG level, size=m from the uncompressed one.
+    for (const [query, level] of [
+      [{ size: 'l' }, jpeg],
+      [{ size: 'm' }, raws[0]],
+    ] as const) {
+      const exact = params('png', query);
+      expect(pickLevel(display, depth, params('jpg', query))).toBe(level?.level);
+      const direct = await renderImage({ input, sourceFormat: 'jpeg', params: exact });
+      const viaLevel = await renderImage({
+        input: level?.data ?? Buffer.alloc(0),
+        sourceFormat: 'jpeg',
+        params: exact,
+        plannedSize: display,
+      });
+      expect([viaLevel.width, viaLevel.height]).toEqual([direct.width, direct.height]);
+      expect(await psnr(direct.data, viaLevel.data), JSON.stringify(query)).toBeGreaterThan(40);
+    }
   });
 
   it('keeps no profile or EXIF in an uncompressed level, so a level file renders the colours of the original', async () => {

@@ -16,7 +16,7 @@ import { encodeVipsLevel } from './vips-level.ts';
  * big photo: the entropy decoding of a 12 MP JPEG costs the same whatever the output size. Levels are already
  * oriented and in sRGB (or grey); they feed lossy outputs only (JPEG, WebP, AVIF) — lossless outputs (PNG, GIF) and
  * originals always read the original. Levels up to 2 MP are stored uncompressed, in libvips's own format
- * (`RAW_LEVEL_MAX_PIXELS`, vips-level.ts), since even decoding a 1000×750 JPEG is a sixth of a rendition's cost;
+ * (`UNCOMPRESSED_LEVEL_MAX_PIXELS`, vips-level.ts), since even decoding a 1000×750 JPEG is a sixth of a rendition's cost;
  * larger ones as JPEG q100 4:2:0. Outputs read from a level are never larger than it and subsample chroma themselves
  * (render.ts: a level is photographic), so a JPEG level's half-resolution chroma is all they can carry; 4:4:4 would
  * cost 55 % more bytes and ≈ 5 ms more decoding at 1000×750 and gain no similarity.
@@ -40,7 +40,7 @@ const LEVEL_QUALITY = 100;
  * stay JPEG: 3 bytes a pixel would weigh more than the original. Levels of a 12 MP photo: 2.2 + 0.55 MB uncompressed,
  * 2.3 MB JPEG; uncompressed levels never exceed 8 MB in all (≤ 2 MP, then quarters).
  */
-const RAW_LEVEL_MAX_PIXELS = 2_000_000;
+const UNCOMPRESSED_LEVEL_MAX_PIXELS = 2_000_000;
 const NATIVE: ReadonlySet<ImageFormat> = new Set(['jpeg', 'png', 'webp', 'avif']);
 
 export interface PyramidSource extends Dimensions {
@@ -94,7 +94,7 @@ export type LevelEncoding = 'vips' | 'jpeg';
 
 /** How a level of this size is stored; its blob key says so (media-repo.ts). */
 export const levelEncoding = (size: Dimensions): LevelEncoding =>
-  size.width * size.height <= RAW_LEVEL_MAX_PIXELS ? 'vips' : 'jpeg';
+  size.width * size.height <= UNCOMPRESSED_LEVEL_MAX_PIXELS ? 'vips' : 'jpeg';
 
 export interface PyramidLevel extends Dimensions {
   readonly level: number;

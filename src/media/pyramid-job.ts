@@ -72,9 +72,9 @@ export function pyramidHandlers(deps: PyramidJobDeps): JobHandlers<typeof PYRAMI
           for (const level of levels) await deps.blobs.delete(levelKey(id, level.level, level.encoding));
           return;
         }
-        // A level rebuilt in another encoding than before (migration 0015) leaves its old blob behind: remove it.
+        // An uncompressed level rebuilt where an earlier release stored a JPEG one (migration 0015): drop that blob.
         for (const level of levels) {
-          await deps.blobs.delete(levelKey(id, level.level, level.encoding === 'vips' ? 'jpeg' : 'vips'));
+          if (level.encoding === 'vips') await deps.blobs.delete(levelKey(id, level.level, 'jpeg'));
         }
       },
     },
